@@ -1,0 +1,108 @@
+"""Kernel dispatch: Numba kernels for NumPy arrays, array-module kernels for CuPy (or without Numba).
+
+The wrappers here allocate the outputs and compute output sizes; the kernels only fill them.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import get_array_module
+from . import gpu
+
+try:
+    from . import cpu
+except ImportError:  # Numba missing: the array-module kernels still work on NumPy, only slower
+    cpu = None
+
+
+def _impl(name, arr):
+    if cpu is not None and isinstance(arr, np.ndarray):
+        return getattr(cpu, name)
+    return getattr(gpu, name)
+
+
+def _contig(x):
+    return get_array_module(x).ascontiguousarray(x)
+
+
+def conv_out_size(size, k, s, p, d):
+    """Output length of a convolution along one axis."""
+    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def im2col(x, kh, kw, sh=1, sw=1, ph=0, pw=0, dh=1, dw=1):
+    """Return the patches of x (N, C, H, W) as (N, C*KH*KW, OH*OW)."""
+    n, c, h, w = x.shape
+    oh, ow = conv_out_size(h, kh, sh, ph, dh), conv_out_size(w, kw, sw, pw, dw)
+    if oh <= 0 or ow <= 0:
+        raise ValueError(f"kernel {kh}x{kw} (dilation {dh},{dw}, padding {ph},{pw}) does not fit input {h}x{w}")
+    if kh == kw == 1 and sh == sw == 1 and ph == pw == 0:
+        return _contig(x).reshape(n, c, h * w)  # 1x1 convolution: no copy needed
+    out = get_array_module(x).empty((n, c * kh * kw, oh * ow), dtype=x.dtype)
+    _impl("im2col", x)(_contig(x), kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out)
+    return out
+
+
+def col2im(cols, shape, kh, kw, sh=1, sw=1, ph=0, pw=0, dh=1, dw=1):
+    """Sum the patches cols (N, C*KH*KW, OH*OW) back into an image of shape (N, C, H, W)."""
+    n, c, h, w = shape
+    oh, ow = conv_out_size(h, kh, sh, ph, dh), conv_out_size(w, kw, sw, pw, dw)
+    if cols.shape != (n, c * kh * kw, oh * ow):
+        raise ValueError(f"cols shape {cols.shape} does not match image {shape} with kernel {kh}x{kw}")
+    if kh == kw == 1 and sh == sw == 1 and ph == pw == 0:
+        return cols.reshape(shape)
+    out = get_array_module(cols).empty(shape, dtype=cols.dtype)
+    _impl("col2im", cols)(_contig(cols), kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out)
+    return out
+
+
+def max_pool2d_fwd(x, kh, kw, sh, sw, ph, pw):
+    """Return (out, idx): window maxima of x (N, C, H, W) and their flat positions in each plane."""
+    xp = get_array_module(x)
+    n, c, h, w = x.shape
+    oh, ow = conv_out_size(h, kh, sh, ph, 1), conv_out_size(w, kw, sw, pw, 1)
+    out = xp.empty((n, c, oh, ow), dtype=x.dtype)
+    idx = xp.empty((n, c, oh, ow), dtype=np.int32 if h * w < 2**31 else np.int64)
+    _impl("max_pool2d_fwd", x)(_contig(x), kh, kw, sh, sw, ph, pw, out, idx)
+    return out, idx
+
+
+def max_pool2d_bwd(g, idx, shape):
+    """Return the gradient (N, C, H, W) of max pooling given g (N, C, OH, OW) and the argmax idx."""
+    out = get_array_module(g).empty(shape, dtype=g.dtype)
+    _impl("max_pool2d_bwd", g)(_contig(g), idx, out)
+    return out
+
+
+def bn_stats(x):
+    """Return the per-channel mean and biased variance of x (N, C, H, W)."""
+    xp = get_array_module(x)
+    c = x.shape[1]
+    mean, var = xp.empty(c, dtype=x.dtype), xp.empty(c, dtype=x.dtype)
+    _impl("bn_stats", x)(_contig(x), mean, var)
+    return mean, var
+
+
+def bn_fwd(x, mean, invstd, weight, bias, relu):
+    """Return (x - mean) * invstd * weight + bias per channel, with a fused ReLU when relu."""
+    out = get_array_module(x).empty_like(x)
+    _impl("bn_fwd", x)(_contig(x), mean, invstd, weight, bias, bool(relu), out)
+    return out
+
+
+def bn_bwd(g, x, y, mean, invstd, weight, relu):
+    """Return (gx, gweight, gbias) of training-mode batch norm; y is the forward output (ReLU mask)."""
+    xp = get_array_module(g)
+    gx = xp.empty_like(x)
+    gw, gb = xp.empty_like(weight), xp.empty_like(weight)
+    _impl("bn_bwd", g)(_contig(g), _contig(x), _contig(y), mean, invstd, weight, bool(relu), gx, gw, gb)
+    return gx, gw, gb
+
+
+def adam_step(p, g, m, v, lr, beta1, beta2, eps, weight_decay, decoupled, bc1, bc2):
+    """One Adam(W) step on contiguous arrays p, m, v (updated in place) with gradient g."""
+    if not (p.flags.c_contiguous and m.flags.c_contiguous and v.flags.c_contiguous):
+        raise ValueError("adam_step updates in place and needs C-contiguous parameter and state arrays")
+    _impl("adam_step", p)(p.reshape(-1), _contig(g).reshape(-1), m.reshape(-1), v.reshape(-1),
+                          float(lr), float(beta1), float(beta2), float(eps), float(weight_decay),
+                          bool(decoupled), float(bc1), float(bc2))

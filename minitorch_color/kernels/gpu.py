@@ -1,0 +1,111 @@
+"""Array-module kernels: the same signatures as cpu.py, written with whole-array operations.
+
+They run on CuPy arrays (the GPU path) and equally on NumPy arrays, which makes them
+the reference that the Numba kernels are tested against.
+"""
+from __future__ import annotations
+
+import math
+
+from ..backend import get_array_module
+
+
+def _windows(kh, kw, sh, sw, dh, dw, oh, ow):
+    """Yield (i, j, row-slice, column-slice) of every kernel tap inside a padded image."""
+    for i in range(kh):
+        for j in range(kw):
+            yield i, j, slice(i * dh, i * dh + sh * (oh - 1) + 1, sh), slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
+
+
+def im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out):
+    """Fill out (N, C*KH*KW, OH*OW) with the sliding-window patches of x (N, C, H, W)."""
+    xp = get_array_module(x)
+    n, c = x.shape[:2]
+    xpad = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    view = out.reshape(n, c, kh, kw, oh, ow)
+    for i, j, rs, cs in _windows(kh, kw, sh, sw, dh, dw, oh, ow):
+        view[:, :, i, j] = xpad[:, :, rs, cs]
+
+
+def col2im(cols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out):
+    """Fill out (N, C, H, W) with the patches of cols (N, C*KH*KW, OH*OW) summed back at their windows."""
+    xp = get_array_module(cols)
+    n, c, h, w = out.shape
+    # the padded canvas must also hold windows that run past the bottom/right edge
+    hp = max(h + 2 * ph, (oh - 1) * sh + (kh - 1) * dh + 1)
+    wp = max(w + 2 * pw, (ow - 1) * sw + (kw - 1) * dw + 1)
+    canvas = xp.zeros((n, c, hp, wp), dtype=out.dtype)
+    view = cols.reshape(n, c, kh, kw, oh, ow)
+    for i, j, rs, cs in _windows(kh, kw, sh, sw, dh, dw, oh, ow):
+        canvas[:, :, rs, cs] += view[:, :, i, j]
+    out[...] = canvas[:, :, ph:ph + h, pw:pw + w]
+
+
+def max_pool2d_fwd(x, kh, kw, sh, sw, ph, pw, out, idx):
+    """Fill out (N, C, OH, OW) with window maxima of x (N, C, H, W) and idx with their flat index in the plane."""
+    xp = get_array_module(x)
+    n, c, h, w = x.shape
+    oh, ow = out.shape[2:]
+    xpad = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-xp.inf)
+    taps = xp.stack([xpad[:, :, rs, cs] for _, _, rs, cs in _windows(kh, kw, sh, sw, 1, 1, oh, ow)])
+    k = taps.argmax(axis=0)  # (N, C, OH, OW) tap number
+    out[...] = xp.take_along_axis(taps, k[None], axis=0)[0]
+    ki, kj = k // kw, k % kw
+    iy = xp.arange(oh).reshape(-1, 1) * sh - ph + ki
+    ix = xp.arange(ow).reshape(1, -1) * sw - pw + kj
+    idx[...] = iy * w + ix
+
+
+def max_pool2d_bwd(g, idx, out):
+    """Fill out (N, C, H, W) with g (N, C, OH, OW) routed back to the argmax positions idx."""
+    xp = get_array_module(g)
+    n, c, h, w = out.shape
+    flat = xp.zeros((n * c, h * w), dtype=out.dtype)
+    rows = xp.repeat(xp.arange(n * c), idx.shape[2] * idx.shape[3])
+    xp.add.at(flat, (rows, idx.reshape(-1)), g.reshape(-1))
+    out[...] = flat.reshape(n, c, h, w)
+
+
+def bn_stats(x, mean, var):
+    """Fill mean (C,) and var (C,) with the biased per-channel statistics of x (N, C, H, W)."""
+    mean[...] = x.mean(axis=(0, 2, 3))
+    var[...] = x.var(axis=(0, 2, 3))
+
+
+def bn_fwd(x, mean, invstd, weight, bias, relu, out):
+    """Fill out (N, C, H, W) with (x - mean) * invstd * weight + bias per channel, then ReLU if relu."""
+    xp = get_array_module(x)
+    scale = (invstd * weight).reshape(1, -1, 1, 1)
+    shift = (bias - mean * invstd * weight).reshape(1, -1, 1, 1)
+    y = x * scale + shift
+    out[...] = xp.maximum(y, 0) if relu else y
+
+
+def bn_bwd(g, x, y, mean, invstd, weight, relu, gx, gweight, gbias):
+    """Fill gx (N, C, H, W), gweight (C,), gbias (C,) with batch-norm gradients; y masks a fused ReLU."""
+    if relu:
+        g = g * (y > 0)
+    m = x.shape[0] * x.shape[2] * x.shape[3]
+    inv = invstd.reshape(1, -1, 1, 1)
+    xhat = (x - mean.reshape(1, -1, 1, 1)) * inv
+    sg = g.sum(axis=(0, 2, 3))
+    sgx = (g * xhat).sum(axis=(0, 2, 3))
+    gbias[...] = sg
+    gweight[...] = sgx
+    k = (weight * invstd / m).reshape(1, -1, 1, 1)
+    gx[...] = k * (m * g - sg.reshape(1, -1, 1, 1) - xhat * sgx.reshape(1, -1, 1, 1))
+
+
+def adam_step(p, g, m, v, lr, beta1, beta2, eps, weight_decay, decoupled, bc1, bc2):
+    """Update flat p, m, v in place by one Adam (decoupled: AdamW) step with bias corrections bc1, bc2."""
+    xp = get_array_module(p)
+    if weight_decay != 0:
+        if decoupled:
+            p *= 1 - lr * weight_decay
+        else:
+            g = g + weight_decay * p
+    m *= beta1
+    m += (1 - beta1) * g
+    v *= beta2
+    v += (1 - beta2) * g * g
+    p -= (lr / bc1) * m / (xp.sqrt(v) / math.sqrt(bc2) + eps)

@@ -1,0 +1,132 @@
+"""save/load of state dicts and checkpoints as .npz (read with allow_pickle=False) + JSON metadata.
+
+A file holds every array of a (possibly nested) dict under a '/'-joined key, and one
+entry ``__meta__`` with UTF-8 JSON: the format name and version, the tree of the
+object (arrays replaced by their key), and the caller's metadata. Writes go to a
+temporary file in the same folder and are renamed into place, so a crash never
+leaves a half-written checkpoint under the real name.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+
+from .backend import asnumpy
+from .tensor import Tensor
+
+FORMAT = "minitorch_color"
+VERSION = 1
+_META = "__meta__"
+
+
+class SerializationError(ValueError):
+    """A file is not a readable minitorch_color file (corrupt, truncated, foreign or too new)."""
+
+
+def _flatten(obj, prefix, arrays):
+    """Return obj as JSON-able data, moving arrays into `arrays` under '/'-joined keys."""
+    if isinstance(obj, Tensor):
+        obj = obj.data
+    if hasattr(obj, "shape") and hasattr(obj, "dtype") and not isinstance(obj, np.generic):
+        arr = asnumpy(obj)
+        if arr.dtype == object:
+            raise TypeError(f"cannot save object array at {prefix!r}")
+        arrays[prefix] = arr
+        return {"__array__": prefix}
+    if isinstance(obj, dict):
+        out = {}
+        for k, v in obj.items():
+            if not isinstance(k, (str, int)):
+                raise TypeError(f"dict keys must be str or int, got {type(k).__name__} at {prefix!r}")
+            out[str(k)] = _flatten(v, f"{prefix}/{k}" if prefix else str(k), arrays)
+        return {"__dict__": out}
+    if isinstance(obj, (list, tuple)):
+        return {"__list__": [_flatten(v, f"{prefix}/{i}", arrays) for i, v in enumerate(obj)],
+                "tuple": isinstance(obj, tuple)}
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    raise TypeError(f"cannot save value of type {type(obj).__name__} at {prefix!r} "
+                    "(arrays, tensors, dicts, lists, numbers, strings and None only)")
+
+
+def _unflatten(node, arrays):
+    if isinstance(node, dict):
+        if "__array__" in node:
+            return arrays[node["__array__"]]
+        if "__dict__" in node:
+            return {k: _unflatten(v, arrays) for k, v in node["__dict__"].items()}
+        if "__list__" in node:
+            items = [_unflatten(v, arrays) for v in node["__list__"]]
+            return tuple(items) if node.get("tuple") else items
+    return node
+
+
+def save(obj, path, metadata: dict | None = None) -> None:
+    """Write obj (a state dict or a nested checkpoint dict) to path atomically."""
+    arrays = {}
+    tree = _flatten(obj, "", arrays)
+    meta = {"format": FORMAT, "version": VERSION, "tree": tree, "metadata": metadata or {}}
+    payload = {_META: np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)}
+    for k, v in arrays.items():
+        if k == _META:
+            raise ValueError(f"key {_META!r} is reserved")
+        payload[k] = v
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _read(path):
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no such file: {path}")
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+        with np.load(io.BytesIO(raw), allow_pickle=False) as z:
+            names = list(z.files)
+            if _META not in names:
+                raise SerializationError(f"{path} is an .npz file but not a minitorch_color file "
+                                         f"(no {_META} entry)")
+            meta = json.loads(bytes(z[_META]).decode("utf-8"))
+            arrays = {k: z[k] for k in names if k != _META}
+    except SerializationError:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError, UnicodeDecodeError) as e:
+        raise SerializationError(f"{path} is not a readable minitorch_color file "
+                                 f"(corrupt, truncated or another format): {e}") from e
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise SerializationError(f"{path} was not written by minitorch_color (format {meta.get('format')!r})")
+    if int(meta.get("version", 0)) > VERSION:
+        raise SerializationError(f"{path} has format version {meta['version']}, newer than this "
+                                 f"library's {VERSION}; upgrade minitorch_color")
+    return meta, arrays
+
+
+def load(path):
+    """Read an object written by save(); arrays come back as NumPy arrays."""
+    meta, arrays = _read(path)
+    return _unflatten(meta["tree"], arrays)
+
+
+def load_metadata(path) -> dict:
+    """Return the metadata dict stored by save(..., metadata=...)."""
+    meta, _ = _read(path)
+    return meta.get("metadata", {})
