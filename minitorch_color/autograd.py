@@ -170,9 +170,9 @@ def backward(tensor, grad=None, retain_graph=False):
         g = grads.pop(id(node), None)
         if g is None:
             continue
+        g = xp.asarray(g)  # a 0-d result can come back from NumPy as a scalar, not an array
         ctx = node._ctx
         if ctx is None or node._retains_grad:
-            g = xp.asarray(g)  # a 0-d product can come back as a NumPy scalar
             if node.grad is None:
                 # always an own copy: ops may hand one array to several inputs, and the
                 # optimiser and clipping update .grad in place

@@ -4,15 +4,31 @@ The wrappers here allocate the outputs and compute output sizes; the kernels onl
 """
 from __future__ import annotations
 
+import os
+import threading
+
 import numpy as np
 
 from ..backend import get_array_module
 from . import gpu
 
+# Numba's thread count is fixed when it is first imported (set_num_threads is per thread),
+# so choose it before importing the kernels; see the comment below for why 1.
+os.environ.setdefault("NUMBA_NUM_THREADS", os.environ.get("MINITORCH_KERNEL_THREADS", "1"))
 try:
     from . import cpu
 except ImportError:  # Numba missing: the array-module kernels still work on NumPy, only slower
     cpu = None
+else:
+    import numba
+
+    # The kernels are memory-bound and sit between BLAS calls. OpenBLAS's worker threads
+    # spin for a while after each GEMM, and a second pool of Numba threads then fights them
+    # for the same cores: on 2 cores a U-Net training step ran 1.5-2x slower with 2 Numba
+    # threads than with 1 (benchmarks/README.md). BLAS keeps the cores; the kernels run in the
+    # calling thread unless MINITORCH_KERNEL_THREADS says otherwise.
+    numba.set_num_threads(max(1, min(numba.config.NUMBA_NUM_THREADS,
+                                     int(os.environ.get("MINITORCH_KERNEL_THREADS", "1")))))
 
 
 def _impl(name, arr):
@@ -30,30 +46,53 @@ def conv_out_size(size, k, s, p, d):
     return (size + 2 * p - d * (k - 1) - 1) // s + 1
 
 
-def im2col(x, kh, kw, sh=1, sw=1, ph=0, pw=0, dh=1, dw=1):
-    """Return the patches of x (N, C, H, W) as (N, C*KH*KW, OH*OW)."""
+def im2col(x, kh, kw, sh=1, sw=1, ph=0, pw=0, dh=1, dw=1, out=None):
+    """Return the patches of x (N, C, H, W) as (N, C*KH*KW, OH*OW), written into out when given."""
     n, c, h, w = x.shape
     oh, ow = conv_out_size(h, kh, sh, ph, dh), conv_out_size(w, kw, sw, pw, dw)
     if oh <= 0 or ow <= 0:
         raise ValueError(f"kernel {kh}x{kw} (dilation {dh},{dw}, padding {ph},{pw}) does not fit input {h}x{w}")
-    if kh == kw == 1 and sh == sw == 1 and ph == pw == 0:
+    if kh == kw == 1 and sh == sw == 1 and ph == pw == 0 and out is None:
         return _contig(x).reshape(n, c, h * w)  # 1x1 convolution: no copy needed
-    out = get_array_module(x).empty((n, c * kh * kw, oh * ow), dtype=x.dtype)
+    if out is None:
+        out = get_array_module(x).empty((n, c * kh * kw, oh * ow), dtype=x.dtype)
     _impl("im2col", x)(_contig(x), kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out)
     return out
 
 
-def col2im(cols, shape, kh, kw, sh=1, sw=1, ph=0, pw=0, dh=1, dw=1):
+def col2im(cols, shape, kh, kw, sh=1, sw=1, ph=0, pw=0, dh=1, dw=1, out=None):
     """Sum the patches cols (N, C*KH*KW, OH*OW) back into an image of shape (N, C, H, W)."""
     n, c, h, w = shape
     oh, ow = conv_out_size(h, kh, sh, ph, dh), conv_out_size(w, kw, sw, pw, dw)
     if cols.shape != (n, c * kh * kw, oh * ow):
         raise ValueError(f"cols shape {cols.shape} does not match image {shape} with kernel {kh}x{kw}")
-    if kh == kw == 1 and sh == sw == 1 and ph == pw == 0:
+    if kh == kw == 1 and sh == sw == 1 and ph == pw == 0 and out is None:
         return cols.reshape(shape)
-    out = get_array_module(cols).empty(shape, dtype=cols.dtype)
+    if out is None:
+        out = get_array_module(cols).empty(shape, dtype=cols.dtype)
     _impl("col2im", cols)(_contig(cols), kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out)
     return out
+
+
+_scratch = threading.local()
+
+
+def workspace(shape, dtype, like, slot=0):
+    """Return a reusable scratch array of shape and dtype on like's device (one per thread).
+
+    Convolutions write their patch matrices here chunk by chunk: reusing one buffer that
+    fits in cache avoids page-faulting fresh hundreds of MB on every call.
+    """
+    xp = get_array_module(like)
+    key = (xp.__name__, np.dtype(dtype).str, slot)
+    store = getattr(_scratch, "buffers", None)
+    if store is None:
+        store = _scratch.buffers = {}
+    size = int(np.prod(shape))
+    buf = store.get(key)
+    if buf is None or buf.size < size:
+        buf = store[key] = xp.empty(size, dtype=dtype)
+    return buf[:size].reshape(shape)
 
 
 def max_pool2d_fwd(x, kh, kw, sh, sw, ph, pw):
@@ -106,3 +145,24 @@ def adam_step(p, g, m, v, lr, beta1, beta2, eps, weight_decay, decoupled, bc1, b
     _impl("adam_step", p)(p.reshape(-1), _contig(g).reshape(-1), m.reshape(-1), v.reshape(-1),
                           float(lr), float(beta1), float(beta2), float(eps), float(weight_decay),
                           bool(decoupled), float(bc1), float(bc2))
+
+
+# ----- Winograd F(2x2, 3x3) tile transforms (fill caller-allocated chunk buffers) ---------
+def wino_input(x, pad, n0, n1, ty0, ty1, tw, v):
+    """Fill v (16, C, tiles) with the transformed 4x4 input tiles of the chunk."""
+    _impl("wino_input", x)(x, int(pad), n0, n1, ty0, ty1, tw, v)
+
+
+def wino_output(m, n0, n1, ty0, ty1, tw, out):
+    """Write the 2x2 output tiles of m (16, O, tiles) into out (N, O, OH, OW)."""
+    _impl("wino_output", m)(m, n0, n1, ty0, ty1, tw, out)
+
+
+def wino_output_adjoint(g, n0, n1, ty0, ty1, tw, m):
+    """Fill m (16, O, tiles) with the adjoint output transform of g (N, O, OH, OW)."""
+    _impl("wino_output_adjoint", g)(g, n0, n1, ty0, ty1, tw, m)
+
+
+def wino_input_adjoint(v, pad, n0, n1, ty0, ty1, tw, out):
+    """Add the adjoint input transform of v (16, C, tiles) into out (N, C, H, W)."""
+    _impl("wino_input_adjoint", v)(v, int(pad), n0, n1, ty0, ty1, tw, out)

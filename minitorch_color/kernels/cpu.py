@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from numba import njit, prange
 
 _FAST = {"reassoc", "contract", "nsz", "arcp"}  # allow vectorised sums; keep NaN/inf semantics
@@ -38,19 +40,21 @@ def _im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out):
                 row = (c * kh + i) * kw + j
                 lo, hi = _valid_range_jit(j, dw, pw, sw, w, ow)
                 off = j * dw - pw
+                dst = out[n, row]
                 for oy in range(oh):
                     iy = oy * sh - ph + i * dh
                     base = oy * ow
                     if iy < 0 or iy >= h:
-                        for ox in range(ow):
-                            out[n, row, base + ox] = 0
+                        dst[base:base + ow] = 0
                         continue
-                    for ox in range(lo):
-                        out[n, row, base + ox] = 0
-                    for ox in range(lo, hi):
-                        out[n, row, base + ox] = x[n, c, iy, ox * sw + off]
-                    for ox in range(hi, ow):
-                        out[n, row, base + ox] = 0
+                    dst[base:base + lo] = 0
+                    src = x[n, c, iy]
+                    if sw == 1:  # contiguous run: a straight vectorised copy
+                        dst[base + lo:base + hi] = src[lo + off:hi + off]
+                    else:
+                        for ox in range(lo, hi):
+                            dst[base + ox] = src[ox * sw + off]
+                    dst[base + hi:base + ow] = 0
 
 
 def _col2im(cols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out):
@@ -59,21 +63,25 @@ def _col2im(cols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out):
     for nc in prange(n_ * c_):
         n = nc // c_
         c = nc % c_
-        for y in range(h):
-            for x in range(w):
-                out[n, c, y, x] = 0
+        plane = out[n, c]
+        plane[:, :] = 0
         for i in range(kh):
             for j in range(kw):
                 row = (c * kh + i) * kw + j
                 lo, hi = _valid_range_jit(j, dw, pw, sw, w, ow)
                 off = j * dw - pw
+                src = cols[n, row]
                 for oy in range(oh):
                     iy = oy * sh - ph + i * dh
                     if iy < 0 or iy >= h:
                         continue
                     base = oy * ow
-                    for ox in range(lo, hi):
-                        out[n, c, iy, ox * sw + off] += cols[n, row, base + ox]
+                    dst = plane[iy]
+                    if sw == 1:
+                        dst[lo + off:hi + off] += src[base + lo:base + hi]
+                    else:
+                        for ox in range(lo, hi):
+                            dst[ox * sw + off] += src[base + ox]
 
 
 def _max_pool2d_fwd(x, kh, kw, sh, sw, ph, pw, out, idx):
@@ -214,3 +222,156 @@ bn_stats = _jit(_bn_stats, fastmath=True)
 bn_fwd = _jit(_bn_fwd, fastmath=True)
 bn_bwd = _jit(_bn_bwd, fastmath=True)
 adam_step = _jit(_adam_step, fastmath=True)
+
+
+# ----- Winograd F(2x2, 3x3): 4x4 input tiles, 2x2 output tiles ---------------------------
+# V = B^T d B, M = sum over channels of U * V with U = G g G^T, Y = A^T M A (Lavin and Gray 2016).
+# A chunk covers samples n0..n1 and tile rows ty0..ty1 of each; its tiles are the columns of
+# V and M, numbered ((n - n0) * (ty1 - ty0) + (ty - ty0)) * TW + tx.
+
+def _wino_input(x, pad, n0, n1, ty0, ty1, tw, v):
+    """Fill v (16, C, tiles) with B^T d B of every 4x4 input tile d of x (N, C, H, W) in the chunk."""
+    c_, h, w = x.shape[1], x.shape[2], x.shape[3]
+    nty = ty1 - ty0
+    wp = 2 * tw + 2
+    for c in prange(c_):
+        rows = np.empty((4, wp), dtype=x.dtype)  # four zero-padded input rows of one tile row
+        buf = np.empty((16, tw), dtype=x.dtype)  # its tiles, gathered before 16 contiguous stores
+        for n in range(n0, n1):
+            for ty in range(ty0, ty1):
+                for r in range(4):
+                    iy = 2 * ty - pad + r
+                    rows[r, :] = 0
+                    if 0 <= iy < h:
+                        hi = min(w, wp - pad)
+                        rows[r, pad:pad + hi] = x[n, c, iy, :hi]
+                for r in range(4):  # B^T along rows, then B along columns
+                    for tx in range(tw):
+                        q = 2 * tx
+                        if r == 0:
+                            a0, a1, a2, a3 = (rows[0, q] - rows[2, q], rows[0, q + 1] - rows[2, q + 1],
+                                              rows[0, q + 2] - rows[2, q + 2], rows[0, q + 3] - rows[2, q + 3])
+                        elif r == 1:
+                            a0, a1, a2, a3 = (rows[1, q] + rows[2, q], rows[1, q + 1] + rows[2, q + 1],
+                                              rows[1, q + 2] + rows[2, q + 2], rows[1, q + 3] + rows[2, q + 3])
+                        elif r == 2:
+                            a0, a1, a2, a3 = (rows[2, q] - rows[1, q], rows[2, q + 1] - rows[1, q + 1],
+                                              rows[2, q + 2] - rows[1, q + 2], rows[2, q + 3] - rows[1, q + 3])
+                        else:
+                            a0, a1, a2, a3 = (rows[1, q] - rows[3, q], rows[1, q + 1] - rows[3, q + 1],
+                                              rows[1, q + 2] - rows[3, q + 2], rows[1, q + 3] - rows[3, q + 3])
+                        buf[4 * r + 0, tx] = a0 - a2
+                        buf[4 * r + 1, tx] = a1 + a2
+                        buf[4 * r + 2, tx] = a2 - a1
+                        buf[4 * r + 3, tx] = a1 - a3
+                col0 = ((n - n0) * nty + (ty - ty0)) * tw
+                for k in range(16):
+                    v[k, c, col0:col0 + tw] = buf[k]
+
+
+def _wino_output(m, n0, n1, ty0, ty1, tw, out):
+    """Fill out[n0:n1] (N, O, OH, OW), tile rows ty0..ty1, with A^T M A of every tile of m (16, O, tiles)."""
+    o_, oh, ow = out.shape[1], out.shape[2], out.shape[3]
+    nty = ty1 - ty0
+    for o in prange(o_):
+        for n in range(n0, n1):
+            for ty in range(ty0, ty1):
+                col0 = ((n - n0) * nty + (ty - ty0)) * tw
+                for tx in range(tw):
+                    col = col0 + tx
+                    # s = A^T M (2x4), then y = s A (2x2)
+                    s00 = m[0, o, col] + m[4, o, col] + m[8, o, col]
+                    s01 = m[1, o, col] + m[5, o, col] + m[9, o, col]
+                    s02 = m[2, o, col] + m[6, o, col] + m[10, o, col]
+                    s03 = m[3, o, col] + m[7, o, col] + m[11, o, col]
+                    s10 = m[4, o, col] - m[8, o, col] - m[12, o, col]
+                    s11 = m[5, o, col] - m[9, o, col] - m[13, o, col]
+                    s12 = m[6, o, col] - m[10, o, col] - m[14, o, col]
+                    s13 = m[7, o, col] - m[11, o, col] - m[15, o, col]
+                    y, x = 2 * ty, 2 * tx
+                    out[n, o, y, x] = s00 + s01 + s02
+                    if x + 1 < ow:
+                        out[n, o, y, x + 1] = s01 - s02 - s03
+                    if y + 1 < oh:
+                        out[n, o, y + 1, x] = s10 + s11 + s12
+                        if x + 1 < ow:
+                            out[n, o, y + 1, x + 1] = s11 - s12 - s13
+
+
+def _wino_output_adjoint(g, n0, n1, ty0, ty1, tw, m):
+    """Fill m (16, O, tiles) with A dY A^T of every 2x2 tile of g (N, O, OH, OW) in the chunk (adjoint of _wino_output)."""
+    o_, oh, ow = g.shape[1], g.shape[2], g.shape[3]
+    nty = ty1 - ty0
+    for o in prange(o_):
+        rows = np.empty((2, 2 * tw), dtype=g.dtype)
+        buf = np.empty((16, tw), dtype=g.dtype)
+        for n in range(n0, n1):
+            for ty in range(ty0, ty1):
+                for r in range(2):
+                    y = 2 * ty + r
+                    rows[r, :] = 0
+                    if y < oh:
+                        rows[r, :ow] = g[n, o, y, :]
+                for tx in range(tw):
+                    g00, g01 = rows[0, 2 * tx], rows[0, 2 * tx + 1]
+                    g10, g11 = rows[1, 2 * tx], rows[1, 2 * tx + 1]
+                    # A g gives rows (g0, g0 + g1, g0 - g1, -g1); each row (a, b) then becomes (a, a+b, a-b, -b)
+                    for r in range(4):
+                        if r == 0:
+                            a, b = g00, g01
+                        elif r == 1:
+                            a, b = g00 + g10, g01 + g11
+                        elif r == 2:
+                            a, b = g00 - g10, g01 - g11
+                        else:
+                            a, b = -g10, -g11
+                        buf[4 * r + 0, tx] = a
+                        buf[4 * r + 1, tx] = a + b
+                        buf[4 * r + 2, tx] = a - b
+                        buf[4 * r + 3, tx] = -b
+                col0 = ((n - n0) * nty + (ty - ty0)) * tw
+                for k in range(16):
+                    m[k, o, col0:col0 + tw] = buf[k]
+
+
+def _wino_input_adjoint(v, pad, n0, n1, ty0, ty1, tw, out):
+    """Add B V B^T of every tile of v (16, C, tiles) into out (N, C, H, W) at its 4x4 window (adjoint of _wino_input)."""
+    c_, h, w = out.shape[1], out.shape[2], out.shape[3]
+    nty = ty1 - ty0
+    wp = 2 * tw + 2
+    for c in prange(c_):
+        buf = np.empty((16, tw), dtype=out.dtype)
+        acc = np.empty((4, wp), dtype=out.dtype)  # one band of four padded rows
+        e = np.empty((4, 4), dtype=out.dtype)
+        for n in range(n0, n1):
+            for ty in range(ty0, ty1):
+                col0 = ((n - n0) * nty + (ty - ty0)) * tw
+                for k in range(16):
+                    buf[k] = v[k, c, col0:col0 + tw]
+                acc[:, :] = 0
+                for tx in range(tw):
+                    q = 2 * tx
+                    # columns: each tile row r (a0..a3) times B^T gives (a0, a1-a2+a3, -a0+a1+a2, -a3)
+                    for r in range(4):
+                        a0, a1, a2, a3 = buf[4 * r, tx], buf[4 * r + 1, tx], buf[4 * r + 2, tx], buf[4 * r + 3, tx]
+                        e[r, 0] = a0
+                        e[r, 1] = a1 - a2 + a3
+                        e[r, 2] = a1 + a2 - a0
+                        e[r, 3] = -a3
+                    # rows: B times that spreads onto band rows (e0, e1-e2+e3, e1+e2-e0, -e3)
+                    for j in range(4):
+                        acc[0, q + j] += e[0, j]
+                        acc[1, q + j] += e[1, j] - e[2, j] + e[3, j]
+                        acc[2, q + j] += e[1, j] + e[2, j] - e[0, j]
+                        acc[3, q + j] -= e[3, j]
+                for r in range(4):
+                    iy = 2 * ty - pad + r
+                    if 0 <= iy < h:
+                        hi = min(w, wp - pad)
+                        out[n, c, iy, :hi] += acc[r, pad:pad + hi]
+
+
+wino_input = _jit(_wino_input)
+wino_output = _jit(_wino_output)
+wino_output_adjoint = _jit(_wino_output_adjoint)
+wino_input_adjoint = _jit(_wino_input_adjoint)

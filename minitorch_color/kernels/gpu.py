@@ -109,3 +109,73 @@ def adam_step(p, g, m, v, lr, beta1, beta2, eps, weight_decay, decoupled, bc1, b
     v *= beta2
     v += (1 - beta2) * g * g
     p -= (lr / bc1) * m / (xp.sqrt(v) / math.sqrt(bc2) + eps)
+
+
+# ----- Winograd F(2x2, 3x3) (see cpu.py for the layout of tiles) --------------------------
+_BT = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]
+_AT = [[1, 1, 1, 0], [0, 1, -1, -1]]
+
+
+def _tile_view(a, pad, n0, n1, ty0, ty1, tw, size, stride):
+    """Return (n, C, nty, tw, size, size) windows of a[n0:n1], zero-padded by pad, step stride."""
+    xp = get_array_module(a)
+    nty = ty1 - ty0
+    h, w = a.shape[2] + 2 * pad, a.shape[3] + 2 * pad
+    extra_h = max(0, stride * (ty1 - 1) + size - h)
+    extra_w = max(0, stride * (tw - 1) + size - w)
+    sub = xp.pad(a[n0:n1], ((0, 0), (0, 0), (pad, pad + extra_h), (pad, pad + extra_w)))
+    out = xp.empty(sub.shape[:2] + (nty, tw, size, size), dtype=a.dtype)
+    for r in range(size):
+        for q in range(size):
+            top = stride * ty0 + r
+            out[..., r, q] = sub[:, :, top:top + stride * (nty - 1) + 1:stride, q:q + stride * (tw - 1) + 1:stride]
+    return out
+
+
+def wino_input(x, pad, n0, n1, ty0, ty1, tw, v):
+    """Fill v (16, C, tiles) with B^T d B of every 4x4 input tile d of x (N, C, H, W) in the chunk."""
+    xp = get_array_module(x)
+    bt = xp.asarray(_BT, dtype=x.dtype)
+    d = _tile_view(x, pad, n0, n1, ty0, ty1, tw, 4, 2)  # (n, C, nty, tw, 4, 4)
+    t = xp.einsum("ar,ncyxrq,bq->abcnyx", bt, d, bt)
+    v[...] = t.reshape(16, x.shape[1], -1)
+
+
+def wino_output(m, n0, n1, ty0, ty1, tw, out):
+    """Fill out[n0:n1] (N, O, OH, OW), tile rows ty0..ty1, with A^T M A of every tile of m (16, O, tiles)."""
+    xp = get_array_module(m)
+    at = xp.asarray(_AT, dtype=m.dtype)
+    o, oh, ow = out.shape[1:]
+    nty = ty1 - ty0
+    mm = m.reshape(4, 4, o, n1 - n0, nty, tw)
+    y = xp.einsum("ar,rqonyx,bq->onyaxb", at, mm, at).reshape(o, n1 - n0, 2 * nty, 2 * tw)
+    rows = min(oh, 2 * ty1) - 2 * ty0
+    out[n0:n1, :, 2 * ty0:2 * ty0 + rows] = y[:, :, :rows, :ow].transpose(1, 0, 2, 3)
+
+
+def wino_output_adjoint(g, n0, n1, ty0, ty1, tw, m):
+    """Fill m (16, O, tiles) with A dY A^T of every 2x2 tile of g (N, O, OH, OW) in the chunk."""
+    xp = get_array_module(g)
+    at = xp.asarray(_AT, dtype=g.dtype)
+    nty = ty1 - ty0
+    d = _tile_view(g, 0, n0, n1, ty0, ty1, tw, 2, 2)  # (n, O, nty, tw, 2, 2)
+    t = xp.einsum("ra,noyxrq,qb->abonyx", at, d, at)
+    m[...] = t.reshape(16, g.shape[1], -1)
+
+
+def wino_input_adjoint(v, pad, n0, n1, ty0, ty1, tw, out):
+    """Add B V B^T of every tile of v (16, C, tiles) into out (N, C, H, W) at its 4x4 window."""
+    xp = get_array_module(v)
+    bt = xp.asarray(_BT, dtype=v.dtype)
+    c, h, w = out.shape[1:]
+    nty = ty1 - ty0
+    vv = v.reshape(4, 4, c, n1 - n0, nty, tw)
+    t = xp.einsum("ar,abcnyx,bq->ncyxrq", bt, vv, bt)  # (n, C, nty, tw, 4, 4)
+    top = 2 * ty0 - pad
+    canvas = xp.zeros((n1 - n0, c, 2 * nty + 2, 2 * tw + 2), dtype=out.dtype)
+    for r in range(4):
+        for q in range(4):
+            canvas[:, :, r:r + 2 * nty:2, q:q + 2 * tw:2] += t[..., r, q]
+    y0, y1 = max(top, 0), min(h, top + canvas.shape[2])
+    x1 = min(w, canvas.shape[3] - pad)
+    out[n0:n1, :, y0:y1, :x1] += canvas[:, :, y0 - top:y1 - top, pad:pad + x1]

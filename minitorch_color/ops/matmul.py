@@ -17,6 +17,8 @@ class MatMul(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
+        if a.ndim == 1 and b.ndim == 1:  # dot product: g is a scalar
+            return g * b, g * a
         # treat vectors as (1, n) rows / (n, 1) columns, then drop the added axis again
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b

@@ -1,0 +1,1 @@
+"""Benchmarks: the engine against PyTorch CPU, and Numba kernels against their NumPy twins."""

@@ -1,0 +1,233 @@
+"""minitorch_color against PyTorch CPU on DESIGN.md's reference workload.
+
+    python -m benchmarks.engine_vs_torch [--threads 2] [--repeats 7] [--rounds 2] [--json FILE]
+
+Training step: U-Net 32-64-128-256 (benchmarks/unet.py), batch 16x1x64x64, MSE, Adam.
+Inference: one 1x1x256x256 image in eval mode without gradients. Each framework runs in
+its own process (two frameworks in one process slow each other down) with the same
+number of BLAS threads; rounds alternate the frameworks so that a noisy neighbour hurts
+both alike. JIT compilation and first-call costs are excluded by warm-up iterations;
+the times are medians over every timed iteration of every round. Peak RSS is the
+process's high-water mark (ru_maxrss), including the framework's own import.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+BATCH, TRAIN_SIZE, INFER_SIZE = 16, 64, 256
+
+
+def _rss_mb():
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _time(fn, warmup, repeats):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return times
+
+
+def worker_ours(task, warmup, repeats):
+    import numpy as np
+
+    import minitorch_color as mt
+    from benchmarks.unet import build_ours
+
+    mt.manual_seed(0)
+    model = build_ours()
+    base = _rss_mb()
+    rng = np.random.default_rng(0)
+    if task == "train":
+        opt = mt.optim.Adam(model.parameters(), lr=1e-3)
+        x = mt.tensor(rng.standard_normal((BATCH, 1, TRAIN_SIZE, TRAIN_SIZE)).astype(np.float32))
+        y = mt.tensor(rng.standard_normal((BATCH, 2, TRAIN_SIZE, TRAIN_SIZE)).astype(np.float32))
+
+        def step():
+            opt.zero_grad()
+            loss = mt.nn.F.mse_loss(model(x), y)
+            loss.backward()
+            opt.step()
+    else:
+        model.eval()
+        x = mt.tensor(rng.standard_normal((1, 1, INFER_SIZE, INFER_SIZE)).astype(np.float32))
+
+        def step():
+            with mt.no_grad():
+                model(x)
+    times = _time(step, warmup, repeats)
+    return {"times": times, "peak_rss_mb": _rss_mb(), "base_rss_mb": base}
+
+
+def worker_torch(task, warmup, repeats, threads):
+    import numpy as np
+    import torch
+
+    from benchmarks.unet import build_torch
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    model = build_torch()
+    base = _rss_mb()
+    rng = np.random.default_rng(0)
+    if task == "train":
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        x = torch.from_numpy(rng.standard_normal((BATCH, 1, TRAIN_SIZE, TRAIN_SIZE)).astype(np.float32))
+        y = torch.from_numpy(rng.standard_normal((BATCH, 2, TRAIN_SIZE, TRAIN_SIZE)).astype(np.float32))
+
+        def step():
+            opt.zero_grad()
+            loss = torch.nn.functional.mse_loss(model(x), y)
+            loss.backward()
+            opt.step()
+    else:
+        model.eval()
+        x = torch.from_numpy(rng.standard_normal((1, 1, INFER_SIZE, INFER_SIZE)).astype(np.float32))
+
+        def step():
+            with torch.no_grad():
+                model(x)
+    times = _time(step, warmup, repeats)
+    return {"times": times, "peak_rss_mb": _rss_mb(), "base_rss_mb": base}
+
+
+def worker_matmul(repeats):
+    import numpy as np
+    a = np.random.default_rng(0).standard_normal((4096, 3072)).astype(np.float32)
+    b = np.random.default_rng(1).standard_normal((3072, 4096)).astype(np.float32)
+    times = _time(lambda: a @ b, 2, repeats)
+    return {"times": times, "flop": 2 * 4096 * 3072 * 4096}
+
+
+def _run_worker(args, threads):
+    env = dict(os.environ)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = str(threads)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    out = subprocess.run([sys.executable, "-m", "benchmarks.engine_vs_torch", "--worker", *args,
+                          "--threads", str(threads)], capture_output=True, text=True, env=env, cwd=root)
+    if out.returncode != 0:
+        raise RuntimeError(f"worker {args} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def torch_available():
+    import importlib.util
+    return importlib.util.find_spec("torch") is not None
+
+
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
+
+
+def run(threads=2, repeats=7, rounds=2, warmup=2, kernels=True):
+    """Measure everything and return the results dict (also what --json writes)."""
+    from benchmarks.unet import conv_flops
+
+    frameworks = ["minitorch_color"] + (["pytorch"] if torch_available() else [])
+    raw = {(f, t): {"times": [], "peak": 0.0, "base": 0.0} for f in frameworks for t in ("train", "infer")}
+    mm = []
+    for _ in range(rounds):
+        mm += _run_worker(["matmul", "--repeats", str(repeats)], threads)["times"]
+        for task in ("train", "infer"):
+            for f in frameworks:
+                r = _run_worker([{"minitorch_color": "ours", "pytorch": "torch"}[f], "--task", task,
+                                 "--repeats", str(repeats), "--warmup", str(warmup)], threads)
+                slot = raw[(f, task)]
+                slot["times"] += r["times"]
+                slot["peak"] = max(slot["peak"], r["peak_rss_mb"])
+                slot["base"] = max(slot["base"], r["base_rss_mb"])
+    peak_gflops = 2 * 4096 * 3072 * 4096 / median(mm) / 1e9
+    flops = {"train": 3 * conv_flops(size=TRAIN_SIZE, batch=BATCH), "infer": conv_flops(size=INFER_SIZE)}
+    images = {"train": BATCH, "infer": 1}
+    rows = []
+    for (f, task), slot in raw.items():
+        t = median(slot["times"])
+        rows.append({"framework": f, "task": task, "median_ms": 1e3 * t, "images_per_s": images[task] / t,
+                     "peak_rss_mb": slot["peak"], "rss_above_import_mb": slot["peak"] - slot["base"],
+                     "gflops": flops[task] / t / 1e9, "pct_matmul_peak": 100 * flops[task] / t / 1e9 / peak_gflops,
+                     "n_timed": len(slot["times"])})
+    ratios = {}
+    if "pytorch" in frameworks:
+        by = {(r["framework"], r["task"]): r for r in rows}
+        for task in ("train", "infer"):
+            ours, peer = by[("minitorch_color", task)], by[("pytorch", task)]
+            ratios[task] = {"speed_ours_over_torch": peer["median_ms"] / ours["median_ms"],
+                            "peak_rss_ours_over_torch": ours["peak_rss_mb"] / peer["peak_rss_mb"]}
+    result = {"threads": threads, "repeats": repeats, "rounds": rounds, "numpy_matmul_gflops": peak_gflops,
+              "workload": {"train": f"U-Net 32-64-128-256, {BATCH}x1x{TRAIN_SIZE}x{TRAIN_SIZE}, MSE + Adam",
+                           "infer": f"same U-Net, eval, 1x1x{INFER_SIZE}x{INFER_SIZE}"},
+              "rows": rows, "ratios": ratios}
+    if kernels:
+        from benchmarks.kernels import run_kernels
+        result["kernels"] = run_kernels(repeats=repeats)
+    return result
+
+
+def format_table(res):
+    """Return the results as a text table."""
+    lines = [f"NumPy float32 matmul (4096x3072 @ 3072x4096) peak in this run: {res['numpy_matmul_gflops']:.0f} GFLOP/s; "
+             f"{res['threads']} threads; medians of {res['rounds']}x{res['repeats']} timed runs",
+             f"{'framework':16s} {'task':6s} {'img/s':>8s} {'ms':>8s} {'peak RSS MB':>12s} {'(above import)':>14s} "
+             f"{'GFLOP/s':>8s} {'% matmul':>9s}"]
+    for r in res["rows"]:
+        lines.append(f"{r['framework']:16s} {r['task']:6s} {r['images_per_s']:8.1f} {r['median_ms']:8.1f} "
+                     f"{r['peak_rss_mb']:12.0f} {r['rss_above_import_mb']:14.0f} {r['gflops']:8.1f} "
+                     f"{r['pct_matmul_peak']:8.1f}%")
+    for task, rr in res.get("ratios", {}).items():
+        lines.append(f"ours/PyTorch {task}: speed {rr['speed_ours_over_torch']:.2f}x "
+                     f"(>1 = faster), peak RSS {rr['peak_rss_ours_over_torch']:.2f}x")
+    if not res.get("ratios"):
+        lines.append("PyTorch is not installed: no ratios (pip install -r requirements-peer.txt)")
+    if "kernels" in res:
+        from benchmarks.kernels import format_kernels
+        lines.append("")
+        lines.append(format_kernels(res["kernels"]))
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--repeats", type=int, default=7)
+    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--json", help="also write the results to this JSON file")
+    p.add_argument("--no-kernels", action="store_true", help="skip the NumPy-vs-Numba kernel table")
+    p.add_argument("--worker", help=argparse.SUPPRESS)
+    p.add_argument("--task", default="train", help=argparse.SUPPRESS)
+    a = p.parse_args(argv)
+    if a.repeats < 1 or a.rounds < 1 or a.threads < 1:
+        p.error("--repeats, --rounds and --threads must be at least 1")
+    if a.worker == "ours":
+        print(json.dumps(worker_ours(a.task, a.warmup, a.repeats)))
+        return 0
+    if a.worker == "torch":
+        print(json.dumps(worker_torch(a.task, a.warmup, a.repeats, a.threads)))
+        return 0
+    if a.worker == "matmul":
+        print(json.dumps(worker_matmul(a.repeats)))
+        return 0
+    res = run(a.threads, a.repeats, a.rounds, a.warmup, kernels=not a.no_kernels)
+    print(format_table(res))
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(res, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

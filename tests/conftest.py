@@ -1,0 +1,41 @@
+"""Shared fixtures: the backend fixture runs a test on the CPU and, where a GPU works, on CUDA."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import minitorch_color as mt
+from minitorch_color.backend import cuda_available
+
+
+@pytest.fixture(params=["cpu", "cuda"])
+def backend(request):
+    """Device name; 'cuda' skips unless CuPy and a GPU are present."""
+    if request.param == "cuda" and not cuda_available():
+        pytest.skip("CuPy with a working GPU is not available (GPU path unverified here)")
+    return request.param
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
+
+
+@pytest.fixture
+def torch():
+    """PyTorch as an optional oracle: the test skips when it is not installed."""
+    return pytest.importorskip("torch")
+
+
+def t64(arr, device="cpu", requires_grad=True):
+    """A float64 tensor on device for gradient checks."""
+    return mt.tensor(np.asarray(arr, dtype=np.float64), requires_grad=requires_grad, device=device)
+
+
+def away_from(arr, points=(0.0,), margin=0.1):
+    """Nudge values within margin of any kink point away from it (keeps finite differences honest)."""
+    arr = np.array(arr, dtype=np.float64)
+    for p in points:
+        close = np.abs(arr - p) < margin
+        arr[close] = p + np.where(arr[close] >= p, margin, -margin) * 2
+    return arr

@@ -1,0 +1,129 @@
+"""The Numba kernels against their array-module twins (which also serve CuPy), and the no-JIT mode."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from minitorch_color import kernels
+from minitorch_color.kernels import gpu
+
+cpu = pytest.importorskip("minitorch_color.kernels.cpu")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("geom", [(3, 3, 1, 1, 1, 1, 1, 1), (3, 2, 2, 1, 1, 0, 1, 2), (2, 2, 2, 2, 0, 0, 1, 1),
+                                  (5, 3, 3, 1, 2, 1, 1, 1)])
+def test_im2col_col2im_twins(geom, dtype, rng):
+    kh, kw, sh, sw, ph, pw, dh, dw = geom
+    x = rng.standard_normal((2, 3, 9, 8)).astype(dtype)
+    a = kernels.im2col(x, kh, kw, sh, sw, ph, pw, dh, dw)
+    oh = kernels.conv_out_size(9, kh, sh, ph, dh)
+    ow = kernels.conv_out_size(8, kw, sw, pw, dw)
+    b = np.empty_like(a)
+    gpu.im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, b)
+    np.testing.assert_array_equal(a, b)
+    c1 = kernels.col2im(a, x.shape, kh, kw, sh, sw, ph, pw, dh, dw)
+    c2 = np.empty_like(x)
+    gpu.col2im(a, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, c2)
+    np.testing.assert_allclose(c1, c2, rtol=1e-6, atol=1e-6)
+    # col2im is the adjoint of im2col: <im2col(x), y> == <x, col2im(y)>
+    y = rng.standard_normal(a.shape).astype(dtype)
+    lhs = float((a.astype(np.float64) * y).sum())
+    rhs = float((x.astype(np.float64) * kernels.col2im(y, x.shape, kh, kw, sh, sw, ph, pw, dh, dw)).sum())
+    assert abs(lhs - rhs) < 1e-3 * max(1.0, abs(lhs))
+
+
+def test_pool_bn_adam_twins(rng):
+    x = rng.standard_normal((2, 3, 7, 6)).astype(np.float32)
+    o1, i1 = kernels.max_pool2d_fwd(x, 3, 3, 2, 2, 1, 1)
+    o2, i2 = np.empty_like(o1), np.empty_like(i1)
+    gpu.max_pool2d_fwd(x, 3, 3, 2, 2, 1, 1, o2, i2)
+    np.testing.assert_array_equal(o1, o2)
+    np.testing.assert_array_equal(i1, i2)
+    g = rng.standard_normal(o1.shape).astype(np.float32)
+    b1 = kernels.max_pool2d_bwd(g, i1, x.shape)
+    b2 = np.empty_like(x)
+    gpu.max_pool2d_bwd(g, i1, b2)
+    np.testing.assert_allclose(b1, b2, rtol=1e-6)
+
+    m1, v1 = kernels.bn_stats(x)
+    np.testing.assert_allclose(m1, x.mean(axis=(0, 2, 3)), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(v1, x.var(axis=(0, 2, 3)), rtol=1e-5)
+    inv = (1 / np.sqrt(v1 + 1e-5)).astype(np.float32)
+    w, b = rng.standard_normal(3).astype(np.float32), rng.standard_normal(3).astype(np.float32)
+    y1 = kernels.bn_fwd(x, m1, inv, w, b, True)
+    y2 = np.empty_like(x)
+    gpu.bn_fwd(x, m1, inv, w, b, True, y2)
+    np.testing.assert_allclose(y1, y2, rtol=1e-5, atol=1e-6)
+    gy = rng.standard_normal(x.shape).astype(np.float32)
+    r1 = kernels.bn_bwd(gy, x, y1, m1, inv, w, True)
+    r2 = [np.empty_like(x), np.empty(3, np.float32), np.empty(3, np.float32)]
+    gpu.bn_bwd(gy, x, y1, m1, inv, w, True, *r2)
+    for a, c in zip(r1, r2):
+        np.testing.assert_allclose(a, c, rtol=1e-4, atol=1e-5)
+
+    p = rng.standard_normal(50).astype(np.float32)
+    gr = rng.standard_normal(50).astype(np.float32)
+    states = [(p.copy(), np.zeros(50, np.float32), np.zeros(50, np.float32)) for _ in range(2)]
+    for decoupled in (False, True):
+        for fn, (pp, mm, vv) in zip((cpu.adam_step, gpu.adam_step), states):
+            fn(pp, gr, mm, vv, 1e-2, 0.9, 0.999, 1e-8, 0.1, decoupled, 0.1, 0.001)
+        np.testing.assert_allclose(states[0][0], states[1][0], rtol=1e-5)
+        np.testing.assert_allclose(states[0][1], states[1][1], rtol=1e-5)
+
+
+def test_adam_kernel_refuses_non_contiguous():
+    p = np.zeros((4, 4), np.float32)[:, ::2]
+    with pytest.raises(ValueError, match="contiguous"):
+        kernels.adam_step(p, p, p, p, 1e-3, 0.9, 0.999, 1e-8, 0.0, False, 0.1, 0.001)
+
+
+@pytest.mark.parametrize("pad,chunks", [(1, [(0, 2, 0, 4)]), (1, [(0, 1, 0, 2), (0, 1, 2, 4), (1, 2, 0, 4)]),
+                                        (0, [(0, 2, 0, 3)]), (2, [(0, 2, 0, 5)])])
+def test_winograd_twins(pad, chunks, rng):
+    n, c, h, w = 2, 3, 7, 8
+    x = rng.standard_normal((n, c, h, w))
+    oh, ow = h + 2 * pad - 2, w + 2 * pad - 2
+    th, tw = (oh + 1) // 2, (ow + 1) // 2
+    assert max(t1 for *_, t1 in chunks) == th
+    g = rng.standard_normal((n, c, oh, ow))
+    outs = {k: np.zeros((n, c, oh, ow)) for k in ("cpu", "gpu")}
+    adj = {k: np.zeros((n, c, h, w)) for k in ("cpu", "gpu")}
+    for n0, n1, t0, t1 in chunks:
+        tiles = (n1 - n0) * (t1 - t0) * tw
+        for name, mod in (("cpu", cpu), ("gpu", gpu)):
+            v = np.zeros((16, c, tiles))
+            mod.wino_input(x, pad, n0, n1, t0, t1, tw, v)
+            m = np.zeros((16, c, tiles))
+            mod.wino_output_adjoint(g, n0, n1, t0, t1, tw, m)
+            mod.wino_output(v, n0, n1, t0, t1, tw, outs[name])
+            mod.wino_input_adjoint(m, pad, n0, n1, t0, t1, tw, adj[name])
+            if name == "cpu":
+                v_cpu, m_cpu = v, m
+            else:
+                np.testing.assert_allclose(v_cpu, v, atol=1e-12)
+                np.testing.assert_allclose(m_cpu, m, atol=1e-12)
+    np.testing.assert_allclose(outs["cpu"], outs["gpu"], atol=1e-12)
+    np.testing.assert_allclose(adj["cpu"], adj["gpu"], atol=1e-12)
+
+
+def test_kernels_run_with_jit_disabled():
+    code = ("import numpy as np, minitorch_color as mt\n"
+            "from minitorch_color import nn\n"
+            "x = mt.tensor(np.random.default_rng(0).standard_normal((1, 2, 6, 6)), requires_grad=True)\n"
+            "w = mt.tensor(np.random.default_rng(1).standard_normal((2, 2, 3, 3)), requires_grad=True)\n"
+            "y = nn.F.max_pool2d(nn.F.batch_norm_relu(nn.F.conv2d(x, w, padding=1), None, None, training=True), 2)\n"
+            "y.sum().backward()\n"
+            "print(float(y.sum().item()), float(np.abs(x.grad).sum()))\n")
+    env = dict(os.environ)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = root
+    results = []
+    for disable in ("1", "0"):
+        env["NUMBA_DISABLE_JIT"] = disable
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        results.append([float(v) for v in out.stdout.split()])
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-9)

@@ -1,0 +1,141 @@
+import numpy as np
+import pytest
+
+import minitorch_color as mt
+from minitorch_color import nn
+
+
+class Tiny(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.bn = nn.BatchNorm2d(4)
+        self.blocks = nn.ModuleList([nn.Conv2d(4, 4, 1), nn.Conv2d(4, 2, 1, bias=False)])
+        self.head = nn.Sequential(nn.GlobalAvgPool2d(), nn.Linear(2, 3))
+
+    def forward(self, x):
+        x = nn.F.relu(self.bn(self.conv(x)))
+        for b in self.blocks:
+            x = b(x)
+        return self.head(x)
+
+
+def test_parameters_buffers_and_state_dict_names():
+    m = Tiny()
+    names = [n for n, _ in m.named_parameters()]
+    assert names == ["conv.weight", "conv.bias", "bn.weight", "bn.bias", "blocks.0.weight", "blocks.0.bias",
+                     "blocks.1.weight", "head.1.weight", "head.1.bias"]
+    sd = m.state_dict()
+    assert list(sd)[-2:] == ["bn.running_mean", "bn.running_var"]
+    assert sd["conv.weight"].shape == (4, 1, 3, 3)
+    assert m.num_parameters() == sum(p.size for p in m.parameters())
+
+
+def test_layer_shapes_follow_pytorch():
+    assert nn.Linear(3, 5).weight.shape == (5, 3)
+    assert nn.ConvTranspose2d(4, 2, 3).weight.shape == (4, 2, 3, 3)
+    x = mt.randn(2, 4, 8, 8)
+    assert nn.ConvTranspose2d(4, 2, 2, stride=2)(x).shape == (2, 2, 16, 16)
+    assert nn.Conv2d(4, 6, 3, stride=2, padding=1)(x).shape == (2, 6, 4, 4)
+    assert nn.MaxPool2d(2)(x).shape == (2, 4, 4, 4)
+    assert nn.AvgPool2d(2)(x).shape == (2, 4, 4, 4)
+    assert nn.Upsample(scale_factor=2, mode="bilinear")(x).shape == (2, 4, 16, 16)
+    assert nn.CondInstanceNorm2d(4, 3)(x, np.array([0, 2])).shape == x.shape
+    assert nn.InstanceNorm2d(4, affine=True)(x).shape == x.shape
+    assert nn.Embedding(10, 3)(np.array([1, 2])).shape == (2, 3)
+    assert nn.Flatten()(x).shape == (2, 256)
+    assert nn.BatchNorm1d(4)(mt.randn(5, 4)).shape == (5, 4)
+
+
+def test_default_init_bounds():
+    mt.manual_seed(0)
+    lin = nn.Linear(400, 50)
+    bound = 1 / np.sqrt(400)
+    assert np.abs(lin.weight.numpy()).max() <= bound + 1e-7
+    assert np.abs(lin.weight.numpy()).max() > 0.9 * bound
+    w = mt.zeros(256, 128, 3, 3)
+    nn.init.kaiming_normal_(w, nonlinearity="relu")
+    assert abs(w.numpy().std() - np.sqrt(2 / (128 * 9))) < 0.01 * np.sqrt(2 / (128 * 9)) * 10
+    nn.init.xavier_uniform_(w)
+    assert np.abs(w.numpy()).max() <= np.sqrt(6 / (128 * 9 + 256 * 9)) + 1e-7
+    nn.init.zeros_(w)
+    assert not w.numpy().any()
+    nn.init.ones_(w)
+    assert (w.numpy() == 1).all()
+
+
+def test_state_dict_round_trip_and_eval_determinism():
+    mt.manual_seed(1)
+    a, b = Tiny(), Tiny()
+    x = mt.randn(3, 1, 6, 6)
+    a(x)  # updates running statistics
+    b.load_state_dict(a.state_dict())
+    a.eval()
+    b.eval()
+    np.testing.assert_allclose(a(x).numpy(), b(x).numpy())
+
+
+def test_load_state_dict_errors_are_specific():
+    m = Tiny()
+    sd = dict(m.state_dict())
+    with pytest.raises(KeyError, match="missing: conv.bias"):
+        m.load_state_dict({k: v for k, v in sd.items() if k != "conv.bias"})
+    with pytest.raises(KeyError, match="unexpected: extra"):
+        m.load_state_dict({**sd, "extra": np.zeros(1)})
+    with pytest.raises(KeyError, match=r"conv.weight: checkpoint \(4, 1, 5, 5\) vs model \(4, 1, 3, 3\)"):
+        m.load_state_dict({**sd, "conv.weight": np.zeros((4, 1, 5, 5))})
+    missing, unexpected = m.load_state_dict({"conv.bias": np.ones(4), "x": np.ones(1)}, strict=False)
+    assert "conv.weight" in missing and unexpected == ["x"]
+    np.testing.assert_allclose(m.conv.bias.numpy(), 1)
+
+
+def test_train_eval_and_requires_grad():
+    m = Tiny().eval()
+    assert not any(mod.training for mod in m.modules())
+    m.train()
+    assert all(mod.training for mod in m.modules())
+    m.requires_grad_(False)
+    assert not any(p.requires_grad for p in m.parameters())
+
+
+def test_forward_hooks_capture_and_replace():
+    m = Tiny()
+    seen = {}
+    handle = m.bn.register_forward_hook(lambda mod, inp, out: seen.update(bn=out.shape))
+    m.blocks[0].register_forward_hook(lambda mod, inp, out: out * 0)
+    out = m(mt.randn(2, 1, 5, 5))
+    assert seen["bn"] == (2, 4, 5, 5)
+    # zeroed activations -> the rest of the network sees zeros -> output is the linear bias
+    np.testing.assert_allclose(out.numpy(), np.broadcast_to(m.head[1].bias.numpy(), (2, 3)), atol=1e-6)
+    handle.remove()
+    seen.clear()
+    m(mt.randn(1, 1, 5, 5))
+    assert not seen
+
+
+def test_module_errors_and_repr():
+    class Bad(nn.Module):
+        def __init__(self):
+            self.w = nn.Parameter(np.zeros(1))
+
+    with pytest.raises(AttributeError, match="super"):
+        Bad()
+    with pytest.raises(AttributeError):
+        Tiny().nonexistent
+    assert "Conv2d(1, 4, kernel_size=(3, 3)" in repr(Tiny())
+
+
+def test_to_cpu_keeps_everything():
+    m = Tiny().to("cpu")
+    assert m.device == "cpu"
+    with pytest.raises(RuntimeError):
+        if not mt.cuda_available():
+            m.to("cuda")
+        else:
+            raise RuntimeError("skip")
+
+
+def test_backend_fixture_runs_module(backend):
+    m = Tiny().to(backend)
+    out = m(mt.randn(2, 1, 6, 6, device=backend))
+    assert out.device == backend
