@@ -62,3 +62,13 @@ def asnumpy(x):
     if is_cupy_array(x):
         return cupy.asnumpy(x)
     return np.asarray(x)
+
+
+def scatter_add(target, indices, values) -> None:
+    """target[indices] += values, adding up repeated indices (numpy.add.at / cupyx.scatter_add)."""
+    if is_cupy_array(target):
+        import cupyx
+
+        cupyx.scatter_add(target, indices, values)
+    else:
+        np.add.at(target, indices, values)

@@ -133,3 +133,28 @@ def test_to_cpu_is_identity_and_unknown_device_raises():
     assert x.to("cpu") is x
     with pytest.raises(ValueError, match="unknown device"):
         x.to("tpu")
+
+
+def test_cupy_without_gpu_falls_back_to_cpu(tmp_path):
+    """A cupy that imports but finds no GPU must leave the engine on NumPy, not crash it."""
+    import os
+    import subprocess
+    import sys
+    fake = tmp_path / "cupy"
+    fake.mkdir()
+    (fake / "__init__.py").write_text(
+        "class _R:\n"
+        "    @staticmethod\n"
+        "    def getDeviceCount():\n"
+        "        raise RuntimeError('no CUDA-capable device is detected')\n"
+        "class cuda:\n"
+        "    runtime = _R\n")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), root]))
+    code = ("import minitorch_color as mt, cupy\n"
+            "assert not mt.cuda_available()\n"
+            "x = mt.randn(2, 2, requires_grad=True); (x * x).sum().backward()\n"
+            "try:\n    x.to('cuda')\nexcept RuntimeError as e:\n    print('clear:', e)\n")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "clear: device 'cuda' requested" in out.stdout

@@ -229,73 +229,101 @@ adam_step = _jit(_adam_step, fastmath=True)
 # A chunk covers samples n0..n1 and tile rows ty0..ty1 of each; its tiles are the columns of
 # V and M, numbered ((n - n0) * (ty1 - ty0) + (ty - ty0)) * TW + tx.
 
+def _deinterleave(src, lo, n, even, odd):
+    """even[j], odd[j] = row[2j], row[2j+1] of a zero-padded row whose column p is src[p - lo], len(src) = n."""
+    length = even.shape[0]
+    j_lo = min(length, (lo + 1) // 2)  # from here on 2j - lo >= 0
+    j_hi = min(length, max(j_lo, (n - 2 + lo) // 2 + 1))  # up to here 2j - lo + 1 < n
+    for j in range(j_lo):
+        p = 2 * j - lo
+        even[j] = src[p] if 0 <= p < n else 0
+        odd[j] = src[p + 1] if 0 <= p + 1 < n else 0
+    for j in range(j_lo, j_hi):  # the interior, without bounds tests
+        even[j] = src[2 * j - lo]
+        odd[j] = src[2 * j - lo + 1]
+    for j in range(j_hi, length):
+        p = 2 * j - lo
+        even[j] = src[p] if 0 <= p < n else 0
+        odd[j] = src[p + 1] if 0 <= p + 1 < n else 0
+
+
+_deinterleave_jit = njit(cache=True, inline="always")(_deinterleave)
+
+
 def _wino_input(x, pad, n0, n1, ty0, ty1, tw, v):
     """Fill v (16, C, tiles) with B^T d B of every 4x4 input tile d of x (N, C, H, W) in the chunk."""
     c_, h, w = x.shape[1], x.shape[2], x.shape[3]
     nty = ty1 - ty0
-    wp = 2 * tw + 2
     for c in prange(c_):
-        rows = np.empty((4, wp), dtype=x.dtype)  # four zero-padded input rows of one tile row
-        buf = np.empty((16, tw), dtype=x.dtype)  # its tiles, gathered before 16 contiguous stores
+        # padded rows split into even and odd columns: tile tx reads E[tx], O[tx], E[tx+1], O[tx+1],
+        # so every loop below runs over tx with unit stride
+        e = np.zeros((4, tw + 1), dtype=x.dtype)
+        o = np.zeros((4, tw + 1), dtype=x.dtype)
+        te = np.empty((4, tw + 1), dtype=x.dtype)
+        to = np.empty((4, tw + 1), dtype=x.dtype)
         for n in range(n0, n1):
             for ty in range(ty0, ty1):
                 for r in range(4):
                     iy = 2 * ty - pad + r
-                    rows[r, :] = 0
                     if 0 <= iy < h:
-                        hi = min(w, wp - pad)
-                        rows[r, pad:pad + hi] = x[n, c, iy, :hi]
-                for r in range(4):  # B^T along rows, then B along columns
-                    for tx in range(tw):
-                        q = 2 * tx
-                        if r == 0:
-                            a0, a1, a2, a3 = (rows[0, q] - rows[2, q], rows[0, q + 1] - rows[2, q + 1],
-                                              rows[0, q + 2] - rows[2, q + 2], rows[0, q + 3] - rows[2, q + 3])
-                        elif r == 1:
-                            a0, a1, a2, a3 = (rows[1, q] + rows[2, q], rows[1, q + 1] + rows[2, q + 1],
-                                              rows[1, q + 2] + rows[2, q + 2], rows[1, q + 3] + rows[2, q + 3])
-                        elif r == 2:
-                            a0, a1, a2, a3 = (rows[2, q] - rows[1, q], rows[2, q + 1] - rows[1, q + 1],
-                                              rows[2, q + 2] - rows[1, q + 2], rows[2, q + 3] - rows[1, q + 3])
-                        else:
-                            a0, a1, a2, a3 = (rows[1, q] - rows[3, q], rows[1, q + 1] - rows[3, q + 1],
-                                              rows[1, q + 2] - rows[3, q + 2], rows[1, q + 3] - rows[3, q + 3])
-                        buf[4 * r + 0, tx] = a0 - a2
-                        buf[4 * r + 1, tx] = a1 + a2
-                        buf[4 * r + 2, tx] = a2 - a1
-                        buf[4 * r + 3, tx] = a1 - a3
+                        _deinterleave_jit(x[n, c, iy], pad, w, e[r], o[r])
+                    else:
+                        e[r, :] = 0
+                        o[r, :] = 0
+                for j in range(tw + 1):  # B^T down the rows
+                    te[0, j] = e[0, j] - e[2, j]
+                    te[1, j] = e[1, j] + e[2, j]
+                    te[2, j] = e[2, j] - e[1, j]
+                    te[3, j] = e[1, j] - e[3, j]
+                    to[0, j] = o[0, j] - o[2, j]
+                    to[1, j] = o[1, j] + o[2, j]
+                    to[2, j] = o[2, j] - o[1, j]
+                    to[3, j] = o[1, j] - o[3, j]
                 col0 = ((n - n0) * nty + (ty - ty0)) * tw
-                for k in range(16):
-                    v[k, c, col0:col0 + tw] = buf[k]
+                for r in range(4):  # B along the columns, one output row at a time
+                    d0 = v[4 * r, c, col0:col0 + tw]
+                    d1 = v[4 * r + 1, c, col0:col0 + tw]
+                    d2 = v[4 * r + 2, c, col0:col0 + tw]
+                    d3 = v[4 * r + 3, c, col0:col0 + tw]
+                    for tx in range(tw):
+                        d0[tx] = te[r, tx] - te[r, tx + 1]
+                    for tx in range(tw):
+                        d1[tx] = to[r, tx] + te[r, tx + 1]
+                    for tx in range(tw):
+                        d2[tx] = te[r, tx + 1] - to[r, tx]
+                    for tx in range(tw):
+                        d3[tx] = to[r, tx] - to[r, tx + 1]
 
 
 def _wino_output(m, n0, n1, ty0, ty1, tw, out):
     """Fill out[n0:n1] (N, O, OH, OW), tile rows ty0..ty1, with A^T M A of every tile of m (16, O, tiles)."""
     o_, oh, ow = out.shape[1], out.shape[2], out.shape[3]
     nty = ty1 - ty0
+    full = ow // 2  # tiles whose two output columns both exist
     for o in prange(o_):
+        s = np.empty((8, tw), dtype=out.dtype)
         for n in range(n0, n1):
             for ty in range(ty0, ty1):
                 col0 = ((n - n0) * nty + (ty - ty0)) * tw
-                for tx in range(tw):
-                    col = col0 + tx
-                    # s = A^T M (2x4), then y = s A (2x2)
-                    s00 = m[0, o, col] + m[4, o, col] + m[8, o, col]
-                    s01 = m[1, o, col] + m[5, o, col] + m[9, o, col]
-                    s02 = m[2, o, col] + m[6, o, col] + m[10, o, col]
-                    s03 = m[3, o, col] + m[7, o, col] + m[11, o, col]
-                    s10 = m[4, o, col] - m[8, o, col] - m[12, o, col]
-                    s11 = m[5, o, col] - m[9, o, col] - m[13, o, col]
-                    s12 = m[6, o, col] - m[10, o, col] - m[14, o, col]
-                    s13 = m[7, o, col] - m[11, o, col] - m[15, o, col]
-                    y, x = 2 * ty, 2 * tx
-                    out[n, o, y, x] = s00 + s01 + s02
-                    if x + 1 < ow:
-                        out[n, o, y, x + 1] = s01 - s02 - s03
-                    if y + 1 < oh:
-                        out[n, o, y + 1, x] = s10 + s11 + s12
-                        if x + 1 < ow:
-                            out[n, o, y + 1, x + 1] = s11 - s12 - s13
+                for q in range(4):  # s = A^T M: rows (M0 + M1 + M2, M1 - M2 - M3) of the 4x4 tile
+                    m0 = m[q, o, col0:col0 + tw]
+                    m1 = m[4 + q, o, col0:col0 + tw]
+                    m2 = m[8 + q, o, col0:col0 + tw]
+                    m3 = m[12 + q, o, col0:col0 + tw]
+                    for tx in range(tw):
+                        s[q, tx] = m0[tx] + m1[tx] + m2[tx]
+                        s[4 + q, tx] = m1[tx] - m2[tx] - m3[tx]
+                for r in range(2):
+                    y = 2 * ty + r
+                    if y >= oh:
+                        continue
+                    row = out[n, o, y]
+                    b = 4 * r
+                    for tx in range(full):  # y = s A
+                        row[2 * tx] = s[b, tx] + s[b + 1, tx] + s[b + 2, tx]
+                        row[2 * tx + 1] = s[b + 1, tx] - s[b + 2, tx] - s[b + 3, tx]
+                    if full < tw:
+                        row[2 * full] = s[b, full] + s[b + 1, full] + s[b + 2, full]
 
 
 def _wino_output_adjoint(g, n0, n1, ty0, ty1, tw, m):
@@ -303,72 +331,102 @@ def _wino_output_adjoint(g, n0, n1, ty0, ty1, tw, m):
     o_, oh, ow = g.shape[1], g.shape[2], g.shape[3]
     nty = ty1 - ty0
     for o in prange(o_):
-        rows = np.empty((2, 2 * tw), dtype=g.dtype)
-        buf = np.empty((16, tw), dtype=g.dtype)
+        ge = np.zeros((2, tw), dtype=g.dtype)  # even / odd output columns of the tile's two rows
+        go = np.zeros((2, tw), dtype=g.dtype)
+        a = np.empty((4, tw), dtype=g.dtype)
+        b = np.empty((4, tw), dtype=g.dtype)
         for n in range(n0, n1):
             for ty in range(ty0, ty1):
                 for r in range(2):
                     y = 2 * ty + r
-                    rows[r, :] = 0
                     if y < oh:
-                        rows[r, :ow] = g[n, o, y, :]
-                for tx in range(tw):
-                    g00, g01 = rows[0, 2 * tx], rows[0, 2 * tx + 1]
-                    g10, g11 = rows[1, 2 * tx], rows[1, 2 * tx + 1]
-                    # A g gives rows (g0, g0 + g1, g0 - g1, -g1); each row (a, b) then becomes (a, a+b, a-b, -b)
-                    for r in range(4):
-                        if r == 0:
-                            a, b = g00, g01
-                        elif r == 1:
-                            a, b = g00 + g10, g01 + g11
-                        elif r == 2:
-                            a, b = g00 - g10, g01 - g11
-                        else:
-                            a, b = -g10, -g11
-                        buf[4 * r + 0, tx] = a
-                        buf[4 * r + 1, tx] = a + b
-                        buf[4 * r + 2, tx] = a - b
-                        buf[4 * r + 3, tx] = -b
+                        _deinterleave_jit(g[n, o, y], 0, ow, ge[r], go[r])
+                    else:
+                        ge[r, :] = 0
+                        go[r, :] = 0
+                for tx in range(tw):  # A g: rows (g0, g0 + g1, g0 - g1, -g1), as (even, odd) pairs
+                    a[0, tx] = ge[0, tx]
+                    b[0, tx] = go[0, tx]
+                    a[1, tx] = ge[0, tx] + ge[1, tx]
+                    b[1, tx] = go[0, tx] + go[1, tx]
+                    a[2, tx] = ge[0, tx] - ge[1, tx]
+                    b[2, tx] = go[0, tx] - go[1, tx]
+                    a[3, tx] = -ge[1, tx]
+                    b[3, tx] = -go[1, tx]
                 col0 = ((n - n0) * nty + (ty - ty0)) * tw
-                for k in range(16):
-                    m[k, o, col0:col0 + tw] = buf[k]
+                for r in range(4):  # then each row (a, b) times A^T: (a, a + b, a - b, -b)
+                    d0 = m[4 * r, o, col0:col0 + tw]
+                    d1 = m[4 * r + 1, o, col0:col0 + tw]
+                    d2 = m[4 * r + 2, o, col0:col0 + tw]
+                    d3 = m[4 * r + 3, o, col0:col0 + tw]
+                    for tx in range(tw):
+                        d0[tx] = a[r, tx]
+                    for tx in range(tw):
+                        d1[tx] = a[r, tx] + b[r, tx]
+                    for tx in range(tw):
+                        d2[tx] = a[r, tx] - b[r, tx]
+                    for tx in range(tw):
+                        d3[tx] = -b[r, tx]
 
 
 def _wino_input_adjoint(v, pad, n0, n1, ty0, ty1, tw, out):
     """Add B V B^T of every tile of v (16, C, tiles) into out (N, C, H, W) at its 4x4 window (adjoint of _wino_input)."""
     c_, h, w = out.shape[1], out.shape[2], out.shape[3]
     nty = ty1 - ty0
-    wp = 2 * tw + 2
     for c in prange(c_):
-        buf = np.empty((16, tw), dtype=out.dtype)
-        acc = np.empty((4, wp), dtype=out.dtype)  # one band of four padded rows
-        e = np.empty((4, 4), dtype=out.dtype)
+        e = np.empty((16, tw), dtype=out.dtype)  # column transform, row r column j at 4r + j
+        ae = np.empty((4, tw + 1), dtype=out.dtype)  # band rows, even / odd padded columns
+        ao = np.empty((4, tw + 1), dtype=out.dtype)
         for n in range(n0, n1):
             for ty in range(ty0, ty1):
                 col0 = ((n - n0) * nty + (ty - ty0)) * tw
-                for k in range(16):
-                    buf[k] = v[k, c, col0:col0 + tw]
-                acc[:, :] = 0
-                for tx in range(tw):
-                    q = 2 * tx
-                    # columns: each tile row r (a0..a3) times B^T gives (a0, a1-a2+a3, -a0+a1+a2, -a3)
-                    for r in range(4):
-                        a0, a1, a2, a3 = buf[4 * r, tx], buf[4 * r + 1, tx], buf[4 * r + 2, tx], buf[4 * r + 3, tx]
-                        e[r, 0] = a0
-                        e[r, 1] = a1 - a2 + a3
-                        e[r, 2] = a1 + a2 - a0
-                        e[r, 3] = -a3
-                    # rows: B times that spreads onto band rows (e0, e1-e2+e3, e1+e2-e0, -e3)
-                    for j in range(4):
-                        acc[0, q + j] += e[0, j]
-                        acc[1, q + j] += e[1, j] - e[2, j] + e[3, j]
-                        acc[2, q + j] += e[1, j] + e[2, j] - e[0, j]
-                        acc[3, q + j] -= e[3, j]
+                for r in range(4):  # each tile row times B^T: (V0, V1 - V2 + V3, V1 + V2 - V0, -V3)
+                    v0 = v[4 * r, c, col0:col0 + tw]
+                    v1 = v[4 * r + 1, c, col0:col0 + tw]
+                    v2 = v[4 * r + 2, c, col0:col0 + tw]
+                    v3 = v[4 * r + 3, c, col0:col0 + tw]
+                    for tx in range(tw):
+                        e[4 * r, tx] = v0[tx]
+                        e[4 * r + 1, tx] = v1[tx] - v2[tx] + v3[tx]
+                        e[4 * r + 2, tx] = v1[tx] + v2[tx] - v0[tx]
+                        e[4 * r + 3, tx] = -v3[tx]
+                # B times that: band rows (e0, e1 - e2 + e3, e1 + e2 - e0, -e3); column j of tile tx
+                # lands at padded column 2tx + j, i.e. even[tx], odd[tx], even[tx+1], odd[tx+1]
+                ae[:, tw] = 0
+                ao[:, tw] = 0
+                for j in range(2):
+                    for tx in range(tw):
+                        t0 = e[j, tx]
+                        t1 = e[4 + j, tx]
+                        t2 = e[8 + j, tx]
+                        t3 = e[12 + j, tx]
+                        dst = ae if j == 0 else ao
+                        dst[0, tx] = t0
+                        dst[1, tx] = t1 - t2 + t3
+                        dst[2, tx] = t1 + t2 - t0
+                        dst[3, tx] = -t3
+                for j in range(2, 4):
+                    for tx in range(tw):
+                        t0 = e[j, tx]
+                        t1 = e[4 + j, tx]
+                        t2 = e[8 + j, tx]
+                        t3 = e[12 + j, tx]
+                        dst = ae if j == 2 else ao
+                        dst[0, tx + 1] += t0
+                        dst[1, tx + 1] += t1 - t2 + t3
+                        dst[2, tx + 1] += t1 + t2 - t0
+                        dst[3, tx + 1] -= t3
                 for r in range(4):
                     iy = 2 * ty - pad + r
-                    if 0 <= iy < h:
-                        hi = min(w, wp - pad)
-                        out[n, c, iy, :hi] += acc[r, pad:pad + hi]
+                    if iy < 0 or iy >= h:
+                        continue
+                    row = out[n, c, iy]
+                    for j in range(tw + 1):  # padded columns 2j and 2j + 1 are input columns - pad
+                        ix = 2 * j - pad
+                        if 0 <= ix < w:
+                            row[ix] += ae[r, j]
+                        if 0 <= ix + 1 < w:
+                            row[ix + 1] += ao[r, j]
 
 
 wino_input = _jit(_wino_input)

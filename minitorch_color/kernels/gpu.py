@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from ..backend import get_array_module
+from ..backend import get_array_module, scatter_add
 
 
 def _windows(kh, kw, sh, sw, dh, dw, oh, ow):
@@ -62,7 +62,7 @@ def max_pool2d_bwd(g, idx, out):
     n, c, h, w = out.shape
     flat = xp.zeros((n * c, h * w), dtype=out.dtype)
     rows = xp.repeat(xp.arange(n * c), idx.shape[2] * idx.shape[3])
-    xp.add.at(flat, (rows, idx.reshape(-1)), g.reshape(-1))
+    scatter_add(flat, (rows, idx.reshape(-1)), g.reshape(-1))
     out[...] = flat.reshape(n, c, h, w)
 
 

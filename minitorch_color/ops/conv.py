@@ -139,42 +139,36 @@ def _conv_winograd(x, w, pad):
     return out
 
 
-def _conv_data_grad_winograd(g, w, in_shape, pad):
+def _conv_backward_winograd(x, g, w, pad, need_x, need_w):
+    """Input and weight gradients of _conv_winograd, sharing one adjoint output transform per chunk."""
     xp = get_array_module(g)
     g = xp.ascontiguousarray(g)
-    n, c, h, wd = in_shape
+    n, c, h, wd = x.shape
     o = w.shape[0]
     _, _, th, tw = _wino_geometry(h, wd, pad)
-    ut = xp.ascontiguousarray(_wino_weight(w, xp).transpose(0, 2, 1))  # (16, C, O)
-    out = xp.zeros(in_shape, dtype=g.dtype)
+    ut = xp.ascontiguousarray(_wino_weight(w, xp).transpose(0, 2, 1)) if need_x else None  # (16, C, O)
+    gx = xp.zeros(x.shape, dtype=g.dtype) if need_x else None
+    du = xp.zeros((16, o, c), dtype=g.dtype) if need_w else None
+    tmp = xp.empty_like(du) if need_w else None
+    if need_w:
+        x = xp.ascontiguousarray(x)
     for n0, n1, t0, t1 in _wino_chunks(n, th, tw, max(c, o), g.itemsize):
         tiles = (n1 - n0) * (t1 - t0) * tw
         m = K.workspace((16, o, tiles), g.dtype, g, slot=2)
-        K.wino_output_adjoint(g, n0, n1, t0, t1, tw, m)
+        K.wino_output_adjoint(g, n0, n1, t0, t1, tw, m)  # dL/dM
         v = K.workspace((16, c, tiles), g.dtype, g, slot=1)
-        xp.matmul(ut, m, out=v)
-        K.wino_input_adjoint(v, pad, n0, n1, t0, t1, tw, out)
-    return out
-
-
-def _weight_grad_winograd(x, g, w_shape, pad):
-    xp = get_array_module(x)
-    x, g = xp.ascontiguousarray(x), xp.ascontiguousarray(g)
-    n, c, h, wd = x.shape
-    o = w_shape[0]
-    _, _, th, tw = _wino_geometry(h, wd, pad)
-    du = xp.zeros((16, o, c), dtype=x.dtype)
-    tmp = xp.empty_like(du)
-    for n0, n1, t0, t1 in _wino_chunks(n, th, tw, max(c, o), x.itemsize):
-        tiles = (n1 - n0) * (t1 - t0) * tw
-        v = K.workspace((16, c, tiles), x.dtype, x, slot=1)
-        K.wino_input(x, pad, n0, n1, t0, t1, tw, v)
-        m = K.workspace((16, o, tiles), x.dtype, x, slot=2)
-        K.wino_output_adjoint(g, n0, n1, t0, t1, tw, m)
-        xp.matmul(m, v.transpose(0, 2, 1), out=tmp)  # (16, O, tiles) @ (16, tiles, C)
-        du += tmp
-    gg = xp.asarray(_GG, dtype=x.dtype)
-    return (gg.T @ du.reshape(16, o * c)).T.reshape(w_shape)
+        if need_w:
+            K.wino_input(x, pad, n0, n1, t0, t1, tw, v)
+            xp.matmul(m, v.transpose(0, 2, 1), out=tmp)  # (16, O, tiles) @ (16, tiles, C)
+            du += tmp
+        if need_x:
+            xp.matmul(ut, m, out=v)  # dL/dV, reusing v's buffer
+            K.wino_input_adjoint(v, pad, n0, n1, t0, t1, tw, gx)
+    gw = None
+    if need_w:
+        gg = xp.asarray(_GG, dtype=g.dtype)
+        gw = (gg.T @ du.reshape(16, o * c)).T.reshape(w.shape)
+    return gx, gw
 
 
 def _conv_any(x, w, stride, padding, dilation):
@@ -188,14 +182,23 @@ def _conv_any(x, w, stride, padding, dilation):
 
 def _data_grad_any(g, w, in_shape, stride, padding, dilation):
     if _use_winograd(w.shape, stride, padding, dilation):
-        return _conv_data_grad_winograd(g, w, in_shape, padding[0])
+        return _conv_backward_winograd(_Shape(in_shape), g, w, padding[0], True, False)[0]
     return _conv_data_grad(g, w, in_shape, stride, padding, dilation)
 
 
-def _weight_grad_any(x, g, w_shape, stride, padding, dilation):
-    if _use_winograd(w_shape, stride, padding, dilation):
-        return _weight_grad_winograd(x, g, w_shape, padding[0])
-    return _weight_grad(x, g, w_shape, stride, padding, dilation)
+def _backward_any(x, g, w, opts, need_x, need_w):
+    """(input gradient, weight gradient) of _conv_any, each None when not needed."""
+    if _use_winograd(w.shape, *opts):
+        return _conv_backward_winograd(x, g, w, opts[1][0], need_x, need_w)
+    return (_conv_data_grad(g, w, x.shape, *opts) if need_x else None,
+            _weight_grad(x, g, w.shape, *opts) if need_w else None)
+
+
+class _Shape:
+    """Stands in for an input array when only its shape is needed."""
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
 
 
 class Conv2d(Function):
@@ -213,8 +216,7 @@ class Conv2d(Function):
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        gx = _data_grad_any(g, w, x.shape, *ctx.opts) if need_x else None
-        gw = _weight_grad_any(x, g, w.shape, *ctx.opts) if need_w else None
+        gx, gw = _backward_any(x, g, w, ctx.opts, need_x, need_w)
         gb = g.sum(axis=(0, 2, 3)) if need_b else None
         return gx, gw, gb
 
@@ -251,6 +253,6 @@ class ConvTranspose2d(Function):
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         gx = _conv_any(g, w, *ctx.opts) if need_x else None
-        gw = _weight_grad_any(g, x, w.shape, *ctx.opts) if need_w else None
+        gw = _backward_any(g, x, w, ctx.opts, False, True)[1] if need_w else None
         gb = g.sum(axis=(0, 2, 3)) if need_b else None
         return gx, gw, gb

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
-from ..backend import get_array_module
+from ..backend import get_array_module, scatter_add
 
 
 class Reshape(Function):
@@ -88,7 +88,7 @@ class Index(Function):
         if _is_basic_index(ctx.key):
             out[ctx.key] = g
         else:  # repeated indices must add up
-            xp.add.at(out, ctx.key, g)
+            scatter_add(out, ctx.key, g)
         return out, None
 
 
