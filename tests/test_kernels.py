@@ -127,3 +127,22 @@ def test_kernels_run_with_jit_disabled():
         assert out.returncode == 0, out.stderr
         results.append([float(v) for v in out.stdout.split()])
     np.testing.assert_allclose(results[0], results[1], rtol=1e-9)
+
+
+def test_importing_numba_first_does_not_break_later_compilation():
+    """Numba re-reads its environment when compiling; the engine must not change it under Numba."""
+    code = ("import numba\n"
+            "import numpy as np, minitorch_color as mt\n"
+            "@numba.njit(parallel=True)\n"
+            "def f(a):\n"
+            "    for i in numba.prange(a.size):\n"
+            "        a[i] += 1\n"
+            "x = mt.randn(2, 3, 8, 8, requires_grad=True)\n"
+            "mt.nn.F.max_pool2d(mt.nn.F.conv2d(x, mt.randn(4, 3, 3, 3), padding=1), 2).sum().backward()\n"
+            "a = np.zeros(4); f(a); print(a.sum())\n")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_NUM_THREADS"}
+    env["PYTHONPATH"] = root
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "4.0"

@@ -5,6 +5,7 @@ The wrappers here allocate the outputs and compute output sizes; the kernels onl
 from __future__ import annotations
 
 import os
+import sys
 import threading
 
 import numpy as np
@@ -12,9 +13,13 @@ import numpy as np
 from ..backend import get_array_module
 from . import gpu
 
-# Numba's thread count is fixed when it is first imported (set_num_threads is per thread),
-# so choose it before importing the kernels; see the comment below for why 1.
-os.environ.setdefault("NUMBA_NUM_THREADS", os.environ.get("MINITORCH_KERNEL_THREADS", "1"))
+# Numba's thread count is fixed when Numba is first imported (set_num_threads is per thread),
+# so choose it before importing the kernels; see the comment below for why 1. If the caller
+# imported Numba already, its environment must stay as it was: Numba re-reads it on every
+# compilation and refuses a changed thread count.
+_KERNEL_THREADS = os.environ.get("MINITORCH_KERNEL_THREADS", "1")
+if "numba" not in sys.modules:
+    os.environ.setdefault("NUMBA_NUM_THREADS", _KERNEL_THREADS)
 try:
     from . import cpu
 except ImportError:  # Numba missing: the array-module kernels still work on NumPy, only slower
@@ -28,7 +33,7 @@ else:
     # threads than with 1 (benchmarks/README.md). BLAS keeps the cores; the kernels run in the
     # calling thread unless MINITORCH_KERNEL_THREADS says otherwise.
     numba.set_num_threads(max(1, min(numba.config.NUMBA_NUM_THREADS,
-                                     int(os.environ.get("MINITORCH_KERNEL_THREADS", "1")))))
+                                     int(_KERNEL_THREADS))))
 
 
 def _impl(name, arr):

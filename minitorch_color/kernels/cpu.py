@@ -88,9 +88,26 @@ def _max_pool2d_fwd(x, kh, kw, sh, sw, ph, pw, out, idx):
     """Fill out (N, C, OH, OW) with window maxima of x (N, C, H, W) and idx with their flat index in the plane."""
     n_, c_, h, w = x.shape
     oh, ow = out.shape[2], out.shape[3]
+    pool2 = kh == 2 and kw == 2 and sh == 2 and sw == 2 and ph == 0 and pw == 0
     for nc in prange(n_ * c_):
         n = nc // c_
         c = nc % c_
+        if pool2:  # the U-Net's 2x2/2 pooling: every window is inside, indices are plain
+            for oy in range(oh):
+                top, bottom = x[n, c, 2 * oy], x[n, c, 2 * oy + 1]
+                orow, irow = out[n, c, oy], idx[n, c, oy]
+                base = 2 * oy * w
+                for ox in range(ow):
+                    best, bi = top[2 * ox], base + 2 * ox
+                    if top[2 * ox + 1] > best:
+                        best, bi = top[2 * ox + 1], base + 2 * ox + 1
+                    if bottom[2 * ox] > best:
+                        best, bi = bottom[2 * ox], base + w + 2 * ox
+                    if bottom[2 * ox + 1] > best:
+                        best, bi = bottom[2 * ox + 1], base + w + 2 * ox + 1
+                    orow[ox] = best
+                    irow[ox] = bi
+            continue
         for oy in range(oh):
             for ox in range(ow):
                 best = -math.inf
@@ -238,9 +255,12 @@ def _deinterleave(src, lo, n, even, odd):
         p = 2 * j - lo
         even[j] = src[p] if 0 <= p < n else 0
         odd[j] = src[p + 1] if 0 <= p + 1 < n else 0
-    for j in range(j_lo, j_hi):  # the interior, without bounds tests
-        even[j] = src[2 * j - lo]
-        odd[j] = src[2 * j - lo + 1]
+    # the interior, without bounds tests; views make every index provably non-negative, so
+    # Numba emits no negative-index wrap-around test and the loop vectorises
+    src_in, ev, od = src[2 * j_lo - lo:], even[j_lo:], odd[j_lo:]
+    for t in range(j_hi - j_lo):
+        ev[t] = src_in[2 * t]
+        od[t] = src_in[2 * t + 1]
     for j in range(j_hi, length):
         p = 2 * j - lo
         even[j] = src[p] if 0 <= p < n else 0
@@ -373,6 +393,8 @@ def _wino_input_adjoint(v, pad, n0, n1, ty0, ty1, tw, out):
     """Add B V B^T of every tile of v (16, C, tiles) into out (N, C, H, W) at its 4x4 window (adjoint of _wino_input)."""
     c_, h, w = out.shape[1], out.shape[2], out.shape[3]
     nty = ty1 - ty0
+    j_lo = min(tw + 1, (pad + 1) // 2)  # padded column pairs (2j, 2j+1) fully inside the row
+    j_hi = min(tw + 1, max(j_lo, (w - 2 + pad) // 2 + 1))
     for c in prange(c_):
         e = np.empty((16, tw), dtype=out.dtype)  # column transform, row r column j at 4r + j
         ae = np.empty((4, tw + 1), dtype=out.dtype)  # band rows, even / odd padded columns
@@ -421,7 +443,14 @@ def _wino_input_adjoint(v, pad, n0, n1, ty0, ty1, tw, out):
                     if iy < 0 or iy >= h:
                         continue
                     row = out[n, c, iy]
-                    for j in range(tw + 1):  # padded columns 2j and 2j + 1 are input columns - pad
+                    # padded columns 2j and 2j + 1 are input columns 2j - pad and 2j + 1 - pad
+                    rin, e_in, o_in = row[2 * j_lo - pad:], ae[r, j_lo:], ao[r, j_lo:]
+                    for t in range(j_hi - j_lo):  # interior pairs: unit-stride, no wrap-around tests
+                        rin[2 * t] += e_in[t]
+                        rin[2 * t + 1] += o_in[t]
+                    for j in range(tw + 1):
+                        if j_lo <= j < j_hi:
+                            continue
                         ix = 2 * j - pad
                         if 0 <= ix < w:
                             row[ix] += ae[r, j]
