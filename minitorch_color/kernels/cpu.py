@@ -393,12 +393,9 @@ def _wino_input_adjoint(v, pad, n0, n1, ty0, ty1, tw, out):
     """Add B V B^T of every tile of v (16, C, tiles) into out (N, C, H, W) at its 4x4 window (adjoint of _wino_input)."""
     c_, h, w = out.shape[1], out.shape[2], out.shape[3]
     nty = ty1 - ty0
-    j_lo = min(tw + 1, (pad + 1) // 2)  # padded column pairs (2j, 2j+1) fully inside the row
-    j_hi = min(tw + 1, max(j_lo, (w - 2 + pad) // 2 + 1))
     for c in prange(c_):
         e = np.empty((16, tw), dtype=out.dtype)  # column transform, row r column j at 4r + j
-        ae = np.empty((4, tw + 1), dtype=out.dtype)  # band rows, even / odd padded columns
-        ao = np.empty((4, tw + 1), dtype=out.dtype)
+        band = np.empty((4, 2 * tw + 2), dtype=out.dtype)  # the four padded rows a tile row covers
         for n in range(n0, n1):
             for ty in range(ty0, ty1):
                 col0 = ((n - n0) * nty + (ty - ty0)) * tw
@@ -413,49 +410,34 @@ def _wino_input_adjoint(v, pad, n0, n1, ty0, ty1, tw, out):
                         e[4 * r + 2, tx] = v1[tx] + v2[tx] - v0[tx]
                         e[4 * r + 3, tx] = -v3[tx]
                 # B times that: band rows (e0, e1 - e2 + e3, e1 + e2 - e0, -e3); column j of tile tx
-                # lands at padded column 2tx + j, i.e. even[tx], odd[tx], even[tx+1], odd[tx+1]
-                ae[:, tw] = 0
-                ao[:, tw] = 0
-                for j in range(2):
-                    for tx in range(tw):
-                        t0 = e[j, tx]
-                        t1 = e[4 + j, tx]
-                        t2 = e[8 + j, tx]
-                        t3 = e[12 + j, tx]
-                        dst = ae if j == 0 else ao
-                        dst[0, tx] = t0
-                        dst[1, tx] = t1 - t2 + t3
-                        dst[2, tx] = t1 + t2 - t0
-                        dst[3, tx] = -t3
-                for j in range(2, 4):
-                    for tx in range(tw):
-                        t0 = e[j, tx]
-                        t1 = e[4 + j, tx]
-                        t2 = e[8 + j, tx]
-                        t3 = e[12 + j, tx]
-                        dst = ae if j == 2 else ao
-                        dst[0, tx + 1] += t0
-                        dst[1, tx + 1] += t1 - t2 + t3
-                        dst[2, tx + 1] += t1 + t2 - t0
-                        dst[3, tx + 1] -= t3
+                # lands at padded column 2tx + j, so each j is one collision-free loop over tx
+                for tx in range(tw):
+                    band[0, 2 * tx] = e[0, tx]
+                    band[1, 2 * tx] = e[4, tx] - e[8, tx] + e[12, tx]
+                    band[2, 2 * tx] = e[4, tx] + e[8, tx] - e[0, tx]
+                    band[3, 2 * tx] = -e[12, tx]
+                for tx in range(tw):
+                    band[0, 2 * tx + 1] = e[1, tx]
+                    band[1, 2 * tx + 1] = e[5, tx] - e[9, tx] + e[13, tx]
+                    band[2, 2 * tx + 1] = e[5, tx] + e[9, tx] - e[1, tx]
+                    band[3, 2 * tx + 1] = -e[13, tx]
+                band[:, 2 * tw:] = 0
+                for tx in range(tw):
+                    band[0, 2 * tx + 2] += e[2, tx]
+                    band[1, 2 * tx + 2] += e[6, tx] - e[10, tx] + e[14, tx]
+                    band[2, 2 * tx + 2] += e[6, tx] + e[10, tx] - e[2, tx]
+                    band[3, 2 * tx + 2] -= e[14, tx]
+                for tx in range(tw):
+                    band[0, 2 * tx + 3] += e[3, tx]
+                    band[1, 2 * tx + 3] += e[7, tx] - e[11, tx] + e[15, tx]
+                    band[2, 2 * tx + 3] += e[7, tx] + e[11, tx] - e[3, tx]
+                    band[3, 2 * tx + 3] -= e[15, tx]
                 for r in range(4):
                     iy = 2 * ty - pad + r
-                    if iy < 0 or iy >= h:
-                        continue
-                    row = out[n, c, iy]
-                    # padded columns 2j and 2j + 1 are input columns 2j - pad and 2j + 1 - pad
-                    rin, e_in, o_in = row[2 * j_lo - pad:], ae[r, j_lo:], ao[r, j_lo:]
-                    for t in range(j_hi - j_lo):  # interior pairs: unit-stride, no wrap-around tests
-                        rin[2 * t] += e_in[t]
-                        rin[2 * t + 1] += o_in[t]
-                    for j in range(tw + 1):
-                        if j_lo <= j < j_hi:
-                            continue
-                        ix = 2 * j - pad
-                        if 0 <= ix < w:
-                            row[ix] += ae[r, j]
-                        if 0 <= ix + 1 < w:
-                            row[ix + 1] += ao[r, j]
+                    if 0 <= iy < h:
+                        row, src = out[n, c, iy], band[r, pad:pad + w]  # padded column p is input p - pad
+                        for ix in range(w):
+                            row[ix] += src[ix]
 
 
 wino_input = _jit(_wino_input)

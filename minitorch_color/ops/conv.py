@@ -139,15 +139,18 @@ def _conv_winograd(x, w, pad):
     return out
 
 
-def _conv_backward_winograd(x, g, w, pad, need_x, need_w):
-    """Input and weight gradients of _conv_winograd, sharing one adjoint output transform per chunk."""
+def _conv_backward_winograd(x_shape, x, g, w, pad, need_x, need_w):
+    """Input and weight gradients of _conv_winograd, sharing one adjoint output transform per chunk.
+
+    x (the forward input) is read only for the weight gradient and may be None otherwise.
+    """
     xp = get_array_module(g)
     g = xp.ascontiguousarray(g)
-    n, c, h, wd = x.shape
+    n, c, h, wd = x_shape
     o = w.shape[0]
     _, _, th, tw = _wino_geometry(h, wd, pad)
     ut = xp.ascontiguousarray(_wino_weight(w, xp).transpose(0, 2, 1)) if need_x else None  # (16, C, O)
-    gx = xp.zeros(x.shape, dtype=g.dtype) if need_x else None
+    gx = xp.zeros(x_shape, dtype=g.dtype) if need_x else None
     du = xp.zeros((16, o, c), dtype=g.dtype) if need_w else None
     tmp = xp.empty_like(du) if need_w else None
     if need_w:
@@ -182,23 +185,16 @@ def _conv_any(x, w, stride, padding, dilation):
 
 def _data_grad_any(g, w, in_shape, stride, padding, dilation):
     if _use_winograd(w.shape, stride, padding, dilation):
-        return _conv_backward_winograd(_Shape(in_shape), g, w, padding[0], True, False)[0]
+        return _conv_backward_winograd(tuple(in_shape), None, g, w, padding[0], True, False)[0]
     return _conv_data_grad(g, w, in_shape, stride, padding, dilation)
 
 
 def _backward_any(x, g, w, opts, need_x, need_w):
     """(input gradient, weight gradient) of _conv_any, each None when not needed."""
     if _use_winograd(w.shape, *opts):
-        return _conv_backward_winograd(x, g, w, opts[1][0], need_x, need_w)
+        return _conv_backward_winograd(x.shape, x, g, w, opts[1][0], need_x, need_w)
     return (_conv_data_grad(g, w, x.shape, *opts) if need_x else None,
             _weight_grad(x, g, w.shape, *opts) if need_w else None)
-
-
-class _Shape:
-    """Stands in for an input array when only its shape is needed."""
-
-    def __init__(self, shape):
-        self.shape = tuple(shape)
 
 
 class Conv2d(Function):
