@@ -1,4 +1,9 @@
-"""Numba CPU kernels. Each fills a caller-allocated ``out`` and allocates nothing.
+"""Numba CPU kernels. Each fills a caller-allocated ``out``; none allocates per element
+(the Winograd kernels keep a few rows of scratch per outer-loop iteration).
+
+Inner loops index views that start at zero wherever they can: Numba adds a negative-index
+wrap-around test to any index it cannot prove non-negative, and that test alone stops
+LLVM from vectorising the loop.
 
 The plain Python functions (leading underscore) are the readable definitions; the
 public names are the same functions compiled with ``njit(parallel=True, cache=True)``.
