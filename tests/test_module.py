@@ -125,14 +125,13 @@ def test_module_errors_and_repr():
     assert "Conv2d(1, 4, kernel_size=(3, 3)" in repr(Tiny())
 
 
-def test_to_cpu_keeps_everything():
+def test_to_cpu_keeps_everything_and_missing_gpu_is_a_clear_error():
     m = Tiny().to("cpu")
     assert m.device == "cpu"
-    with pytest.raises(RuntimeError):
-        if not mt.cuda_available():
-            m.to("cuda")
-        else:
-            raise RuntimeError("skip")
+    if mt.cuda_available():
+        pytest.skip("a GPU is present: nothing to refuse")
+    with pytest.raises(RuntimeError, match="CuPy with a working GPU is not available"):
+        m.to("cuda")
 
 
 def test_backend_fixture_runs_module(backend):
