@@ -17,7 +17,8 @@ import json
 import os
 import subprocess
 import sys
-import time
+
+from benchmarks.timing import median, time_calls
 
 BATCH, TRAIN_SIZE, INFER_SIZE = 16, 64, 256
 
@@ -27,77 +28,48 @@ def _rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def _time(fn, warmup, repeats):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return times
-
-
-def worker_ours(task, warmup, repeats):
-    import numpy as np
-
-    import minitorch_color as mt
-    from benchmarks.unet import build_ours
-
-    mt.manual_seed(0)
-    model = build_ours()
-    base = _rss_mb()
-    rng = np.random.default_rng(0)
-    if task == "train":
-        opt = mt.optim.Adam(model.parameters(), lr=1e-3)
-        x = mt.tensor(rng.standard_normal((BATCH, 1, TRAIN_SIZE, TRAIN_SIZE)).astype(np.float32))
-        y = mt.tensor(rng.standard_normal((BATCH, 2, TRAIN_SIZE, TRAIN_SIZE)).astype(np.float32))
-
-        def step():
-            opt.zero_grad()
-            loss = mt.nn.F.mse_loss(model(x), y)
-            loss.backward()
-            opt.step()
-    else:
-        model.eval()
-        x = mt.tensor(rng.standard_normal((1, 1, INFER_SIZE, INFER_SIZE)).astype(np.float32))
-
-        def step():
-            with mt.no_grad():
-                model(x)
-    times = _time(step, warmup, repeats)
-    return {"times": times, "peak_rss_mb": _rss_mb(), "base_rss_mb": base}
-
-
-def worker_torch(task, warmup, repeats, threads):
-    import numpy as np
+def _framework(name, threads):
+    """What differs between the two frameworks: model, tensors, optimiser, loss, no-grad."""
+    if name == "ours":
+        import minitorch_color as mt
+        from benchmarks.unet import build_ours
+        mt.manual_seed(0)
+        return dict(model=build_ours(), tensor=mt.tensor, adam=mt.optim.Adam, mse=mt.nn.F.mse_loss,
+                    no_grad=mt.no_grad)
     import torch
-
     from benchmarks.unet import build_torch
-
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model = build_torch()
+    return dict(model=build_torch(), tensor=torch.from_numpy, adam=torch.optim.Adam,
+                mse=torch.nn.functional.mse_loss, no_grad=torch.no_grad)
+
+
+def worker(name, task, warmup, repeats, threads):
+    """Time one task of one framework in this process; return times and memory."""
+    import numpy as np
+
+    fw = _framework(name, threads)
+    model = fw["model"]
     base = _rss_mb()
     rng = np.random.default_rng(0)
     if task == "train":
-        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-        x = torch.from_numpy(rng.standard_normal((BATCH, 1, TRAIN_SIZE, TRAIN_SIZE)).astype(np.float32))
-        y = torch.from_numpy(rng.standard_normal((BATCH, 2, TRAIN_SIZE, TRAIN_SIZE)).astype(np.float32))
+        opt = fw["adam"](model.parameters(), lr=1e-3)
+        x = fw["tensor"](rng.standard_normal((BATCH, 1, TRAIN_SIZE, TRAIN_SIZE)).astype(np.float32))
+        y = fw["tensor"](rng.standard_normal((BATCH, 2, TRAIN_SIZE, TRAIN_SIZE)).astype(np.float32))
 
         def step():
             opt.zero_grad()
-            loss = torch.nn.functional.mse_loss(model(x), y)
+            loss = fw["mse"](model(x), y)
             loss.backward()
             opt.step()
     else:
         model.eval()
-        x = torch.from_numpy(rng.standard_normal((1, 1, INFER_SIZE, INFER_SIZE)).astype(np.float32))
+        x = fw["tensor"](rng.standard_normal((1, 1, INFER_SIZE, INFER_SIZE)).astype(np.float32))
 
         def step():
-            with torch.no_grad():
+            with fw["no_grad"]():
                 model(x)
-    times = _time(step, warmup, repeats)
+    times = time_calls(step, warmup, repeats)
     return {"times": times, "peak_rss_mb": _rss_mb(), "base_rss_mb": base}
 
 
@@ -105,7 +77,7 @@ def worker_matmul(repeats):
     import numpy as np
     a = np.random.default_rng(0).standard_normal((4096, 3072)).astype(np.float32)
     b = np.random.default_rng(1).standard_normal((3072, 4096)).astype(np.float32)
-    times = _time(lambda: a @ b, 2, repeats)
+    times = time_calls(lambda: a @ b, 2, repeats)
     return {"times": times, "flop": 2 * 4096 * 3072 * 4096}
 
 
@@ -125,12 +97,6 @@ def _run_worker(args, threads):
 def torch_available():
     import importlib.util
     return importlib.util.find_spec("torch") is not None
-
-
-def median(xs):
-    xs = sorted(xs)
-    n = len(xs)
-    return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
 
 
 def run(threads=2, repeats=7, rounds=2, warmup=2, kernels=True):
@@ -212,11 +178,8 @@ def main(argv=None):
     a = p.parse_args(argv)
     if a.repeats < 1 or a.rounds < 1 or a.threads < 1:
         p.error("--repeats, --rounds and --threads must be at least 1")
-    if a.worker == "ours":
-        print(json.dumps(worker_ours(a.task, a.warmup, a.repeats)))
-        return 0
-    if a.worker == "torch":
-        print(json.dumps(worker_torch(a.task, a.warmup, a.repeats, a.threads)))
+    if a.worker in ("ours", "torch"):
+        print(json.dumps(worker(a.worker, a.task, a.warmup, a.repeats, a.threads)))
         return 0
     if a.worker == "matmul":
         print(json.dumps(worker_matmul(a.repeats)))

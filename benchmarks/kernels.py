@@ -4,19 +4,13 @@
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
+
+from benchmarks.timing import median, time_calls
 
 
 def _median_time(fn, repeats):
-    fn()
-    ts = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t)
-    return sorted(ts)[len(ts) // 2]
+    return median(time_calls(fn, 1, repeats))
 
 
 def _cases():

@@ -1,8 +1,9 @@
-"""The reference workload of DESIGN.md, defined once per framework with identical shapes.
+"""The reference workload of DESIGN.md, one definition for both frameworks.
 
 U-Net, channels 32-64-128-256, two 3x3 conv + batch norm + ReLU blocks per level,
 max-pool down, 2x2 stride-2 transposed-conv up, skip connections by concatenation,
-a 1x1 head predicting 2 channels.
+a 1x1 head predicting 2 channels. ``build(nn, cat, bn_relu)`` is written against the
+PyTorch-style API that both libraries share, so the two networks cannot drift apart.
 """
 from __future__ import annotations
 
@@ -26,17 +27,16 @@ def conv_flops(in_ch=1, out_ch=2, size=64, batch=1, channels=CHANNELS):
     return flops * batch
 
 
-def build_ours(in_ch=1, out_ch=2):
-    """The U-Net on minitorch_color."""
-    from minitorch_color import cat, nn
+def build(nn, cat, bn_relu, in_ch=1, out_ch=2):
+    """The U-Net on a library with PyTorch's nn API; bn_relu(c) makes batch norm + ReLU."""
 
     class Block(nn.Module):
         def __init__(self, cin, cout):
             super().__init__()
             self.conv1 = nn.Conv2d(cin, cout, 3, padding=1, bias=False)
-            self.bn1 = nn.BatchNormReLU2d(cout)
+            self.bn1 = bn_relu(cout)
             self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
-            self.bn2 = nn.BatchNormReLU2d(cout)
+            self.bn2 = bn_relu(cout)
 
         def forward(self, x):
             return self.bn2(self.conv2(self.bn1(self.conv1(x))))
@@ -59,48 +59,20 @@ def build_ours(in_ch=1, out_ch=2):
                     skips.append(x)
                     x = self.pool(x)
             for up, dec in zip(self.ups, self.decs):
-                x = dec(cat([up(x), skips.pop()], axis=1))
+                x = dec(cat([up(x), skips.pop()], 1))
             return self.head(x)
 
     return UNet()
+
+
+def build_ours(in_ch=1, out_ch=2):
+    """The U-Net on minitorch_color (batch norm and ReLU fused in one kernel)."""
+    from minitorch_color import cat, nn
+    return build(nn, cat, nn.BatchNormReLU2d, in_ch, out_ch)
 
 
 def build_torch(in_ch=1, out_ch=2):
     """The same U-Net on PyTorch."""
     import torch
     from torch import nn
-
-    class Block(nn.Module):
-        def __init__(self, cin, cout):
-            super().__init__()
-            self.conv1 = nn.Conv2d(cin, cout, 3, padding=1, bias=False)
-            self.bn1 = nn.BatchNorm2d(cout)
-            self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
-            self.bn2 = nn.BatchNorm2d(cout)
-
-        def forward(self, x):
-            x = torch.relu(self.bn1(self.conv1(x)))
-            return torch.relu(self.bn2(self.conv2(x)))
-
-    class UNet(nn.Module):
-        def __init__(self):
-            super().__init__()
-            c = CHANNELS
-            self.downs = nn.ModuleList([Block(a, b) for a, b in zip((in_ch,) + c[:-1], c)])
-            self.ups = nn.ModuleList([nn.ConvTranspose2d(b, a, 2, stride=2) for a, b in zip(c[:-1], c[1:])][::-1])
-            self.decs = nn.ModuleList([Block(2 * a, a) for a in c[:-1]][::-1])
-            self.pool = nn.MaxPool2d(2)
-            self.head = nn.Conv2d(c[0], out_ch, 1)
-
-        def forward(self, x):
-            skips = []
-            for i, down in enumerate(self.downs):
-                x = down(x)
-                if i < len(self.downs) - 1:
-                    skips.append(x)
-                    x = self.pool(x)
-            for up, dec in zip(self.ups, self.decs):
-                x = dec(torch.cat([up(x), skips.pop()], dim=1))
-            return self.head(x)
-
-    return UNet()
+    return build(nn, torch.cat, lambda c: nn.Sequential(nn.BatchNorm2d(c), nn.ReLU()), in_ch, out_ch)
