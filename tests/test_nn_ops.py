@@ -274,3 +274,34 @@ def test_conv_matches_torch(torch, rng):
     ours = F.conv_transpose2d(t64(x, requires_grad=False), t64(wt, requires_grad=False), None, 2, 1, 1)
     theirs = torch.nn.functional.conv_transpose2d(torch.tensor(x), torch.tensor(wt), None, 2, 1, 1)
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-10)
+
+
+@pytest.mark.parametrize("chunk_bytes", [64 << 10, 8 << 20])
+def test_threaded_chunks_match_single_thread(chunk_bytes, rng, monkeypatch):
+    """Chunks on worker threads (bands of one sample included) give the single-thread answer."""
+    monkeypatch.setattr(conv_mod, "_CHUNK_BYTES", chunk_bytes)
+    x = rng.standard_normal((3, 8, 40, 36))
+    w = rng.standard_normal((6, 8, 3, 3))
+    w5 = rng.standard_normal((6, 8, 5, 5))
+    g = rng.standard_normal((3, 6, 40, 36))
+    results = []
+    before = mt.get_num_threads()
+    try:
+        for threads in (1, 3):
+            mt.set_num_threads(threads)
+            outs = []
+            for weight, pad in ((w, 1), (w5, 2)):  # Winograd and im2col paths
+                X, W = mt.tensor(x, requires_grad=True), mt.tensor(weight, requires_grad=True)
+                out = F.conv2d(X, W, padding=pad)
+                out.backward(g)
+                outs += [out.numpy(), X.grad, W.grad]
+            results.append(outs)
+    finally:
+        mt.set_num_threads(before)
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_set_num_threads_validates():
+    with pytest.raises(ValueError):
+        mt.set_num_threads(0)

@@ -11,7 +11,7 @@ import threading
 import numpy as np
 
 from ..backend import get_array_module
-from . import gpu
+from . import gpu, threads
 
 # Numba's thread count is fixed when Numba is first imported (set_num_threads is per thread),
 # so choose it before importing the kernels; see the comment below for why 1. If the caller

@@ -6,22 +6,27 @@ wrap-around test to any index it cannot prove non-negative, and that test alone 
 LLVM from vectorising the loop.
 
 The plain Python functions (leading underscore) are the readable definitions; the
-public names are the same functions compiled with ``njit(parallel=True, cache=True)``.
+public names are the same functions compiled with ``njit(cache=True, nogil=True)``
+(``parallel=True`` as well when ``MINITORCH_KERNEL_THREADS`` > 1).
 With ``NUMBA_DISABLE_JIT=1`` they run as plain Python, slowly but identically.
 """
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
-
 from numba import njit, prange
 
 _FAST = {"reassoc", "contract", "nsz", "arcp"}  # allow vectorised sums; keep NaN/inf semantics
+# With one kernel thread (the default, see kernels/__init__.py) prange runs as range and the
+# kernels compile without Numba's thread pool, so that the convolutions can call them from
+# their own worker threads; nogil lets those threads run at once.
+_PARALLEL = int(os.environ.get("MINITORCH_KERNEL_THREADS", "1")) > 1
 
 
 def _jit(fn, fastmath=False):
-    return njit(parallel=True, cache=True, fastmath=_FAST if fastmath else False)(fn)
+    return njit(parallel=_PARALLEL, cache=True, nogil=True, fastmath=_FAST if fastmath else False)(fn)
 
 
 def _valid_range(j, dw, pw, sw, w, ow):

@@ -14,6 +14,9 @@ linear transforms, so the gradients are those of the computed forward.
 """
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from ..autograd import Function
@@ -27,7 +30,7 @@ _CHUNK_BYTES = 8 << 20  # patch matrices are built a few samples at a time, to s
 
 def _chunks(n, rows, cols, itemsize):
     """Yield sample ranges (start, stop) whose (rows, cols) patch matrices fit the chunk budget."""
-    step = max(1, _CHUNK_BYTES // max(1, rows * cols * itemsize))
+    step = max(1, min(_CHUNK_BYTES // max(1, rows * cols * itemsize), -(-n // K.threads.conv_threads())))
     for start in range(0, n, step):
         yield start, min(n, start + step)
 
@@ -43,10 +46,14 @@ def _conv(x, w, stride, padding, dilation):
     x = xp.ascontiguousarray(x)
     w2 = w.reshape(o, -1)  # (O, C*KH*KW)
     out = xp.empty((n, o, oh * ow), dtype=x.dtype)
-    for a, b in _chunks(n, w2.shape[1], oh * ow, x.itemsize):
+
+    def run(chunk):
+        a, b = chunk
         cols = K.workspace((b - a, w2.shape[1], oh * ow), x.dtype, x)
         cols = K.im2col(x[a:b], kh, kw, sh, sw, ph, pw, dh, dw, out=cols)  # (n, C*KH*KW, OH*OW)
         xp.matmul(w2, cols, out=out[a:b])
+
+    _map_chunks(run, _chunks(n, w2.shape[1], oh * ow, x.itemsize), xp)
     return out.reshape(n, o, oh, ow)
 
 
@@ -58,10 +65,14 @@ def _conv_data_grad(g, w, in_shape, stride, padding, dilation):
     g2 = xp.ascontiguousarray(g).reshape(n, o, -1)  # (N, O, P)
     wt = xp.ascontiguousarray(w.reshape(o, -1).T)  # (C*KH*KW, O)
     out = xp.empty(in_shape, dtype=g.dtype)
-    for a, b in _chunks(n, wt.shape[0], g2.shape[2], g.itemsize):
+
+    def run(chunk):  # samples are independent: chunks write disjoint parts of out
+        a, b = chunk
         cols = K.workspace((b - a, wt.shape[0], g2.shape[2]), g.dtype, g)
         xp.matmul(wt, g2[a:b], out=cols)
         K.col2im(cols, (b - a,) + tuple(in_shape[1:]), kh, kw, *stride, *padding, *dilation, out=out[a:b])
+
+    _map_chunks(run, _chunks(n, wt.shape[0], g2.shape[2], g.itemsize), xp)
     return out
 
 
@@ -73,15 +84,43 @@ def _weight_grad(x, g, w_shape, stride, padding, dilation):
     x = xp.ascontiguousarray(x)
     n = x.shape[0]
     g2 = xp.ascontiguousarray(g).reshape(n, o, -1)  # (N, O, P)
-    gw = xp.zeros((o, c * kh * kw), dtype=x.dtype)
-    tmp = xp.empty_like(gw)
-    for a, b in _chunks(n, c * kh * kw, g2.shape[2], x.itemsize):
+
+    def run(chunk):
+        a, b = chunk
         cols = K.workspace((b - a, c * kh * kw, g2.shape[2]), x.dtype, x)
         cols = K.im2col(x[a:b], kh, kw, sh, sw, ph, pw, dh, dw, out=cols)
-        for i in range(b - a):
-            xp.matmul(g2[a + i], cols[i].T, out=tmp)  # (O, P) @ (P, C*KH*KW)
-            gw += tmp
+        gw = g2[a] @ cols[0].T
+        for i in range(1, b - a):
+            gw += g2[a + i] @ cols[i].T  # (O, P) @ (P, C*KH*KW), one GEMM per sample
+        return gw
+
+    parts = _map_chunks(run, _chunks(n, c * kh * kw, g2.shape[2], x.itemsize), xp)
+    gw = parts[0]
+    for p in parts[1:]:
+        gw += p
     return gw.reshape(w_shape)
+
+
+# ----- running chunks on several cores --------------------------------------------------
+# Chunks are independent, so the convolutions run them in the engine's own threads, each with
+# single-threaded BLAS (kernels.threads sets that up) and its own workspace: one join per
+# convolution instead of one BLAS barrier per small GEMM, and the tile kernels use every core.
+_pool = None
+_pool_lock = threading.Lock()
+
+
+def _map_chunks(fn, chunks, xp):
+    """[fn(chunk) for chunk in chunks], on CPU arrays spread over the engine's threads."""
+    global _pool
+    chunks = list(chunks)
+    workers = K.threads.conv_threads()
+    if xp is not np or workers < 2 or len(chunks) < 2:
+        return [fn(c) for c in chunks]
+    with _pool_lock:
+        if _pool is None or _pool._max_workers != workers:
+            _pool = ThreadPoolExecutor(workers, thread_name_prefix="minitorch-conv")
+        pool = _pool
+    return list(pool.map(fn, chunks))
 
 
 WINOGRAD = True  # set False to force im2col everywhere (tests compare both paths)
@@ -102,10 +141,13 @@ def _wino_geometry(h, w, pad):
 
 
 def _wino_chunks(n, th, tw, channels, itemsize):
-    """Yield (n0, n1, ty0, ty1): whole samples when they fit the budget, else bands of tile rows."""
+    """Yield (n0, n1, ty0, ty1): whole samples when they fit the budget, else bands of tile rows.
+
+    There are at least as many chunks as conv threads whenever the batch allows it.
+    """
     rows = max(1, _CHUNK_BYTES // (16 * channels * tw * itemsize))
     if rows >= th:
-        step = rows // th
+        step = max(1, min(rows // th, -(-n // K.threads.conv_threads())))
         for a in range(0, n, step):
             yield a, min(n, a + step), 0, th
     else:
@@ -129,13 +171,17 @@ def _conv_winograd(x, w, pad):
     oh, ow, th, tw = _wino_geometry(h, wd, pad)
     u = _wino_weight(w, xp)  # (16, O, C)
     out = xp.empty((n, o, oh, ow), dtype=x.dtype)
-    for n0, n1, t0, t1 in _wino_chunks(n, th, tw, max(c, o), x.itemsize):
+
+    def run(chunk):  # chunks write disjoint output rows
+        n0, n1, t0, t1 = chunk
         tiles = (n1 - n0) * (t1 - t0) * tw
         v = K.workspace((16, c, tiles), x.dtype, x, slot=1)
         K.wino_input(x, pad, n0, n1, t0, t1, tw, v)
         m = K.workspace((16, o, tiles), x.dtype, x, slot=2)
         xp.matmul(u, v, out=m)  # (16, O, C) @ (16, C, tiles)
         K.wino_output(m, n0, n1, t0, t1, tw, out)
+
+    _map_chunks(run, _wino_chunks(n, th, tw, max(c, o), x.itemsize), xp)
     return out
 
 
@@ -151,24 +197,35 @@ def _conv_backward_winograd(x_shape, x, g, w, pad, need_x, need_w):
     _, _, th, tw = _wino_geometry(h, wd, pad)
     ut = xp.ascontiguousarray(_wino_weight(w, xp).transpose(0, 2, 1)) if need_x else None  # (16, C, O)
     gx = xp.zeros(x_shape, dtype=g.dtype) if need_x else None
-    du = xp.zeros((16, o, c), dtype=g.dtype) if need_w else None
-    tmp = xp.empty_like(du) if need_w else None
     if need_w:
         x = xp.ascontiguousarray(x)
-    for n0, n1, t0, t1 in _wino_chunks(n, th, tw, max(c, o), g.itemsize):
+
+    def run(chunk):
+        n0, n1, t0, t1 = chunk
         tiles = (n1 - n0) * (t1 - t0) * tw
         m = K.workspace((16, o, tiles), g.dtype, g, slot=2)
         K.wino_output_adjoint(g, n0, n1, t0, t1, tw, m)  # dL/dM
         v = K.workspace((16, c, tiles), g.dtype, g, slot=1)
+        du = None
         if need_w:
             K.wino_input(x, pad, n0, n1, t0, t1, tw, v)
-            xp.matmul(m, v.transpose(0, 2, 1), out=tmp)  # (16, O, tiles) @ (16, tiles, C)
-            du += tmp
+            du = xp.matmul(m, v.transpose(0, 2, 1))  # (16, O, tiles) @ (16, tiles, C)
         if need_x:
             xp.matmul(ut, m, out=v)  # dL/dV, reusing v's buffer
             K.wino_input_adjoint(v, pad, n0, n1, t0, t1, tw, gx)
+        return du
+
+    chunks = list(_wino_chunks(n, th, tw, max(c, o), g.itemsize))
+    if need_x and chunks[0][3] - chunks[0][2] < th:
+        # bands of one sample share two input rows with their neighbours: never run neighbours at once
+        parts = _map_chunks(run, chunks[0::2], xp) + _map_chunks(run, chunks[1::2], xp)
+    else:
+        parts = _map_chunks(run, chunks, xp)
     gw = None
     if need_w:
+        du = parts[0]
+        for p in parts[1:]:
+            du += p
         gg = xp.asarray(_GG, dtype=g.dtype)
         gw = (gg.T @ du.reshape(16, o * c)).T.reshape(w.shape)
     return gx, gw
