@@ -27,11 +27,10 @@ except ImportError:  # Numba missing: the array-module kernels still work on Num
 else:
     import numba
 
-    # The kernels are memory-bound and sit between BLAS calls. OpenBLAS's worker threads
-    # spin for a while after each GEMM, and a second pool of Numba threads then fights them
-    # for the same cores: on 2 cores a U-Net training step ran 1.5-2x slower with 2 Numba
-    # threads than with 1 (benchmarks/README.md). BLAS keeps the cores; the kernels run in the
-    # calling thread unless MINITORCH_KERNEL_THREADS says otherwise.
+    # The engine parallelises across convolution chunks on its own threads (threads.py), so
+    # each kernel runs single-threaded by default: a second pool of Numba threads only fought
+    # the BLAS and conv threads for 2 cores (a training step ran 1.5-2x slower with it, see
+    # benchmarks/README.md). MINITORCH_KERNEL_THREADS > 1 compiles them with prange parallel.
     numba.set_num_threads(max(1, min(numba.config.NUMBA_NUM_THREADS,
                                      int(_KERNEL_THREADS))))
 
