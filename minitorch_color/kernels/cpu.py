@@ -60,8 +60,11 @@ def _im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out):
                         continue
                     dst[base:base + lo] = 0
                     src = x[n, c, iy]
-                    if sw == 1:  # contiguous run: a straight vectorised copy
-                        dst[base + lo:base + hi] = src[lo + off:hi + off]
+                    if sw == 1:  # contiguous run: a straight copy between views (vectorises;
+                        d = dst[base + lo:base + hi]  # slice assignment would copy via a temporary)
+                        s = src[lo + off:hi + off]
+                        for t in range(hi - lo):
+                            d[t] = s[t]
                     else:
                         for ox in range(lo, hi):
                             dst[base + ox] = src[ox * sw + off]
@@ -89,7 +92,10 @@ def _col2im(cols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out):
                     base = oy * ow
                     dst = plane[iy]
                     if sw == 1:
-                        dst[lo + off:hi + off] += src[base + lo:base + hi]
+                        d = dst[lo + off:hi + off]
+                        s = src[base + lo:base + hi]
+                        for t in range(hi - lo):
+                            d[t] += s[t]
                     else:
                         for ox in range(lo, hi):
                             dst[ox * sw + off] += src[base + ox]
