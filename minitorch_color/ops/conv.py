@@ -106,7 +106,7 @@ def _weight_grad(x, g, w_shape, stride, padding, dilation):
 # Chunks are independent, so the convolutions run them in the engine's own threads, each with
 # single-threaded BLAS (kernels.threads sets that up) and its own workspace: one join per
 # convolution instead of one BLAS barrier per small GEMM, and the tile kernels use every core.
-_pool = None
+_pool = None  # (ThreadPoolExecutor, its number of workers)
 _pool_lock = threading.Lock()
 
 
@@ -115,12 +115,15 @@ def _map_chunks(fn, chunks, xp):
     global _pool
     chunks = list(chunks)
     workers = K.threads.conv_threads()
-    if xp is not np or workers < 2 or len(chunks) < 2:
+    # Numba's default thread pool must not be entered from several threads at once, so kernels
+    # compiled for it (MINITORCH_KERNEL_THREADS > 1) keep the chunks in the calling thread
+    parallel_kernels = K.cpu is not None and K.cpu._PARALLEL
+    if xp is not np or workers < 2 or len(chunks) < 2 or parallel_kernels:
         return [fn(c) for c in chunks]
     with _pool_lock:
-        if _pool is None or _pool._max_workers != workers:
-            _pool = ThreadPoolExecutor(workers, thread_name_prefix="minitorch-conv")
-        pool = _pool
+        if _pool is None or _pool[1] != workers:
+            _pool = (ThreadPoolExecutor(workers, thread_name_prefix="minitorch-conv"), workers)
+        pool = _pool[0]
     return list(pool.map(fn, chunks))
 
 
