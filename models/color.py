@@ -1,0 +1,193 @@
+"""Colour science for colorization: sRGB <-> CIE Lab (D65), the quantised ab gamut, soft
+encoding, the colour prior and its rebalancing weights, annealed-mean decoding, and a map
+from ab to nine named colour classes.
+
+Arrays are NumPy, channels last: RGB in [0, 1] with shape (..., 3); Lab with L in [0, 100]
+and a, b roughly in [-110, 110], shape (..., 3); ab maps (..., 2). Classification follows
+Zhang, Isola and Efros (2016): ab on a grid of 10, soft targets over the 5 nearest bins,
+rebalancing with lambda = 0.5, decoding by the annealed mean with T about 0.38.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+# D65 white point (CIE 1931 2 degree observer), as in scikit-image
+_WHITE = np.array([0.95047, 1.0, 1.08883])
+_RGB_TO_XYZ = np.array([[0.412453, 0.357580, 0.180423],
+                        [0.212671, 0.715160, 0.072169],
+                        [0.019334, 0.119193, 0.950227]])
+_XYZ_TO_RGB = np.linalg.inv(_RGB_TO_XYZ)
+# the classic rounded CIE constants, as scikit-image uses them: threshold (6/29)^3 and slope
+# 1/(3 (6/29)^2) of the linear segment near black
+_EPS = 0.008856
+_SLOPE = 7.787
+
+
+def _srgb_to_linear(c):
+    return np.where(c > 0.04045, ((c + 0.055) / 1.055) ** 2.4, c / 12.92)
+
+
+def _linear_to_srgb(c):
+    return np.where(c > 0.0031308, 1.055 * np.power(np.maximum(c, 0), 1 / 2.4) - 0.055, 12.92 * c)
+
+
+def rgb_to_lab(rgb):
+    """sRGB in [0, 1] (..., 3) -> CIE Lab (D65) (..., 3), float64 or the input's float dtype."""
+    rgb = np.asarray(rgb)
+    dtype = rgb.dtype if rgb.dtype.kind == "f" else np.float64
+    xyz = _srgb_to_linear(rgb.astype(np.float64)) @ _RGB_TO_XYZ.T / _WHITE
+    f = np.where(xyz > _EPS, np.cbrt(xyz), _SLOPE * xyz + 16 / 116)
+    lab = np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], -1)
+    return lab.astype(dtype, copy=False)
+
+
+def lab_to_rgb(lab, clip=True):
+    """CIE Lab (D65) (..., 3) -> sRGB (..., 3), clipped to [0, 1] unless clip=False."""
+    lab = np.asarray(lab)
+    dtype = lab.dtype if lab.dtype.kind == "f" else np.float64
+    lab = lab.astype(np.float64)
+    fy = (lab[..., 0] + 16) / 116
+    f = np.stack([fy + lab[..., 1] / 500, fy, fy - lab[..., 2] / 200], -1)
+    xyz = np.where(f > 0.2068966, f ** 3, (f - 16 / 116) / _SLOPE) * _WHITE
+    rgb = _linear_to_srgb(xyz @ _XYZ_TO_RGB.T)
+    return (np.clip(rgb, 0, 1) if clip else rgb).astype(dtype, copy=False)
+
+
+# ----- the quantised ab gamut ----------------------------------------------------------------
+GRID = 10
+
+
+def _srgb_samples(face_steps=256, interior_steps=24):
+    """Points of the sRGB cube: dense on its six faces (where the gamut's extremes lie), sparse inside."""
+    g = np.linspace(0, 1, face_steps)
+    u, v = (a.ravel() for a in np.meshgrid(g, g, indexing="ij"))
+    faces = []
+    for axis in range(3):
+        for value in (0.0, 1.0):
+            cols = [u, v]
+            cols.insert(axis, np.full_like(u, value))
+            faces.append(np.stack(cols, -1))
+    gi = np.linspace(0, 1, interior_steps)
+    inner = np.stack(np.meshgrid(gi, gi, gi, indexing="ij"), -1).reshape(-1, 3)
+    return np.concatenate(faces + [inner])
+
+
+@lru_cache(maxsize=4)
+def ab_bins(grid: int = GRID) -> np.ndarray:
+    """Centres (Q, 2) of the ab bins (centred on multiples of grid) that some sRGB colour falls in.
+
+    Computed here from the sRGB cube rather than copied: with grid 10 this gives 261 bins.
+    Zhang et al. report 313, counting bins occupied by ImageNet pixels after their own
+    gamut handling; the count depends on that choice, not on the method.
+    """
+    ab = rgb_to_lab(_srgb_samples())[..., 1:]
+    cells = np.unique(np.round(ab / grid).astype(np.int64), axis=0)
+    return (cells * grid).astype(np.float64)
+
+
+class ABQuantizer:
+    """Maps ab values to the in-gamut bins and back (soft encoding, annealed-mean decoding)."""
+
+    def __init__(self, grid: int = GRID, neighbours: int = 5, sigma: float = 5.0):
+        self.grid, self.neighbours, self.sigma = grid, neighbours, sigma
+        self.centers = ab_bins(grid)  # (Q, 2)
+
+    @property
+    def num_bins(self) -> int:
+        return len(self.centers)
+
+    def _sq_dist(self, ab):
+        ab = np.asarray(ab, dtype=np.float64).reshape(-1, 2)
+        return ((ab[:, None, :] - self.centers[None]) ** 2).sum(-1)  # (P, Q)
+
+    def nearest(self, ab) -> np.ndarray:
+        """Index of the nearest bin for every ab value (..., 2) -> (...)."""
+        ab = np.asarray(ab)
+        return self._sq_dist(ab).argmin(-1).reshape(ab.shape[:-1])
+
+    def soft_encode(self, ab) -> np.ndarray:
+        """Soft targets (..., Q): Gaussian weights (sigma) on the nearest bins, summing to one."""
+        ab = np.asarray(ab)
+        d2 = self._sq_dist(ab)
+        k = self.neighbours
+        idx = np.argpartition(d2, k - 1, axis=1)[:, :k]  # (P, k)
+        w = np.exp(-np.take_along_axis(d2, idx, 1) / (2 * self.sigma ** 2))
+        w /= w.sum(1, keepdims=True)
+        out = np.zeros(d2.shape, dtype=np.float32)
+        np.put_along_axis(out, idx, w.astype(np.float32), 1)
+        return out.reshape(ab.shape[:-1] + (self.num_bins,))
+
+    def decode(self, probs, temperature: float = 0.38, axis: int = -1) -> np.ndarray:
+        """Annealed mean: ab = sum_q softmax(log p / T)_q * centre_q; T -> 0 is the mode, T = 1 the mean.
+
+        probs: probabilities (not logits) over the Q bins along axis; returns ab with axis -> 2.
+        """
+        p = np.moveaxis(np.asarray(probs, dtype=np.float64), axis, -1)
+        if temperature <= 0:
+            raise ValueError("temperature must be positive")
+        logp = np.log(np.maximum(p, 1e-12)) / temperature
+        logp -= logp.max(-1, keepdims=True)
+        q = np.exp(logp)
+        q /= q.sum(-1, keepdims=True)
+        ab = q @ self.centers  # (..., 2)
+        return np.moveaxis(ab, -1, axis) if axis != -1 else ab
+
+    def prior(self, ab, smooth_sigma: float = 5.0) -> np.ndarray:
+        """Empirical colour prior p(q) of ab samples (..., 2), smoothed with a Gaussian in ab space."""
+        counts = np.bincount(self.nearest(np.asarray(ab).reshape(-1, 2)), minlength=self.num_bins).astype(np.float64)
+        if smooth_sigma > 0:
+            d2 = ((self.centers[:, None] - self.centers[None]) ** 2).sum(-1)
+            kernel = np.exp(-d2 / (2 * smooth_sigma ** 2))
+            counts = kernel @ counts
+        return counts / counts.sum()
+
+    @staticmethod
+    def rebalance_weights(prior, lam: float = 0.5) -> np.ndarray:
+        """Class weights w ~ ((1 - lam) p + lam / Q)^-1, normalised so that E_p[w] = 1."""
+        prior = np.asarray(prior, dtype=np.float64)
+        w = 1.0 / ((1 - lam) * prior + lam / len(prior))
+        return w / (prior * w).sum()
+
+
+# ----- named colour classes ------------------------------------------------------------------
+COLOR_CLASSES = ("achromatic", "red", "orange", "yellow", "green", "cyan", "blue", "purple", "pink")
+CHROMA_THRESHOLD = 10.0
+# Reference sRGB colours of the eight hue classes; the class boundaries are the angular
+# midpoints between consecutive reference hues in the ab plane.
+REFERENCE_RGB = {
+    "red": (0.85, 0.1, 0.1), "orange": (1.0, 0.55, 0.0), "yellow": (1.0, 0.92, 0.1),
+    "green": (0.1, 0.65, 0.15), "cyan": (0.0, 0.8, 0.85), "blue": (0.1, 0.3, 0.9),
+    "purple": (0.5, 0.15, 0.7), "pink": (1.0, 0.45, 0.7),
+}
+
+
+@lru_cache(maxsize=1)
+def hue_boundaries() -> tuple:
+    """(hues, lower bounds) in degrees of the eight hue classes, in COLOR_CLASSES order."""
+    hues = []
+    for name in COLOR_CLASSES[1:]:
+        lab = rgb_to_lab(np.array(REFERENCE_RGB[name]))
+        hues.append(np.degrees(np.arctan2(lab[2], lab[1])) % 360)
+    hues = np.array(hues)
+    order = np.argsort(hues)
+    lows = np.empty(8)
+    for i, j in enumerate(order):  # lower bound: midpoint to the previous hue around the circle
+        prev = hues[order[i - 1]]
+        gap = (hues[j] - prev) % 360
+        lows[j] = (prev + gap / 2) % 360
+    return tuple(hues), tuple(lows)
+
+
+def color_class(ab) -> np.ndarray:
+    """Class index in COLOR_CLASSES for every ab (..., 2): 0 if chroma < 10, else its hue sector."""
+    ab = np.asarray(ab, dtype=np.float64)
+    chroma = np.hypot(ab[..., 0], ab[..., 1])
+    hue = np.degrees(np.arctan2(ab[..., 1], ab[..., 0])) % 360
+    _, lows = hue_boundaries()
+    lows = np.array(lows)
+    # the sector is the one whose lower bound is the largest not above the hue (circularly)
+    rel = (hue[..., None] - lows) % 360  # distance above each lower bound
+    sector = rel.argmin(-1) + 1
+    return np.where(chroma < CHROMA_THRESHOLD, 0, sector).astype(np.int64)
