@@ -1,0 +1,86 @@
+"""Robust image input: any common file becomes an RGB float32 array in [0, 1], or one clear error.
+
+Accepted: JPEG, PNG, WebP, TIFF, BMP (whatever Pillow decodes); 8- and 16-bit; grey, palette,
+alpha, CMYK; EXIF orientation applied. Transparent pixels are composited over white.
+Everything that cannot be used raises ImageLoadError with a message naming the file and the
+reason: missing, empty, not an image, corrupt or truncated, or too large (a decompression
+bomb: more than max_pixels pixels).
+"""
+from __future__ import annotations
+
+import io
+import os
+import warnings
+
+import numpy as np
+
+MAX_PIXELS = 100_000_000  # 100 megapixels: larger than any camera, smaller than a bomb
+
+
+class ImageLoadError(ValueError):
+    """An input is not a usable image (missing, empty, not an image, corrupt, or too large)."""
+
+
+def _to_rgb_float(img) -> np.ndarray:
+    from PIL import Image
+
+    mode = img.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        arr = np.asarray(img, dtype=np.float64)
+        scale = 65535.0 if mode.startswith("I;16") or arr.max(initial=0) > 255 else 255.0
+        grey = np.clip(arr / scale, 0, 1)
+        return np.repeat(grey[..., None], 3, axis=-1).astype(np.float32)
+    if mode == "F":
+        grey = np.asarray(img, dtype=np.float64)
+        if grey.max(initial=0) > 1.0:
+            grey = grey / 255.0
+        return np.repeat(np.clip(grey, 0, 1)[..., None], 3, axis=-1).astype(np.float32)
+    has_alpha = mode in ("RGBA", "LA", "PA", "La", "RGBa") or (mode == "P" and "transparency" in img.info)
+    if has_alpha:
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(background, rgba)
+    img = img.convert("RGB")  # grey, palette, CMYK, YCbCr, 1-bit ...
+    return (np.asarray(img, dtype=np.float32) / 255.0)
+
+
+def load_image(source, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Read a file path (or bytes) into an RGB float32 array (H, W, 3) in [0, 1]."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if isinstance(source, (bytes, bytearray)):
+        name, data = "<bytes>", bytes(source)
+    else:
+        name = os.fspath(source)
+        if not os.path.exists(name):
+            raise ImageLoadError(f"{name}: no such file")
+        if os.path.isdir(name):
+            raise ImageLoadError(f"{name}: is a folder, not an image file")
+        with open(name, "rb") as f:
+            data = f.read()
+    if not data:
+        raise ImageLoadError(f"{name}: the file is empty")
+    try:
+        with warnings.catch_warnings():
+            # our own max_pixels check below decides; Pillow still refuses beyond twice its limit
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))
+            w, h = img.size
+            if w * h > max_pixels:
+                raise ImageLoadError(f"{name}: {w}x{h} pixels is more than the limit of {max_pixels} "
+                                     "(possibly a decompression bomb)")
+            img.load()
+            img = ImageOps.exif_transpose(img)
+            arr = _to_rgb_float(img)
+    except ImageLoadError:
+        raise
+    except UnidentifiedImageError as e:
+        raise ImageLoadError(f"{name}: not an image Pillow can read ({e})") from e
+    except Image.DecompressionBombError as e:
+        raise ImageLoadError(f"{name}: more than the limit of pixels Pillow opens safely "
+                             f"(possibly a decompression bomb): {e}") from e
+    except (OSError, SyntaxError, ValueError, EOFError) as e:
+        raise ImageLoadError(f"{name}: corrupt or truncated image ({e})") from e
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ImageLoadError(f"{name}: the image has no pixels")
+    return arr
