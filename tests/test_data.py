@@ -1,0 +1,72 @@
+"""Data loaders: shapes, labels, fixed splits, caching, and a clear message when data is absent."""
+import numpy as np
+import pytest
+
+from train import data
+
+
+def _or_skip(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except data.DataMissingError as e:
+        pytest.skip(str(e))
+
+
+def test_missing_data_names_the_path(tmp_path, monkeypatch):
+    monkeypatch.setenv("MINITORCH_COLOR_DATA", str(tmp_path / "nowhere"))
+    with pytest.raises(data.DataMissingError, match="MINITORCH_COLOR_DATA") as e:
+        data.load_cifar10("test")
+    assert str(tmp_path / "nowhere") in str(e.value)
+    with pytest.raises(data.DataMissingError):
+        data.load_styles()
+
+
+def test_split_indices_are_fixed_and_disjoint():
+    a_train, a_val = data.split_indices(1000, 0.1, seed=0)
+    b_train, b_val = data.split_indices(1000, 0.1, seed=0)
+    np.testing.assert_array_equal(a_val, b_val)
+    assert len(a_val) == 100 and len(np.intersect1d(a_train, a_val)) == 0
+    assert len(np.union1d(a_train, a_val)) == 1000
+    with pytest.raises(ValueError):
+        data.load_cifar10("validation")
+
+
+def test_cifar10_test_split(tmp_path, monkeypatch):
+    monkeypatch.setenv("MINITORCH_COLOR_CACHE", str(tmp_path))
+    test = _or_skip(data.load_cifar10, "test")
+    assert test.images.shape == (10000, 32, 32, 3) and test.images.dtype == np.uint8
+    assert np.bincount(test.labels).tolist() == [1000] * 10
+    again = data.load_cifar10("test")  # from the cache this time
+    np.testing.assert_array_equal(again.images[:5], test.images[:5])
+    assert any(p.suffix == ".npz" for p in tmp_path.iterdir())
+
+
+def test_intel_scenes_train_val_and_near_gray(tmp_path, monkeypatch):
+    monkeypatch.setenv("MINITORCH_COLOR_CACHE", str(tmp_path))
+    train = _or_skip(data.load_intel_scenes, "train")
+    val = data.load_intel_scenes("val")
+    assert train.images.shape[1:] == (150, 150, 3)
+    assert len(train) + len(val) == 8741
+    assert len(np.intersect1d(train.paths, val.paths)) == 0
+    test = data.load_intel_scenes("test")
+    assert len(test) == 2158
+    n_gray = int(train.near_gray.sum() + val.near_gray.sum() + test.near_gray.sum())
+    assert n_gray == 633
+
+
+def test_styles_and_historical():
+    styles = _or_skip(data.load_styles)
+    assert len(styles) == 31 and styles[0]["image"].ndim == 3 and "title" in styles[0]
+    hist = data.load_historical()
+    assert len(hist) == 192
+    assert sum(h["decade"] is not None for h in hist) == 93
+
+
+def test_load_folder(tmp_path):
+    from PIL import Image
+    Image.new("RGB", (4, 3), (10, 20, 30)).save(tmp_path / "b.png")
+    Image.new("RGB", (2, 2)).save(tmp_path / "a.jpg")
+    (tmp_path / "notes.txt").write_text("not an image")
+    items = data.load_folder(tmp_path)
+    assert [p.name for p, _ in items] == ["a.jpg", "b.png"]
+    assert items[1][1].shape == (3, 4, 3)

@@ -1,0 +1,189 @@
+"""Data sets from ../shared/data (or MINITORCH_COLOR_DATA): decoded once, cached as .npy outside
+the repository (~/.cache/minitorch_color, or MINITORCH_COLOR_CACHE), with fixed seeded
+validation splits carved from the train splits. Test splits are never touched.
+
+Every loader raises DataMissingError, naming the path it expected and how to point it
+elsewhere, when a file is absent; tests skip on that error.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+INTEL_CLASSES = ("buildings", "forest", "glacier", "mountain", "sea", "street")
+INTEL_SIZE = 150
+
+
+class DataMissingError(FileNotFoundError):
+    """A data file is not where the project looks for it."""
+
+
+def data_dir() -> Path:
+    """Where the shared data lives: $MINITORCH_COLOR_DATA, else ../shared/data beside the repository."""
+    return Path(os.environ.get("MINITORCH_COLOR_DATA", REPO.parent / "shared" / "data"))
+
+
+def cache_dir() -> Path:
+    """Where decoded arrays are cached: $MINITORCH_COLOR_CACHE, else ~/.cache/minitorch_color."""
+    path = Path(os.environ.get("MINITORCH_COLOR_CACHE", Path.home() / ".cache" / "minitorch_color"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def require(name: str) -> Path:
+    """Path of a data file or folder, or DataMissingError saying where it should be."""
+    path = data_dir() / name
+    if not path.exists():
+        raise DataMissingError(
+            f"{name} not found at {path}. Put the project's data folder there (see the README's data "
+            f"section) or set MINITORCH_COLOR_DATA to the folder that holds {name}.")
+    return path
+
+
+def _cache_key(path: Path, *extra) -> str:
+    st = path.stat()
+    h = hashlib.sha256(f"{path.name}:{st.st_size}:{int(st.st_mtime)}:{extra}".encode()).hexdigest()[:16]
+    return f"{path.stem.split('.')[0]}-{h}"
+
+
+def _cached(key: str, build):
+    """Load arrays {name: array} cached under key, or build and cache them (written atomically)."""
+    folder = cache_dir()
+    target = folder / f"{key}.npz"
+    if target.exists():
+        try:
+            with np.load(target, allow_pickle=False) as z:
+                return {k: z[k] for k in z.files}
+        except (OSError, ValueError, EOFError):
+            target.unlink(missing_ok=True)  # a damaged cache is rebuilt
+    arrays = build()
+    tmp = folder / f".{key}.{os.getpid()}.tmp.npz"
+    np.savez(tmp, **arrays)
+    os.replace(tmp, target)
+    return arrays
+
+
+def _decode(data: bytes, size=None) -> np.ndarray:
+    from PIL import Image
+    img = Image.open(io.BytesIO(data)).convert("RGB")
+    if size is not None and img.size != (size, size):
+        img = img.resize((size, size), Image.BILINEAR)
+    return np.asarray(img, dtype=np.uint8)
+
+
+@dataclass
+class ImageSet:
+    """Images (N, H, W, 3) uint8, integer labels (N,), class names, and optional extra arrays."""
+
+    images: np.ndarray
+    labels: np.ndarray
+    classes: tuple
+    paths: np.ndarray | None = None
+    near_gray: np.ndarray | None = None
+
+    def __len__(self):
+        return len(self.images)
+
+    def subset(self, index) -> "ImageSet":
+        """The images at index (a boolean mask or integer array)."""
+        pick = (lambda a: None if a is None else a[index])
+        return ImageSet(self.images[index], self.labels[index], self.classes, pick(self.paths), pick(self.near_gray))
+
+
+def split_indices(n: int, val_fraction: float = 0.1, seed: int = 0):
+    """(train, val) index arrays: a fixed, seeded split of range(n)."""
+    order = np.random.default_rng(seed).permutation(n)
+    n_val = int(round(n * val_fraction))
+    return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+
+def _tar_split(path: Path, prefix: str, classes, split: str, size=None) -> dict:
+    images, labels, names = [], [], []
+    with tarfile.open(path, "r:gz") as tar:
+        for member in tar:
+            if not member.isfile() or not member.name.lower().endswith(".jpg"):
+                continue
+            parts = member.name.split("/")
+            rel = parts[len(prefix.split("/")) - 1:] if prefix else parts
+            if len(rel) < 3 or rel[0] != split or rel[1] not in classes:
+                continue
+            images.append(_decode(tar.extractfile(member).read(), size))
+            labels.append(classes.index(rel[1]))
+            names.append("/".join(rel))
+    order = np.argsort(names)  # archive order is not guaranteed: sort for reproducibility
+    return {"images": np.stack(images)[order], "labels": np.array(labels, np.int64)[order],
+            "paths": np.array(names)[order]}
+
+
+def _split(full: ImageSet, split: str, val_fraction: float, seed: int) -> ImageSet:
+    if split == "test":
+        return full
+    train, val = split_indices(len(full), val_fraction, seed)
+    return full.subset(train if split == "train" else val)
+
+
+def load_cifar10(split: str = "train", val_fraction: float = 0.1, seed: int = 0) -> ImageSet:
+    """CIFAR-10 at 32x32: split 'train', 'val' (carved from train) or 'test'."""
+    if split not in ("train", "val", "test"):
+        raise ValueError("split must be 'train', 'val' or 'test'")
+    path = require("cifar10-jpg.tar.gz")
+    source = "test" if split == "test" else "train"
+    arrays = _cached(_cache_key(path, source), lambda: _tar_split(path, "", CIFAR10_CLASSES, source))
+    full = ImageSet(arrays["images"], arrays["labels"], CIFAR10_CLASSES, arrays["paths"])
+    return _split(full, split, val_fraction, seed)
+
+
+def load_intel_scenes(split: str = "train", val_fraction: float = 0.1, seed: int = 0) -> ImageSet:
+    """Intel scenes at 150x150 (the 30 smaller photos resized); near_gray marks black-and-white originals."""
+    if split not in ("train", "val", "test"):
+        raise ValueError("split must be 'train', 'val' or 'test'")
+    path = require("intel-scenes-150px.tar.gz")
+    source = "test" if split == "test" else "train"
+    arrays = _cached(_cache_key(path, source, INTEL_SIZE),
+                     lambda: _tar_split(path, "intel_scenes/", INTEL_CLASSES, source, INTEL_SIZE))
+    gray_list = require("intel-scenes-near-gray.txt").read_text().split()
+    near_gray = np.isin(arrays["paths"], np.array(gray_list))
+    full = ImageSet(arrays["images"], arrays["labels"], INTEL_CLASSES, arrays["paths"], near_gray)
+    return _split(full, split, val_fraction, seed)
+
+
+def load_styles() -> list[dict]:
+    """The style paintings: [{'file', 'title', 'image' (H, W, 3) float32, ...}] in manifest order."""
+    from models.image_io import load_image
+    folder = require("styles")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    return [dict(entry, image=load_image(folder / entry["file"])) for entry in manifest]
+
+
+def load_historical() -> list[dict]:
+    """The historical development photos with metadata.csv fields; 'decade' is an int or None."""
+    from models.image_io import load_image
+    folder = require("historical-dev")
+    with open(folder / "metadata.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    out = []
+    for row in rows:
+        row = dict(row)
+        row["decade"] = int(row["decade"]) if row.get("decade") else None
+        row["image"] = load_image(folder / row["file"])
+        out.append(row)
+    return out
+
+
+def load_folder(folder, extensions=(".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp")) -> list[tuple]:
+    """[(path, RGB float image)] for every image file in a folder, sorted by name."""
+    from models.image_io import load_image
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataMissingError(f"{folder} is not a folder")
+    return [(p, load_image(p)) for p in sorted(folder.iterdir()) if p.suffix.lower() in extensions]
