@@ -105,7 +105,11 @@ class ABQuantizer:
     def nearest(self, ab) -> np.ndarray:
         """Index of the nearest bin for every ab value (..., 2) -> (...)."""
         ab = np.asarray(ab)
-        return self._sq_dist(ab).argmin(-1).reshape(ab.shape[:-1])
+        flat = ab.reshape(-1, 2)
+        out = np.empty(len(flat), dtype=np.int64)
+        for start in range(0, len(flat), 65536):  # bounded memory for whole data sets
+            out[start:start + 65536] = self._sq_dist(flat[start:start + 65536]).argmin(-1)
+        return out.reshape(ab.shape[:-1])
 
     def soft_encode(self, ab) -> np.ndarray:
         """Soft targets (..., Q): Gaussian weights (sigma) on the nearest bins, summing to one."""

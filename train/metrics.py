@@ -1,0 +1,119 @@
+"""Honest metrics: colour-class accuracy with confusion matrices, AuC of ab errors (raw and
+rebalanced), PSNR, SSIM, colourfulness, and classifier reports. Every function takes plain
+arrays; baselines are scored by the same code.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from models.color import COLOR_CLASSES, ABQuantizer, color_class
+
+
+def confusion_matrix(y_true, y_pred, num_classes: int) -> np.ndarray:
+    """Counts (K, K): row = true class, column = predicted class."""
+    y_true, y_pred = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()
+    return np.bincount(y_true * num_classes + y_pred, minlength=num_classes ** 2).reshape(num_classes, num_classes)
+
+
+def classification_report(y_true, y_pred, classes) -> dict:
+    """Accuracy, balanced accuracy (mean recall over classes present), per-class precision /
+    recall / F1 / support, and the confusion matrix (counts and row-normalised)."""
+    k = len(classes)
+    cm = confusion_matrix(y_true, y_pred, k).astype(np.int64)
+    support = cm.sum(1)
+    predicted = cm.sum(0)
+    tp = np.diag(cm)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        recall = np.where(support > 0, tp / support, np.nan)
+        precision = np.where(predicted > 0, tp / predicted, np.nan)
+        f1 = np.where((precision + recall) > 0, 2 * precision * recall / (precision + recall), 0.0)
+        normalized = np.where(support[:, None] > 0, cm / support[:, None], 0.0)
+    f1 = np.where(np.isnan(precision) | np.isnan(recall), np.nan, f1)
+    total = cm.sum()
+    return {
+        "n": int(total),
+        "accuracy": float(tp.sum() / total) if total else float("nan"),
+        "balanced_accuracy": float(np.nanmean(recall)) if np.any(support > 0) else float("nan"),
+        "per_class": {c: {"precision": _f(precision[i]), "recall": _f(recall[i]), "f1": _f(f1[i]),
+                          "support": int(support[i])} for i, c in enumerate(classes)},
+        "confusion": cm.tolist(),
+        "confusion_normalized": normalized.tolist(),
+        "classes": list(classes),
+    }
+
+
+def _f(v):
+    return None if np.isnan(v) else float(v)
+
+
+def color_class_report(ab_true, ab_pred) -> dict:
+    """classification_report over the nine named colour classes, pixel by pixel."""
+    return classification_report(color_class(ab_true), color_class(ab_pred), COLOR_CLASSES)
+
+
+def ab_auc(ab_true, ab_pred, max_threshold: int = 150, class_weights=None, quantizer=None) -> dict:
+    """Fraction of pixels with ab error (Euclidean) <= t for t = 0..max_threshold, its area
+    (normalised to [0, 1]) raw and rebalanced by per-pixel weights of the true colour's bin,
+    and the accuracy at 10 and 20."""
+    ab_true = np.asarray(ab_true, dtype=np.float64).reshape(-1, 2)
+    err = np.linalg.norm(ab_true - np.asarray(ab_pred, dtype=np.float64).reshape(-1, 2), axis=1)
+    # err <= t exactly when ceil(err) <= t for integer t: a cumulative histogram, O(pixels) memory
+    bins = np.minimum(np.ceil(err), max_threshold + 1).astype(np.int64)
+
+    def curve(weights=None):
+        counts = np.bincount(bins, weights=weights, minlength=max_threshold + 2)[:max_threshold + 1]
+        return np.cumsum(counts) / (len(err) if weights is None else weights.sum())
+
+    out = {"auc_raw": float(curve().mean()), "acc_at_10": float((err <= 10).mean()),
+           "acc_at_20": float((err <= 20).mean())}
+    if class_weights is not None:
+        q = quantizer or ABQuantizer()
+        out["auc_rebalanced"] = float(curve(np.asarray(class_weights, np.float64)[q.nearest(ab_true)]).mean())
+    return out
+
+
+def psnr(rgb_true, rgb_pred, data_range: float = 1.0) -> float:
+    """Peak signal-to-noise ratio in dB over all pixels and channels (inf for identical images)."""
+    mse = np.mean((np.asarray(rgb_true, np.float64) - np.asarray(rgb_pred, np.float64)) ** 2)
+    return float("inf") if mse == 0 else float(10 * np.log10(data_range ** 2 / mse))
+
+
+def ssim(rgb_true, rgb_pred, data_range: float = 1.0) -> float:
+    """Structural similarity of two RGB images (H, W, 3), as scikit-image computes it."""
+    from skimage.metrics import structural_similarity
+    a, b = np.asarray(rgb_true, np.float64), np.asarray(rgb_pred, np.float64)
+    win = min(7, min(a.shape[:2]) // 2 * 2 - 1 if min(a.shape[:2]) < 7 else 7)
+    return float(structural_similarity(a, b, channel_axis=-1, data_range=data_range, win_size=max(3, win)))
+
+
+def colorfulness(rgb) -> float:
+    """Hasler and Suesstrunk (2003) colourfulness of an RGB image in [0, 1] (on the 0-255 scale)."""
+    rgb = np.asarray(rgb, np.float64) * 255
+    rg = rgb[..., 0] - rgb[..., 1]
+    yb = 0.5 * (rgb[..., 0] + rgb[..., 1]) - rgb[..., 2]
+    return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
+
+
+def plot_confusion(report: dict, path, title: str = "", normalized: bool = True):
+    """Save the confusion matrix of a classification_report as a PNG heat map with the numbers."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    cm = np.array(report["confusion_normalized" if normalized else "confusion"])
+    classes = report["classes"]
+    fig, ax = plt.subplots(figsize=(1.0 + 0.75 * len(classes), 0.8 + 0.7 * len(classes)))
+    im = ax.imshow(cm, cmap="Blues", vmin=0, vmax=1 if normalized else None)
+    ax.set_xticks(range(len(classes)), classes, rotation=45, ha="right")
+    ax.set_yticks(range(len(classes)), classes)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    for i in range(len(classes)):
+        for j in range(len(classes)):
+            v = cm[i, j]
+            ax.text(j, i, f"{v:.2f}" if normalized else str(int(v)), ha="center", va="center", fontsize=7,
+                    color="white" if v > (0.5 if normalized else cm.max() / 2) else "black")
+    ax.set_title(title or f"accuracy {report['accuracy']:.3f}, balanced {report['balanced_accuracy']:.3f}")
+    fig.colorbar(im, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
