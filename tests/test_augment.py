@@ -1,0 +1,49 @@
+"""Augmentation invariants: identities, shapes, value ranges, seeds."""
+import numpy as np
+import pytest
+
+from train import augment as A
+
+
+@pytest.fixture
+def batch(rng):
+    return rng.random((4, 16, 16, 3)).astype(np.float32)
+
+
+def test_flip_twice_and_four_quarter_turns_are_identity(batch):
+    np.testing.assert_array_equal(A.hflip(A.hflip(batch)), batch)
+    np.testing.assert_array_equal(A.rot90(A.rot90(A.rot90(A.rot90(batch)))), batch)
+    np.testing.assert_array_equal(A.hflip(batch)[:, :, 0], batch[:, :, -1])
+    mask = np.array([True, False, True, False])
+    part = A.hflip(batch, mask)
+    np.testing.assert_array_equal(part[1], batch[1])
+    np.testing.assert_array_equal(part[0], batch[0][:, ::-1])
+
+
+def test_photometric_ranges_and_effects(batch, rng):
+    for out in (A.brightness(batch, 0.5), A.contrast(batch, 3.0), A.gamma(batch, 0.5),
+                A.noise(batch, 0.3, rng), A.blur(batch, 1.5), A.rotate(batch, 30.0)):
+        assert out.shape == batch.shape and out.dtype == batch.dtype
+        assert out.min() >= 0 and out.max() <= 1
+    assert A.brightness(batch, 0.1).mean() > batch.mean()
+    assert A.contrast(batch, 0.5).std() < batch.std()
+    assert A.gamma(batch, 2.0).mean() < batch.mean()
+    assert A.blur(batch, 2.0).std() < batch.std()
+    np.testing.assert_allclose(A.rotate(batch, 0.0), batch, atol=1e-6)
+    np.testing.assert_array_equal(A.blur(batch, 0), batch)
+
+
+def test_crop_shapes(batch, rng):
+    out = A.random_resized_crop(batch, 8, rng)
+    assert out.shape == (4, 8, 8, 3) and out.min() >= 0 and out.max() <= 1
+
+
+def test_composition_is_seeded(batch):
+    aug = A.Augment()
+    a = aug(batch, np.random.default_rng(5))
+    b = aug(batch, np.random.default_rng(5))
+    c = aug(batch, np.random.default_rng(6))
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    assert a.shape == batch.shape and a.min() >= 0 and a.max() <= 1
+    assert not np.array_equal(a, batch)  # something changed

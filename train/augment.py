@@ -1,0 +1,120 @@
+"""Geometric and photometric augmentation of RGB batches (N, H, W, 3) float in [0, 1].
+
+Every function is vectorised over the batch where the operation allows, takes its
+randomness from a NumPy Generator passed in (so a seed reproduces a batch exactly), and
+returns a new array in [0, 1]. ``Augment`` composes them with per-sample probabilities.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def hflip(batch, mask=None):
+    """Mirror left-right (only the samples where mask is True, if given)."""
+    out = batch.copy()
+    idx = slice(None) if mask is None else np.asarray(mask)
+    out[idx] = batch[idx][:, :, ::-1]
+    return out
+
+
+def rot90(batch, k: int = 1):
+    """Rotate by k quarter turns counter-clockwise (square images keep their shape)."""
+    return np.ascontiguousarray(np.rot90(batch, k, axes=(1, 2)))
+
+
+def rotate(batch, degrees):
+    """Rotate each sample by its angle (degrees, counter-clockwise) about the centre, reflecting at the border."""
+    from scipy.ndimage import rotate as nd_rotate
+    degrees = np.broadcast_to(np.asarray(degrees, dtype=np.float64), (len(batch),))
+    return np.stack([np.clip(nd_rotate(im, a, axes=(1, 0), reshape=False, order=1, mode="reflect"), 0, 1)
+                     for im, a in zip(batch, degrees)]).astype(batch.dtype)
+
+
+def random_resized_crop(batch, size, rng, scale=(0.6, 1.0), ratio=(0.8, 1.25)):
+    """Crop a random area fraction (scale) and aspect ratio from each sample, resized to size x size."""
+    from PIL import Image
+    n, h, w = batch.shape[:3]
+    out = np.empty((n, size, size, batch.shape[3]), dtype=batch.dtype)
+    for i in range(n):
+        area = rng.uniform(*scale) * h * w
+        r = np.exp(rng.uniform(np.log(ratio[0]), np.log(ratio[1])))
+        ch = int(min(h, max(1, round(np.sqrt(area / r)))))
+        cw = int(min(w, max(1, round(np.sqrt(area * r)))))
+        y, x = rng.integers(0, h - ch + 1), rng.integers(0, w - cw + 1)
+        crop = (batch[i, y:y + ch, x:x + cw] * 255).round().astype(np.uint8)
+        out[i] = np.asarray(Image.fromarray(crop).resize((size, size), Image.BILINEAR), dtype=np.float32) / 255
+    return out
+
+
+def _per_sample(values, batch):
+    return np.asarray(values, dtype=batch.dtype).reshape(-1, 1, 1, 1)
+
+
+def brightness(batch, delta):
+    """Add delta (per sample) to every channel."""
+    return np.clip(batch + _per_sample(delta, batch), 0, 1)
+
+
+def contrast(batch, factor):
+    """Scale each sample's deviation from its mean grey level by factor."""
+    mean = batch.mean(axis=(1, 2, 3), keepdims=True)
+    return np.clip(mean + (batch - mean) * _per_sample(factor, batch), 0, 1)
+
+
+def gamma(batch, g):
+    """Apply the power curve x ** g per sample."""
+    return np.clip(batch, 0, 1) ** _per_sample(g, batch)
+
+
+def noise(batch, sigma, rng):
+    """Add Gaussian noise of standard deviation sigma (per sample)."""
+    return np.clip(batch + rng.standard_normal(batch.shape).astype(batch.dtype) * _per_sample(sigma, batch), 0, 1)
+
+
+def blur(batch, sigma):
+    """Gaussian blur of standard deviation sigma pixels (one value for the batch)."""
+    from scipy.ndimage import gaussian_filter
+    if sigma <= 0:
+        return batch.copy()
+    return gaussian_filter(batch, sigma=(0, sigma, sigma, 0), mode="reflect").astype(batch.dtype)
+
+
+@dataclass
+class Augment:
+    """A seeded composition: flip, small rotation, crop, brightness/contrast/gamma, noise, blur."""
+
+    flip_p: float = 0.5
+    rotate_p: float = 0.3
+    max_degrees: float = 10.0
+    crop_p: float = 0.5
+    crop_scale: tuple = (0.6, 1.0)
+    brightness: float = 0.1
+    contrast: tuple = (0.8, 1.2)
+    gamma: tuple = (0.8, 1.25)
+    noise_p: float = 0.2
+    noise_sigma: float = 0.02
+    blur_p: float = 0.1
+    blur_sigma: float = 0.8
+
+    def __call__(self, batch, rng):
+        """Augmented copy of batch (N, H, W, 3); rng decides everything."""
+        n, size = len(batch), batch.shape[1]
+        out = hflip(batch, rng.random(n) < self.flip_p)
+        turn = rng.random(n) < self.rotate_p
+        if turn.any():
+            out[turn] = rotate(out[turn], rng.uniform(-self.max_degrees, self.max_degrees, turn.sum()))
+        crop = rng.random(n) < self.crop_p
+        if crop.any():
+            out[crop] = random_resized_crop(out[crop], size, rng, self.crop_scale)
+        out = brightness(out, rng.uniform(-self.brightness, self.brightness, n))
+        out = contrast(out, rng.uniform(*self.contrast, n))
+        out = gamma(out, np.exp(rng.uniform(np.log(self.gamma[0]), np.log(self.gamma[1]), n)))
+        noisy = rng.random(n) < self.noise_p
+        if noisy.any():
+            out[noisy] = noise(out[noisy], self.noise_sigma, rng)
+        blurred = rng.random(n) < self.blur_p
+        if blurred.any():
+            out[blurred] = blur(out[blurred], self.blur_sigma)
+        return out.astype(batch.dtype, copy=False)
