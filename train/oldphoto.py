@@ -1,0 +1,112 @@
+"""Old-photo simulation: what a colour scene looks like photographed in a given decade.
+
+The steps, each parameterised by the decade (``era_params``):
+1. Film response: the emulsion's spectral sensitivity as weights on linear RGB. Blue-sensitive
+   plates (to the 1880s) render reds and greens dark; orthochromatic film (about 1880-1925)
+   sees blue and green but not red; panchromatic film (from the 1920s) is close to luminance.
+2. Optics and chemistry: blur, grain, fading (lifted blacks, lowered whites), vignetting.
+3. Damage: scratches and dust.
+4. Toning: neutral grey, sepia (warm) or cyanotype (blue), applied to the grey image.
+Input and output are RGB floats in [0, 1], shape (H, W, 3).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+EMULSIONS = {  # weights on linear R, G, B
+    "blue-sensitive": (0.02, 0.10, 0.88),
+    "orthochromatic": (0.03, 0.47, 0.50),
+    "panchromatic": (0.26, 0.62, 0.12),
+}
+TONES = {"neutral": (1.0, 1.0, 1.0), "sepia": (1.07, 0.93, 0.72), "cyanotype": (0.55, 0.78, 1.12)}
+
+
+@dataclass
+class EraParams:
+    """Everything the simulation draws for one photo."""
+
+    emulsion: str
+    blur: float
+    grain: float
+    fade: float
+    vignette: float
+    scratches: int
+    dust: int
+    tone: str
+
+
+def era_params(decade: int, rng) -> EraParams:
+    """Draw simulation parameters typical of a decade (1840-1990): older means rougher."""
+    age = float(np.clip((1960 - decade) / 110, 0, 1))  # 1 for the 1850s, 0 from the 1960s on
+    if decade < 1880:
+        emulsion = "blue-sensitive"
+    elif decade < 1920:
+        emulsion = "orthochromatic" if rng.random() < 0.85 else "blue-sensitive"
+    elif decade < 1940:
+        emulsion = "panchromatic" if rng.random() < 0.6 else "orthochromatic"
+    else:
+        emulsion = "panchromatic"
+    if 1880 <= decade < 1940 and rng.random() < 0.6:
+        tone = "sepia"
+    elif 1850 <= decade < 1920 and rng.random() < 0.1:
+        tone = "cyanotype"
+    elif decade < 1880 and rng.random() < 0.5:
+        tone = "sepia"
+    else:
+        tone = "neutral"
+    return EraParams(
+        emulsion=emulsion,
+        blur=float(rng.uniform(0.3, 0.6) + 1.2 * age * rng.random()),
+        grain=float(0.01 + 0.05 * age * rng.uniform(0.5, 1.5)),
+        fade=float(0.25 * age * rng.uniform(0.3, 1.0)),
+        vignette=float(0.4 * age * rng.uniform(0.3, 1.0)),
+        scratches=int(rng.poisson(4 * age)),
+        dust=int(rng.poisson(30 * age)),
+        tone=tone,
+    )
+
+
+def film_gray(rgb, emulsion: str) -> np.ndarray:
+    """Grey image (H, W) in [0, 1] as an emulsion would record the scene."""
+    lin = np.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
+    y = lin @ np.asarray(EMULSIONS[emulsion])
+    return np.clip(np.where(y > 0.0031308, 1.055 * np.power(np.maximum(y, 0), 1 / 2.4) - 0.055, 12.92 * y), 0, 1)
+
+
+def simulate_old_photo(rgb, params: EraParams, rng) -> np.ndarray:
+    """The photo (H, W, 3) in [0, 1] as taken and aged with params."""
+    from scipy.ndimage import gaussian_filter
+    rgb = np.asarray(rgb, dtype=np.float64)
+    h, w = rgb.shape[:2]
+    g = film_gray(rgb, params.emulsion)
+    if params.blur > 0:
+        g = gaussian_filter(g, params.blur, mode="reflect")
+    grain = gaussian_filter(rng.standard_normal((h, w)), 0.6) * params.grain * 2.5
+    g = g + grain
+    g = params.fade * 0.5 + (1 - params.fade) * g  # faded: blacks lifted, whites lowered
+    yy, xx = np.mgrid[0:h, 0:w]
+    r2 = ((yy - (h - 1) / 2) / (h / 2)) ** 2 + ((xx - (w - 1) / 2) / (w / 2)) ** 2
+    g = g * (1 - params.vignette * np.clip(r2 / 2, 0, 1))
+    for _ in range(params.scratches):  # thin, mostly vertical light lines
+        x0 = rng.uniform(0, w)
+        slope = rng.normal(0, 0.05)
+        ys = np.arange(h)
+        xs = np.clip(np.round(x0 + slope * ys).astype(int), 0, w - 1)
+        length = rng.integers(h // 4, h + 1)
+        start = rng.integers(0, h - length + 1)
+        seg = slice(start, start + length)
+        g[ys[seg], xs[seg]] = np.maximum(g[ys[seg], xs[seg]], rng.uniform(0.7, 1.0))
+    for _ in range(params.dust):  # small dark or bright specks
+        y, x = rng.integers(0, h), rng.integers(0, w)
+        rad = rng.integers(0, 2)
+        g[max(0, y - rad):y + rad + 1, max(0, x - rad):x + rad + 1] = 0.05 if rng.random() < 0.5 else 0.95
+    g = np.clip(g, 0, 1)
+    toned = g[..., None] * np.asarray(TONES[params.tone])
+    return np.clip(toned, 0, 1).astype(np.float32)
+
+
+def old_photo(rgb, decade: int, rng) -> np.ndarray:
+    """Shortcut: a photo of the scene from that decade (parameters drawn by era_params)."""
+    return simulate_old_photo(rgb, era_params(decade, rng), rng)
