@@ -104,12 +104,28 @@ class ABQuantizer:
 
     def nearest(self, ab) -> np.ndarray:
         """Index of the nearest bin for every ab value (..., 2) -> (...)."""
-        ab = np.asarray(ab)
+        ab = np.asarray(ab, dtype=np.float64)
         flat = ab.reshape(-1, 2)
-        out = np.empty(len(flat), dtype=np.int64)
-        for start in range(0, len(flat), 65536):  # bounded memory for whole data sets
-            out[start:start + 65536] = self._sq_dist(flat[start:start + 65536]).argmin(-1)
+        # on a square grid the nearest centre is the rounded cell, when that cell is in the gamut
+        cells = np.round(flat / self.grid).astype(np.int64)
+        lut, off = self._lut()
+        inside = np.all((cells + off >= 0) & (cells + off < lut.shape[0]), axis=1)
+        out = np.full(len(flat), -1, dtype=np.int64)
+        out[inside] = lut[cells[inside, 0] + off, cells[inside, 1] + off]
+        rest = np.nonzero(out < 0)[0]
+        for start in range(0, len(rest), 65536):  # out-of-gamut values: exact search, bounded memory
+            idx = rest[start:start + 65536]
+            out[idx] = self._sq_dist(flat[idx]).argmin(-1)
         return out.reshape(ab.shape[:-1])
+
+    def _lut(self):
+        if not hasattr(self, "_lut_cache"):
+            cells = np.round(self.centers / self.grid).astype(np.int64)
+            off = int(-cells.min()) + 1
+            lut = np.full((int(cells.max()) + off + 2,) * 2, -1, dtype=np.int64)
+            lut[cells[:, 0] + off, cells[:, 1] + off] = np.arange(len(cells))
+            self._lut_cache = (lut, off)
+        return self._lut_cache
 
     def soft_encode(self, ab) -> np.ndarray:
         """Soft targets (..., Q): Gaussian weights (sigma) on the nearest bins, summing to one."""
@@ -190,8 +206,10 @@ def color_class(ab) -> np.ndarray:
     chroma = np.hypot(ab[..., 0], ab[..., 1])
     hue = np.degrees(np.arctan2(ab[..., 1], ab[..., 0])) % 360
     _, lows = hue_boundaries()
-    lows = np.array(lows)
-    # the sector is the one whose lower bound is the largest not above the hue (circularly)
-    rel = (hue[..., None] - lows) % 360  # distance above each lower bound
-    sector = rel.argmin(-1) + 1
+    order = np.argsort(lows)
+    sorted_lows = np.asarray(lows)[order]
+    # the sector is the one with the largest lower bound not above the hue; below the smallest
+    # bound the hue belongs to the sector that wraps around 360 degrees (the last one)
+    pos = np.searchsorted(sorted_lows, hue, side="right") - 1
+    sector = order[pos] + 1  # pos -1 picks order[-1], the wrapping sector
     return np.where(chroma < CHROMA_THRESHOLD, 0, sector).astype(np.int64)

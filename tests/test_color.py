@@ -99,3 +99,12 @@ def test_colour_classes():
     grid = np.stack(np.meshgrid(np.linspace(-100, 100, 41), np.linspace(-100, 100, 41)), -1)
     classes = color_class(grid)
     assert set(np.unique(classes)) == set(range(9))
+
+
+def test_fast_nearest_matches_exhaustive_search(quant, rng):
+    ab = np.concatenate([rng.uniform(-130, 130, (5000, 2)), rgb_to_lab(rng.random((5000, 3)))[:, 1:]])
+    exhaustive = quant._sq_dist(ab).argmin(-1)
+    fast = quant.nearest(ab)
+    d_fast = np.linalg.norm(ab - quant.centers[fast], axis=1)
+    d_exh = np.linalg.norm(ab - quant.centers[exhaustive], axis=1)
+    np.testing.assert_allclose(d_fast, d_exh, atol=1e-9)  # same distance (ties may pick either bin)

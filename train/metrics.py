@@ -94,14 +94,17 @@ def colorfulness(rgb) -> float:
     return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
 
 
-def plot_confusion(report: dict, path, title: str = "", normalized: bool = True):
-    """Save the confusion matrix of a classification_report as a PNG heat map with the numbers."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def plot_confusion(report: dict, path=None, title: str = "", normalized: bool = True):
+    """Draw the confusion matrix of a classification_report as a heat map with the numbers.
+
+    Returns the matplotlib Figure (built without pyplot, so it never changes the caller's
+    backend) and saves it as a PNG when path is given.
+    """
+    from matplotlib.figure import Figure
     cm = np.array(report["confusion_normalized" if normalized else "confusion"])
     classes = report["classes"]
-    fig, ax = plt.subplots(figsize=(1.0 + 0.75 * len(classes), 0.8 + 0.7 * len(classes)))
+    fig = Figure(figsize=(1.0 + 0.75 * len(classes), 0.8 + 0.7 * len(classes)))
+    ax = fig.add_subplot()
     im = ax.imshow(cm, cmap="Blues", vmin=0, vmax=1 if normalized else None)
     ax.set_xticks(range(len(classes)), classes, rotation=45, ha="right")
     ax.set_yticks(range(len(classes)), classes)
@@ -115,5 +118,6 @@ def plot_confusion(report: dict, path, title: str = "", normalized: bool = True)
     ax.set_title(title or f"accuracy {report['accuracy']:.3f}, balanced {report['balanced_accuracy']:.3f}")
     fig.colorbar(im, ax=ax, fraction=0.046)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    if path is not None:
+        fig.savefig(path, dpi=110)
+    return fig

@@ -1,0 +1,33 @@
+"""The notebooks run end to end (CI executes them; they skip with a message when data is absent)."""
+import time
+from pathlib import Path
+
+import pytest
+
+from train import data
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+@pytest.mark.parametrize("name,needs", [
+    ("data_and_augmentation.ipynb", ["cifar10-jpg.tar.gz", "intel-scenes-150px.tar.gz", "styles", "historical-dev"]),
+])
+def test_notebook_runs(name, needs):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    for item in needs:
+        try:
+            data.require(item)
+        except data.DataMissingError as e:
+            pytest.skip(str(e))
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    start = time.perf_counter()
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    elapsed = time.perf_counter() - start
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not errors
+    images = sum(1 for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                 if any(k.startswith("image/") for k in o.get("data", {})))
+    assert images >= 6, images
+    assert elapsed < 120, f"{name} took {elapsed:.0f} s"
