@@ -175,7 +175,11 @@ class ABQuantizer:
 COLOR_CLASSES = ("achromatic", "red", "orange", "yellow", "green", "cyan", "blue", "purple", "pink")
 CHROMA_THRESHOLD = 10.0
 # Reference sRGB colours of the eight hue classes; the class boundaries are the angular
-# midpoints between consecutive reference hues in the ab plane.
+# midpoints between consecutive reference hues in the ab plane (hue = atan2(b, a), degrees):
+#   red 36.9 -> [14.9, 50.5)     orange 64.1 -> [50.5, 80.7)    yellow 97.4 -> [80.7, 117.9)
+#   green 138.4 -> [117.9, 172.4) cyan 206.4 -> [172.4, 252.0)  blue 297.7 -> [252.0, 307.0)
+#   purple 316.3 -> [307.0, 334.6) pink 352.9 -> [334.6, 14.9)
+# Browns are dark oranges and fall in the orange sector; chroma below 10 is achromatic.
 REFERENCE_RGB = {
     "red": (0.85, 0.1, 0.1), "orange": (1.0, 0.55, 0.0), "yellow": (1.0, 0.92, 0.1),
     "green": (0.1, 0.65, 0.15), "cyan": (0.0, 0.8, 0.85), "blue": (0.1, 0.3, 0.9),
