@@ -1,0 +1,67 @@
+"""The ColorNet training loop: overrides, a tiny run that lowers the loss, checkpoints and resume."""
+import numpy as np
+import pytest
+
+import minitorch_color as mt
+from train import train_colornet as T
+
+
+def _tiny_data(rng, n=24, size=16):
+    def pool():
+        imgs = (rng.random((n, size, size, 3)) * 255).astype(np.uint8)
+        imgs[: n // 2, :, : size // 2] = [200, 40, 40]  # some red halves to learn
+        return imgs
+    split = {"cifar": (pool(), np.full(n, -1)), "intel": (pool(), rng.integers(0, 6, n))}
+    return {"train": split, "val": split}
+
+
+def _cfg(tmp_path, steps):
+    return T.parse_overrides([f"--steps={steps}", "--size=16", "--batch=4", "--val_every=3", "--val_images=8",
+                              "--channels=8,16", "--warmup=1", f"--out={tmp_path}", "--lr=0.01"], T.TrainConfig())
+
+
+def test_overrides_and_errors():
+    cfg = T.parse_overrides(["--steps=5", "--use_global=false", "--channels=8,16", "--lr=0.5"], T.TrainConfig())
+    assert cfg.steps == 5 and cfg.use_global is False and cfg.channels == (8, 16) and cfg.lr == 0.5
+    for bad in (["--nope=1"], ["--steps=x"], ["steps=3"], ["--augment=maybe"]):
+        with pytest.raises(SystemExit):
+            T.parse_overrides(bad, T.TrainConfig())
+
+
+def test_tiny_run_checkpoints_and_resumes(tmp_path):
+    rng = np.random.default_rng(0)
+    data = _tiny_data(rng)
+    hist = T.train(_cfg(tmp_path, 6), datasets=data, progress=False)
+    assert [h["step"] for h in hist] == [3, 6]
+    ckpt = mt.load(tmp_path / "checkpoint.npz")
+    assert ckpt["step"] == 6 and (tmp_path / "best.npz").exists()
+    hist2 = T.train(_cfg(tmp_path, 9), resume=True, datasets=data, progress=False)
+    assert [h["step"] for h in hist2] == [3, 6, 9]
+    assert mt.load(tmp_path / "checkpoint.npz")["step"] == 9
+    with pytest.raises(SystemExit, match="no checkpoint"):
+        T.train(_cfg(tmp_path / "empty", 3), resume=True, datasets=data, progress=False)
+
+
+def test_loss_goes_down(tmp_path):
+    rng = np.random.default_rng(1)
+    data = _tiny_data(rng)
+    cfg = _cfg(tmp_path, 1)
+    cfg.augment = False
+    quant = T.ABQuantizer()
+    weights = np.ones(quant.num_bins)
+    mt.manual_seed(0)
+    net = T.ColorNet(T.ColorNetConfig(channels=(8, 16), num_bins=quant.num_bins))
+    opt = mt.optim.Adam(net.parameters(), lr=0.01)
+    batch = T.make_batch(data["train"], cfg, rng, quant, weights, 4, augment=False)
+    losses = []
+    for _ in range(30):
+        loss = T.loss_fn(net(mt.tensor(batch[0])), batch[1], batch[2], batch[3], cfg)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    # cross-entropy never goes below the targets' own entropy: measure progress above that floor
+    floor = sum(float(-(t * np.log(np.maximum(t, 1e-12))).sum(1).mean()) * (1.0 if k == len(batch[1]) - 1 else
+                cfg.stage_weight) for k, t in enumerate(batch[1]))
+    assert losses[-1] - floor < 0.75 * (losses[0] - floor), (floor, losses)  # memorising one batch
+    assert all(b < a + 1e-3 for a, b in zip(losses, losses[1:])), losses

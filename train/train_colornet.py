@@ -1,0 +1,261 @@
+"""Train ColorNet on the engine: a linear loop with checkpoints and resume.
+
+    python -m train.train_colornet [--key=value ...]   e.g. --steps=20000 --size=64 --out=runs/colornet
+    python -m train.train_colornet --resume --out=runs/colornet
+
+Every --key=value overrides a field of TrainConfig. Mixed CIFAR-10 and Intel training images
+(Intel near-gray photos excluded from colour targets), augmentation, simulated point and
+region hints, class-rebalanced soft cross-entropy over the ab bins plus deep supervision on
+the stage heads and a scene loss on the Intel samples. Validation metrics every val_every
+steps; {model, optimizer, scheduler, config, step, best_val} written atomically to
+OUT/checkpoint.npz, the best model to OUT/best.npz.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+import minitorch_color as mt
+from minitorch_color import nn
+from models.color import ABQuantizer, lab_to_rgb, rgb_to_lab
+from models.colornet import ColorNet, ColorNetConfig
+from train import augment as A
+from train import metrics, simulate
+
+
+@dataclass
+class TrainConfig:
+    """Everything a run depends on (saved in every checkpoint)."""
+
+    size: int = 64
+    batch: int = 16
+    steps: int = 10000
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    warmup: int = 200
+    val_every: int = 500
+    val_images: int = 256
+    cifar_fraction: float = 0.5
+    hint_prob: float = 0.5
+    region_prob: float = 0.1
+    stage_weight: float = 0.25
+    scene_weight: float = 0.1
+    rebalance_lambda: float = 0.5
+    temperature: float = 0.38
+    augment: bool = True
+    channels: tuple = (32, 64, 128, 256)
+    use_global: bool = True
+    max_train_images: int = 0  # 0: all
+    seed: int = 0
+    out: str = "runs/colornet"
+    extra: dict = field(default_factory=dict)
+
+
+def parse_overrides(argv, cfg: TrainConfig) -> TrainConfig:
+    """Apply --key=value arguments to cfg, converting each value to the field's type."""
+    kinds = {f.name: f for f in dataclasses.fields(cfg)}
+    for arg in argv:
+        if not arg.startswith("--") or "=" not in arg:
+            raise SystemExit(f"unrecognised argument {arg!r}: use --key=value (fields: {', '.join(kinds)})")
+        key, value = arg[2:].split("=", 1)
+        key = key.replace("-", "_")
+        if key not in kinds or key == "extra":
+            raise SystemExit(f"unknown setting {key!r}; known: {', '.join(k for k in kinds if k != 'extra')}")
+        current = getattr(cfg, key)
+        try:
+            if isinstance(current, bool):
+                if value.lower() not in ("true", "false", "1", "0"):
+                    raise ValueError
+                parsed = value.lower() in ("true", "1")
+            elif isinstance(current, tuple):
+                parsed = tuple(int(v) for v in value.split(","))
+            else:
+                parsed = type(current)(value)
+        except ValueError:
+            raise SystemExit(f"--{key}: cannot read {value!r} as {type(current).__name__}") from None
+        setattr(cfg, key, parsed)
+    return cfg
+
+
+def _resize(images, size):
+    from PIL import Image
+    if images.shape[1] == size:
+        return images
+    return np.stack([np.asarray(Image.fromarray(im).resize((size, size), Image.BILINEAR)) for im in images])
+
+
+def load_training_data(cfg: TrainConfig):
+    """{'train': (images uint8, scene labels or -1), 'val': (...)} from CIFAR-10 and Intel."""
+    from train import data
+    out = {}
+    for split in ("train", "val"):
+        cifar = data.load_cifar10(split)
+        intel = data.load_intel_scenes(split)
+        intel = intel.subset(~intel.near_gray)
+        if cfg.max_train_images:
+            cifar, intel = cifar.subset(slice(0, cfg.max_train_images)), intel.subset(slice(0, cfg.max_train_images))
+        out[split] = {"cifar": (_resize(cifar.images, cfg.size), np.full(len(cifar), -1)),
+                      "intel": (_resize(intel.images, cfg.size), intel.labels)}
+    return out
+
+
+def make_batch(pools, cfg, rng, quant, weights, n, augment=True):
+    """Network input (N, 4, S, S), soft targets per stage, pixel weights, scene labels, true RGB."""
+    take_cifar = rng.random(n) < cfg.cifar_fraction
+    images, scenes = [], []
+    for use_cifar in take_cifar:
+        imgs, labels = pools["cifar" if use_cifar else "intel"]
+        i = rng.integers(len(imgs))
+        images.append(imgs[i])
+        scenes.append(labels[i])
+    rgb = np.stack(images).astype(np.float32) / 255
+    if augment:
+        rgb = A.Augment()(rgb, rng)
+    lab = rgb_to_lab(rgb.astype(np.float64))
+    L, ab = lab[..., 0], lab[..., 1:]
+    hint, mask = simulate.point_hints(ab, rng)
+    no_hint = rng.random(n) >= cfg.hint_prob
+    hint[no_hint], mask[no_hint] = 0, 0
+    regions = rng.random(n) < cfg.region_prob
+    if regions.any():
+        rh, rm = simulate.region_hints(L[regions], ab[regions], rng)
+        hint[regions] = np.where(rm > 0, rh, hint[regions])
+        mask[regions] = np.maximum(mask[regions], rm)
+    x = np.concatenate([(L / 50 - 1)[..., None], hint / 110, mask], -1).transpose(0, 3, 1, 2)
+    targets, pix_w = [], []
+    s = cfg.size
+    for level in range(len(cfg.channels)):  # finest first; stages are listed coarse to fine
+        f = 2 ** level
+        ab_l = ab.reshape(n, s // f, f, s // f, f, 2).mean((2, 4))
+        targets.append(quant.soft_encode(ab_l).transpose(0, 3, 1, 2))
+        pix_w.append(weights[quant.nearest(ab_l)].astype(np.float32))
+    return (np.ascontiguousarray(x, dtype=np.float32), targets[::-1], pix_w[::-1],
+            np.array(scenes, np.int64), rgb)
+
+
+def loss_fn(out, targets, pix_w, scenes, cfg):
+    """Rebalanced soft cross-entropy on every stage (the last in full) plus the scene loss."""
+    total = None
+    for k, (logits, t, w) in enumerate(zip(out["stages"], targets, pix_w)):
+        ce = nn.F.cross_entropy(logits, t, reduction="none")  # (N, h, w)
+        term = (ce * mt.tensor(w)).mean() * (1.0 if k == len(targets) - 1 else cfg.stage_weight)
+        total = term if total is None else total + term
+    labelled = scenes >= 0
+    if out["scene_logits"] is not None and labelled.any():
+        ce = nn.F.cross_entropy(out["scene_logits"][np.nonzero(labelled)[0]], scenes[labelled])
+        total = total + cfg.scene_weight * ce
+    return total
+
+
+def evaluate(net, batches, quant, cfg):
+    """Colour-class accuracy, AuC and PSNR of the annealed-mean colorization on fixed batches."""
+    net.eval()
+    trues, preds, psnrs = [], [], []
+    with mt.no_grad():
+        for x, _, _, _, rgb in batches:
+            probs = nn.F.softmax(net(mt.tensor(x))["logits"], dim=1).numpy()
+            ab = quant.decode(probs, cfg.temperature, axis=1).transpose(0, 2, 3, 1)
+            lab = rgb_to_lab(rgb.astype(np.float64))
+            pred_rgb = lab_to_rgb(np.concatenate([lab[..., :1], ab], -1))
+            trues.append(lab[..., 1:])
+            preds.append(ab)
+            psnrs += [metrics.psnr(t, p) for t, p in zip(rgb, pred_rgb)]
+    net.train()
+    t, p = np.concatenate(trues), np.concatenate(preds)
+    cc = metrics.color_class_report(t, p)
+    return {"pixel_acc": cc["accuracy"], "balanced_acc": cc["balanced_accuracy"],
+            "auc_raw": metrics.ab_auc(t, p)["auc_raw"], "psnr": float(np.mean(psnrs))}
+
+
+def train(cfg: TrainConfig, resume: bool = False, datasets=None, progress: bool = True):
+    """Run (or resume) training; returns the history of logged metrics."""
+    out_dir = Path(cfg.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ckpt_path = out_dir / "checkpoint.npz"
+    if resume:
+        if not ckpt_path.exists():
+            raise SystemExit(f"--resume: no checkpoint at {ckpt_path}")
+        ckpt = mt.load(ckpt_path)
+        saved = ckpt["config"]
+        saved["channels"] = tuple(saved["channels"])
+        steps = cfg.steps
+        cfg = TrainConfig(**saved)
+        cfg.steps = max(steps, cfg.steps)
+    mt.manual_seed(cfg.seed)
+    quant = ABQuantizer()
+    datasets = datasets or load_training_data(cfg)
+    pools, val_pools = datasets["train"], datasets["val"]
+    prior_ab = rgb_to_lab(np.concatenate([pools["cifar"][0][:500], pools["intel"][0][:500]]).astype(np.float64) / 255)
+    weights = quant.rebalance_weights(quant.prior(prior_ab[..., 1:]), cfg.rebalance_lambda)
+    net = ColorNet(ColorNetConfig(channels=tuple(cfg.channels), num_bins=quant.num_bins, use_global=cfg.use_global))
+    opt = mt.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    sched = mt.optim.WarmupCosineLR(opt, min(cfg.warmup, max(1, cfg.steps - 1)), max(cfg.steps, 2), cfg.lr * 0.02)
+    step, best, history = 0, -1.0, []
+    if resume:
+        net.load_state_dict(ckpt["model"])
+        opt.load_state_dict(ckpt["optimizer"])
+        sched.load_state_dict(ckpt["scheduler"])
+        step, best, history = int(ckpt["step"]), float(ckpt["best_val"]), json.loads(ckpt["history"])
+    rng = np.random.default_rng(cfg.seed + step)  # a resumed run continues with fresh batches
+    val_rng = np.random.default_rng(12345)
+    val_batches = [make_batch(val_pools, cfg, val_rng, quant, weights, min(cfg.batch, cfg.val_images), augment=False)
+                   for _ in range(max(1, cfg.val_images // cfg.batch))]
+    bar = tqdm(total=cfg.steps, initial=step, desc="train", disable=not progress)
+    t0, seen = time.perf_counter(), 0
+    while step < cfg.steps:
+        x, targets, pix_w, scenes, _ = make_batch(pools, cfg, rng, quant, weights, cfg.batch, cfg.augment)
+        loss = loss_fn(net(mt.tensor(x)), targets, pix_w, scenes, cfg)
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(net.parameters(), 5.0)
+        opt.step()
+        sched.step()
+        step += 1
+        seen += cfg.batch
+        bar.update(1)
+        bar.set_postfix(loss=f"{loss.item():.3f}", img_s=f"{seen / (time.perf_counter() - t0):.1f}")
+        if step % cfg.val_every == 0 or step == cfg.steps:
+            val = evaluate(net, val_batches, quant, cfg)
+            history.append({"step": step, "loss": loss.item(), **val})
+            bar.write(json.dumps(history[-1]))
+            if val["pixel_acc"] > best:
+                best = val["pixel_acc"]
+                mt.save(net.state_dict(), out_dir / "best.npz",
+                        metadata={"config": cfg_dict(cfg), "step": step, "val": val})
+            mt.save({"model": net.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                     "config": cfg_dict(cfg), "step": step, "best_val": best, "history": json.dumps(history)},
+                    ckpt_path)
+    bar.close()
+    return history
+
+
+def cfg_dict(cfg: TrainConfig) -> dict:
+    d = dataclasses.asdict(cfg)
+    d["channels"] = list(cfg.channels)
+    return d
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    resume = "--resume" in argv
+    argv = [a for a in argv if a != "--resume"]
+    if "-h" in argv or "--help" in argv:
+        print(__doc__)
+        print("settings:", ", ".join(f"{f.name}={f.default!r}" for f in dataclasses.fields(TrainConfig)
+                                     if f.name != "extra"))
+        return 0
+    cfg = parse_overrides(argv, TrainConfig())
+    train(cfg, resume=resume)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
