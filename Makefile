@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test bench clean
+.PHONY: venv test demo bench clean
 
 $(STAMP): requirements.txt requirements-peer.txt pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -19,6 +19,10 @@ venv: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+demo: $(STAMP)
+	$(BIN)/python -m models.samples demo/gray
+	$(BIN)/colorize demo/gray -o demo/colorized --overwrite --report demo/report.json --stages demo/process
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.engine_vs_torch --json benchmarks/results.json

@@ -107,6 +107,12 @@ def load_training_data(cfg: TrainConfig):
     return out
 
 
+def class_weights(pools, cfg, quant) -> np.ndarray:
+    """Rebalancing weights of the ab bins from the colour prior of 500 CIFAR + 500 Intel training images."""
+    prior_ab = rgb_to_lab(np.concatenate([pools["cifar"][0][:500], pools["intel"][0][:500]]).astype(np.float64) / 255)
+    return quant.rebalance_weights(quant.prior(prior_ab[..., 1:]), cfg.rebalance_lambda)
+
+
 def make_batch(pools, cfg, rng, quant, weights, n, augment=True):
     """Network input (N, 4, S, S), soft targets per stage, pixel weights, scene labels, true RGB."""
     take_cifar = rng.random(n) < cfg.cifar_fraction
@@ -193,8 +199,7 @@ def train(cfg: TrainConfig, resume: bool = False, datasets=None, progress: bool 
     quant = ABQuantizer()
     datasets = datasets or load_training_data(cfg)
     pools, val_pools = datasets["train"], datasets["val"]
-    prior_ab = rgb_to_lab(np.concatenate([pools["cifar"][0][:500], pools["intel"][0][:500]]).astype(np.float64) / 255)
-    weights = quant.rebalance_weights(quant.prior(prior_ab[..., 1:]), cfg.rebalance_lambda)
+    weights = class_weights(pools, cfg, quant)
     net = ColorNet(ColorNetConfig(channels=tuple(cfg.channels), num_bins=quant.num_bins, use_global=cfg.use_global))
     opt = mt.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = mt.optim.WarmupCosineLR(opt, min(cfg.warmup, max(1, cfg.steps - 1)), max(cfg.steps, 2), cfg.lr * 0.02)

@@ -1,0 +1,196 @@
+"""colorize: turn black-and-white photos into colour ones with ColorNet.
+
+    colorize old.jpg scans/ -o coloured/                      # files and folders
+    colorize photo.png -o out --hint 120,40,#3a6fd0 --hint 30,200,#2e8b57
+    colorize photo.png -o out --hints hints.json --stages out/process --report out/report.json
+
+Also ``python -m models.colorize``. Every input is reduced to its lightness first (so colour
+photos are re-colorized), the network runs at --size (longer side) and the predicted colour is
+upsampled and recombined with the full-resolution lightness. Outputs are 8-bit PNGs named after
+the inputs. A bad input is reported and skipped; the exit status is 1 if any input failed,
+2 for bad arguments. The hints file format is documented in models/hints.py.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif")
+
+
+def _positive_int(text):
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if v < 8 or v > 4096:
+        raise argparse.ArgumentTypeError(f"{v} is outside 8..4096")
+    return v
+
+
+def _temperature(text):
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.01 <= v <= 10:
+        raise argparse.ArgumentTypeError(f"{v} is outside 0.01..10")
+    return v
+
+
+def _fraction(text):
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= v <= 1:
+        raise argparse.ArgumentTypeError(f"{v} is outside 0..1")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="colorize", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog="Hints file: JSON with 'points' [{x, y, color}] and 'regions' "
+                                       "[{box|polygon, color}] in input pixels; see models/hints.py.")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders of images")
+    p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="folder for the colorized PNGs")
+    p.add_argument("--weights", default=None, help="ColorNet weights (default: weights/colornet.npz)")
+    p.add_argument("--size", type=_positive_int, default=None,
+                   help="working size: the longer side the network sees (default: the weights' card)")
+    p.add_argument("--temperature", type=_temperature, default=None,
+                   help="annealed-mean temperature: lower is more vivid, 1 is the mean (default: the card's)")
+    p.add_argument("--prior-correction", type=_fraction, default=None,
+                   help="0 keeps the rare-colour boost of training (vivid), 1 removes it (faithful)")
+    p.add_argument("--hints", type=Path, default=None, metavar="FILE.json", help="point and region hints")
+    p.add_argument("--hint", action="append", default=[], metavar="X,Y,#RRGGBB",
+                   help="a point hint in input pixels (repeatable)")
+    p.add_argument("--report", type=Path, default=None, metavar="FILE.json",
+                   help="write per-image status, sizes and timings")
+    p.add_argument("--stages", type=Path, default=None, metavar="DIR",
+                   help="also write each image's stage strip and activation grids here")
+    p.add_argument("--overwrite", action="store_true", help="replace existing outputs (default: add a number)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def collect_inputs(paths) -> tuple[list, list]:
+    """(image files, errors) from files and folders (folders: their image files, sorted, not recursive)."""
+    files, errors = [], []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS)
+            if not found:
+                errors.append((str(p), "folder holds no image files (" + ", ".join(IMAGE_EXTENSIONS) + ")"))
+            files += found
+        elif p.exists():
+            files.append(p)
+        else:
+            errors.append((str(p), "no such file or folder"))
+    return files, errors
+
+
+def _output_path(out_dir: Path, src: Path, taken: set, overwrite: bool) -> Path:
+    base = out_dir / f"{src.stem}.png"
+    cand, k = base, 1
+    while cand in taken or (not overwrite and cand.exists()) or cand.resolve() == src.resolve():
+        cand = out_dir / f"{src.stem}-{k}.png"
+        k += 1
+    taken.add(cand)
+    return cand
+
+
+def _save_png(rgb, path: Path) -> None:
+    from PIL import Image
+    tmp = path.with_name(f".{path.name}.tmp")
+    Image.fromarray(np.clip(np.round(rgb * 255), 0, 255).astype(np.uint8)).save(tmp, format="PNG")
+    tmp.replace(path)
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    from tqdm import tqdm
+
+    from .hints import HintError, Hints, parse_hint_arg
+    from .image_io import ImageLoadError, load_image
+    from .inference import Colorizer, WeightsError
+
+    def fail(msg):
+        print(f"colorize: error: {msg}", file=sys.stderr)
+        return 2
+
+    try:
+        hints = Hints.from_file(args.hints) if args.hints else Hints()
+        hints.points += [parse_hint_arg(h) for h in args.hint]
+    except HintError as e:
+        return fail(str(e))
+    try:
+        cz = Colorizer.from_weights(args.weights, size=args.size, temperature=args.temperature,
+                                    prior_correction=args.prior_correction)
+    except WeightsError as e:
+        return fail(str(e))
+    out_dir = Path(args.output)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if args.stages:
+            args.stages.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        return fail(f"cannot create the output folder: {e}")
+    files, errors = collect_inputs(args.inputs)
+    for name, msg in errors:
+        print(f"colorize: {name}: {msg}", file=sys.stderr)
+    records = [{"input": n, "status": "error", "error": m} for n, m in errors]
+    taken = set()
+    for src in tqdm(files, desc="colorize", unit="img", disable=args.quiet or len(files) < 2):
+        rec = {"input": str(src)}
+        t0 = time.perf_counter()
+        try:
+            image = load_image(src)
+            t1 = time.perf_counter()
+            view = cz.process(image, hints or None, layers=cz.layer_names() if args.stages else ())
+            t2 = time.perf_counter()
+            dst = _output_path(out_dir, src, taken, args.overwrite)
+            _save_png(view["output"], dst)
+            t3 = time.perf_counter()
+            rec.update(status="ok", output=str(dst), size=list(image.shape[:2]),
+                       work_size=list(view["prediction"].work_hw), seconds_load=t1 - t0,
+                       seconds_colorize=t2 - t1, seconds_save=t3 - t2, seconds_total=t3 - t0)
+            if view["scene"] is not None:
+                rec["scene"] = view["scene"][0]
+            if args.stages:
+                import matplotlib.pyplot as plt
+
+                from .visualize import activation_figure, stage_strip
+                for kind, make in (("stages", stage_strip), ("activations", activation_figure)):
+                    fig = make(view, title=src.name)
+                    fig.savefig(args.stages / f"{dst.stem}_{kind}.png", dpi=110)
+                    plt.close(fig)
+        except (ImageLoadError, HintError, OSError, ValueError) as e:
+            msg = str(e) if str(e).startswith(str(src)) else f"{src}: {e}"
+            print(f"colorize: {msg}", file=sys.stderr)
+            rec.update(status="error", error=msg)
+        records.append(rec)
+    failed = sum(r["status"] != "ok" for r in records)
+    if args.report:
+        summary = {"weights": str(args.weights or "weights/colornet.npz"), "size": cz.size,
+                   "temperature": cz.temperature, "prior_correction": cz.prior_correction,
+                   "hints": hints.to_dict(), "images": records, "ok": len(records) - failed, "failed": failed}
+        try:
+            args.report.parent.mkdir(parents=True, exist_ok=True)
+            args.report.write_text(json.dumps(summary, indent=2))
+        except OSError as e:
+            print(f"colorize: cannot write the report: {e}", file=sys.stderr)
+            return 1
+    if not args.quiet:
+        print(f"colorize: {len(records) - failed} of {len(records)} image(s) written to {out_dir}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

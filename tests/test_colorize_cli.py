@@ -1,0 +1,114 @@
+"""The colorize command: outputs, hints, report, stages, and clear errors that do not stop a batch."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import minitorch_color as mt
+from models.colorize import main
+from models.colornet import ColorNet, ColorNetConfig
+from models.inference import save_weights
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory):
+    mt.manual_seed(0)
+    path = tmp_path_factory.mktemp("w") / "tiny.npz"
+    save_weights(ColorNet(ColorNetConfig(channels=(8, 16, 32, 64))), path, np.ones(261), {"decode": {"size": 32}})
+    return str(path)
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    d = tmp_path / "in"
+    d.mkdir()
+    rng = np.random.default_rng(0)
+    Image.fromarray((rng.random((40, 60, 3)) * 255).astype(np.uint8)).save(d / "colour.jpg")
+    Image.fromarray((rng.random((30, 20)) * 65535).astype(np.uint16)).save(d / "gray16.png")
+    Image.fromarray((rng.random((25, 25, 4)) * 255).astype(np.uint8), "RGBA").save(d / "alpha.png")
+    (d / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    (d / "notes.txt").write_text("ignored: not an image extension")
+    return d
+
+
+def test_folder_batch_with_a_broken_file(weights, inputs, tmp_path, capsys):
+    out = tmp_path / "out"
+    rc = main([str(inputs), "-o", str(out), "--weights", weights, "--report", str(out / "r.json"), "-q"])
+    assert rc == 1  # one input failed ...
+    assert sorted(p.name for p in out.glob("*.png")) == ["alpha.png", "colour.png", "gray16.png"]  # ... the rest done
+    err = capsys.readouterr().err
+    assert "broken.png" in err and ("corrupt" in err or "not an image" in err)
+    assert Image.open(out / "colour.png").size == (60, 40)  # full input resolution
+    rep = json.loads((out / "r.json").read_text())
+    assert rep["ok"] == 3 and rep["failed"] == 1
+    ok = [r for r in rep["images"] if r["status"] == "ok"]
+    assert all(r["seconds_total"] > 0 and r["work_size"][0] % 8 == 0 for r in ok)
+
+
+def test_outputs_are_never_overwritten_unless_asked(weights, inputs, tmp_path):
+    out = tmp_path / "out"
+    src = str(inputs / "colour.jpg")
+    assert main([src, src, "-o", str(out), "--weights", weights, "-q"]) == 0
+    assert sorted(p.name for p in out.glob("*.png")) == ["colour-1.png", "colour.png"]
+    assert main([src, "-o", str(out), "--weights", weights, "-q", "--overwrite"]) == 0
+    assert len(list(out.glob("*.png"))) == 2
+
+
+def test_hints_and_stages(weights, inputs, tmp_path):
+    out = tmp_path / "out"
+    hints = tmp_path / "h.json"
+    hints.write_text(json.dumps({"points": [{"x": 5, "y": 5, "color": "#ff0000"}],
+                                 "regions": [{"box": [0, 0, 20, 10], "color": "#0000ff"}]}))
+    src = str(inputs / "colour.jpg")
+    plain = tmp_path / "plain"
+    assert main([src, "-o", str(plain), "--weights", weights, "-q"]) == 0
+    rc = main([src, "-o", str(out), "--weights", weights, "--hints", str(hints), "--hint", "50,30,#00ff00",
+               "--stages", str(out / "st"), "--report", str(out / "r.json"), "-q"])
+    assert rc == 0
+    assert (out / "st" / "colour_stages.png").exists() and (out / "st" / "colour_activations.png").exists()
+    a = np.asarray(Image.open(plain / "colour.png"), np.float64)
+    b = np.asarray(Image.open(out / "colour.png"), np.float64)
+    assert np.abs(a - b).max() > 0  # the hints changed the colours
+    assert len(json.loads((out / "r.json").read_text())["hints"]["points"]) == 2
+
+
+def test_hint_outside_one_image_fails_only_that_image(weights, inputs, tmp_path):
+    out = tmp_path / "out"
+    rc = main([str(inputs / "colour.jpg"), str(inputs / "gray16.png"), "-o", str(out), "--weights", weights,
+               "--hint", "50,35,#00ff00", "-q"])  # inside 60x40, outside 20x30
+    assert rc == 1
+    assert [p.name for p in out.glob("*.png")] == ["colour.png"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--hint", "1,2"], "expected X,Y,#RRGGBB"),
+    (["--hints", "/no/such.json"], "no such hints file"),
+    (["--weights", "/no/such.npz"], "no such weights file"),
+])
+def test_bad_arguments_exit_2_with_a_message(weights, inputs, tmp_path, capsys, args, message):
+    argv = [str(inputs / "colour.jpg"), "-o", str(tmp_path / "o")] + (["--weights", weights] if "--weights" not in args else []) + args
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [["--size", "3"], ["--size", "big"], ["--temperature", "0"], ["--prior-correction", "2"], []])
+def test_argparse_rejects_bad_values(weights, inputs, args):
+    with pytest.raises(SystemExit) as e:
+        main([str(inputs / "colour.jpg")] + args + (["-o", "x"] if args else []))
+    assert e.value.code == 2
+
+
+def test_missing_inputs_are_reported(weights, tmp_path, capsys):
+    assert main([str(tmp_path / "nothing.png"), str(tmp_path), "-o", str(tmp_path / "o"), "--weights", weights]) == 1
+    err = capsys.readouterr().err
+    assert "no such file or folder" in err and "holds no image files" in err
+
+
+def test_module_entry_point_runs(weights, inputs, tmp_path):
+    r = subprocess.run([sys.executable, "-m", "models.colorize", str(inputs / "alpha.png"), "-o", str(tmp_path / "o"),
+                        "--weights", weights, "-q"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "o" / "alpha.png").exists()

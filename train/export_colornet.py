@@ -1,0 +1,146 @@
+"""Turn a ColorNet training run into shipped weights: pick the decoding on validation data, write
+float16 weights and a model card.
+
+    python -m train.export_colornet --run runs/colornet --out weights/colornet.npz [--command "..."]
+
+Decoding settings (temperature T and prior correction alpha, see models/inference.py) are chosen
+on the Intel *validation* split with zero hints, by the sum of colour-class pixel accuracy and
+balanced accuracy (one rewards getting the common gray/brown right, the other every colour
+class; the sum keeps both honest). The working size for the colorize command is then chosen on
+the same photos at their full 150 px, by pixel accuracy. The test splits are never looked at
+here. The card (weights/<name>.json) records config, data, command, wall time, the training
+curve, the decoding grid and the sha256 of the weights; train.evaluate_colornet adds the test
+metrics.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+import minitorch_color as mt
+from models.color import ABQuantizer, rgb_to_lab
+from models.colornet import ColorNet, ColorNetConfig
+from models.inference import Colorizer, _resize, save_weights
+from train import metrics
+from train.train_colornet import TrainConfig, class_weights, load_training_data
+
+TEMPERATURES = (0.2, 0.38, 0.6, 1.0)
+CORRECTIONS = (0.0, 0.5, 1.0)
+SIZES = (64, 96, 128, 160)
+
+
+def sha256(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def wall_time_from_log(log_path) -> float | None:
+    """Seconds of training from the last tqdm 'HH:MM:SS<' (or 'MM:SS<') of a run's log."""
+    try:
+        text = Path(log_path).read_text(errors="replace")[-4000:]
+    except OSError:
+        return None
+    found = re.findall(r"\[(?:(\d+):)?(\d+):(\d+)<", text)
+    if not found:
+        return None
+    h, m, s = found[-1]
+    return int(h or 0) * 3600 + int(m) * 60 + int(s)
+
+
+def tune_decoding(cz: Colorizer, val_rgb64, n_sizes_images=300, val_rgb_full=None):
+    """Grid over (T, alpha) at 64 px, then the working size at full resolution; returns (choice, grid)."""
+    lab = rgb_to_lab(val_rgb64.astype(np.float64))
+    settings = [(T, a) for T in TEMPERATURES for a in CORRECTIONS]
+    decoded = {s: [] for s in settings}
+    for i in range(0, len(lab), 64):
+        logits, _ = cz.logits_batch(lab[i:i + 64, ..., 0])
+        for T, a in settings:
+            decoded[T, a].append(cz.decode(logits, T, a))
+    grid = []
+    for T, a in settings:
+        rep = metrics.color_class_report(lab[..., 1:], np.concatenate(decoded[T, a]))
+        grid.append({"temperature": T, "prior_correction": a, "pixel_acc": rep["accuracy"],
+                     "balanced_acc": rep["balanced_accuracy"]})
+    best = max(grid, key=lambda g: g["pixel_acc"] + g["balanced_acc"])
+    choice = {"temperature": best["temperature"], "prior_correction": best["prior_correction"], "size": 64}
+    sizes = []
+    if val_rgb_full is not None:
+        full = val_rgb_full[:n_sizes_images].astype(np.float64)
+        full_lab = rgb_to_lab(full)
+        for size in SIZES:
+            preds = [cz.decode(cz.predict(im, size=size).logits, best["temperature"], best["prior_correction"])
+                     for im in tqdm(full, desc=f"size {size}", leave=False)]
+            ab = np.stack([_resize(p, im.shape[:2]) for p, im in zip(preds, full)])
+            rep = metrics.color_class_report(full_lab[..., 1:], ab)
+            sizes.append({"size": size, "pixel_acc": rep["accuracy"], "balanced_acc": rep["balanced_accuracy"]})
+        choice["size"] = max(sizes, key=lambda g: g["pixel_acc"])["size"]
+    return choice, grid, sizes
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--run", required=True, help="training output folder (best.npz, checkpoint.npz)")
+    p.add_argument("--out", required=True, help="weights file to write, e.g. weights/colornet.npz")
+    p.add_argument("--log", default=None, help="the run's log (for the wall time); default RUN.log")
+    p.add_argument("--command", default="", help="the exact training command, for the card")
+    p.add_argument("--val-images", type=int, default=600)
+    a = p.parse_args(argv)
+    run = Path(a.run)
+    best_meta = mt.load_metadata(run / "best.npz")
+    ckpt = mt.load(run / "checkpoint.npz")
+    saved = dict(best_meta["config"])
+    cfg = TrainConfig(**{**saved, "channels": tuple(saved["channels"])})
+    net = ColorNet(ColorNetConfig(channels=cfg.channels, use_global=cfg.use_global))
+    net.load_state_dict(mt.load(run / "best.npz"))
+    quant = ABQuantizer()
+    from train import data
+    pools = load_training_data(cfg)
+    weights = class_weights(pools["train"], cfg, quant)
+    intel_val = data.load_intel_scenes("val")
+    intel_val = intel_val.subset(~intel_val.near_gray)
+    pick = np.random.default_rng(0).permutation(len(intel_val))[:a.val_images]
+    val64 = pools["val"]["intel"][0][pick].astype(np.float64) / 255
+    cz = Colorizer(net.eval(), weights, scene_classes=data.INTEL_CLASSES)
+    choice, grid, sizes = tune_decoding(cz, val64, val_rgb_full=intel_val.images[pick].astype(np.float64) / 255)
+    out = Path(a.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    training = {"config": saved, "best_step": best_meta["step"], "best_val": best_meta["val"],
+                "steps": int(ckpt["step"]), "history": json.loads(ckpt["history"]),
+                "wall_seconds": wall_time_from_log(a.log or f"{run}.log"),
+                "command": a.command or f"python -m train.train_colornet --out={run} ..."}
+    save_weights(net, out, weights, {"decode": choice, "scene_classes": list(data.INTEL_CLASSES),
+                                     "training": {k: v for k, v in training.items() if k != "history"}})
+    # float16 storage: how far does it move the output?
+    cz16 = Colorizer.from_weights(out)
+    L = rgb_to_lab(val64[:32])[..., 0]
+    d = np.abs(cz.decode(cz.logits_batch(L)[0], choice["temperature"], choice["prior_correction"])
+               - cz16.decode(cz16.logits_batch(L)[0], choice["temperature"], choice["prior_correction"]))
+    card = {"name": out.stem, "file": out.name, "sha256": sha256(out), "bytes": out.stat().st_size,
+            "model": "ColorNet (models/colornet.py)", "model_config": net.config.to_dict(),
+            "parameters": int(sum(np.prod(p.shape) for p in net.parameters())),
+            "storage": "float16 (loaded as float32)", "float16_max_ab_change": float(d.max()),
+            "data": {"train": "CIFAR-10 train (45,000 after the 10% validation hold-out, 32 px resized to "
+                              f"{cfg.size}) and Intel scenes train (without near-gray photos, 150 px resized to {cfg.size}); "
+                              f"cifar_fraction={cfg.cifar_fraction}",
+                     "validation": "Intel scenes validation split (seeded 10% of its train folder)",
+                     "source": "../shared/data (see its README)"},
+            "decode": choice, "decode_grid_intel_val": grid, "size_grid_intel_val_150px": sizes,
+            "training": training, "metrics": "see reports/colornet/report.json (train.evaluate_colornet)"}
+    card_path = out.with_suffix(".json")
+    card_path.write_text(json.dumps(card, indent=1))
+    print(json.dumps({"decode": choice, "sha256": card["sha256"], "bytes": card["bytes"],
+                      "float16_max_ab_change": card["float16_max_ab_change"]}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

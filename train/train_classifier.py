@@ -1,0 +1,170 @@
+"""Small from-scratch image classifiers trained on colour, for the semantic-interpretability metric.
+
+    python -m train.train_classifier --dataset=cifar10 --out=weights/classifier_cifar10.npz
+    python -m train.train_classifier --dataset=intel --out=weights/classifier_intel.npz
+
+A colorization is semantically interpretable when a classifier that only ever saw real colour
+photos recognises it as well as the real photo (Zhang et al. 2016). These classifiers are that
+judge: trained here on the colour training split (CIFAR-10 at 32x32, Intel scenes at 64x64),
+validated on the held-out validation split, never on gray or colorized images. Each run writes
+the weights (with their config, validation accuracy and the exact command in the metadata).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from tqdm import tqdm
+
+import minitorch_color as mt
+from minitorch_color import nn
+
+KIND = "colour_classifier"
+
+
+class SmallClassifier(nn.Module):
+    """Three stages of two 3x3 conv + BN-ReLU, max-pooled, then global average pooling and a linear layer.
+
+    Shape: (N, 3, H, W) RGB in [0, 1] -> (N, num_classes) logits.
+    """
+
+    def __init__(self, num_classes: int, width: int = 32):
+        super().__init__()
+        layers, cin = [], 3
+        for k, c in enumerate((width, 2 * width, 4 * width)):
+            layers += [nn.Conv2d(cin, c, 3, padding=1, bias=False), nn.BatchNormReLU2d(c),
+                       nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNormReLU2d(c)]
+            if k < 2:
+                layers.append(nn.MaxPool2d(2))
+            cin = c
+        self.features = nn.Sequential(*layers)
+        self.pool = nn.GlobalAvgPool2d()
+        self.fc = nn.Linear(cin, num_classes)
+
+    def forward(self, x):
+        return self.fc(self.pool(self.features(x)))
+
+
+@dataclass
+class ClassifierConfig:
+    dataset: str = "cifar10"
+    size: int = 0  # 0: 32 for cifar10, 64 for intel
+    width: int = 32
+    epochs: int = 8
+    batch: int = 64
+    lr: float = 2e-3
+    weight_decay: float = 5e-4
+    seed: int = 0
+
+
+def _resize(images, size):
+    from PIL import Image
+    if images.shape[1] == size:
+        return images
+    return np.stack([np.asarray(Image.fromarray(im).resize((size, size), Image.BILINEAR)) for im in images])
+
+
+def load_split(dataset: str, split: str, size: int):
+    """(uint8 images (N, size, size, 3), labels, class names); Intel without its near-gray photos."""
+    from train import data
+    if dataset == "cifar10":
+        s = data.load_cifar10(split)
+    elif dataset == "intel":
+        s = data.load_intel_scenes(split)
+        s = s.subset(~s.near_gray)
+    else:
+        raise ValueError(f"unknown dataset {dataset!r} (cifar10 or intel)")
+    return _resize(s.images, size), np.asarray(s.labels), tuple(s.classes)
+
+
+def to_input(rgb) -> np.ndarray:
+    """(N, H, W, 3) floats in [0, 1] or uint8 -> (N, 3, H, W) float32 network input."""
+    rgb = np.asarray(rgb)
+    x = rgb.astype(np.float32) / 255 if rgb.dtype == np.uint8 else rgb.astype(np.float32)
+    return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+
+
+def predict(net, rgb, batch: int = 128) -> np.ndarray:
+    """Class probabilities for images (N, H, W, 3)."""
+    net.eval()
+    out = []
+    with mt.no_grad():
+        for i in range(0, len(rgb), batch):
+            logits = net(mt.tensor(to_input(rgb[i:i + batch]))).numpy().astype(np.float64)
+            e = np.exp(logits - logits.max(1, keepdims=True))
+            out.append(e / e.sum(1, keepdims=True))
+    return np.concatenate(out)
+
+
+def train(cfg: ClassifierConfig, progress: bool = True, data=None):
+    """Train on the colour training split; returns (net, {'val_accuracy', 'classes', ...})."""
+    size = cfg.size or (32 if cfg.dataset == "cifar10" else 64)
+    mt.manual_seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    (xtr, ytr, classes), (xva, yva, _) = data or (load_split(cfg.dataset, "train", size),
+                                                   load_split(cfg.dataset, "val", size))
+    net = SmallClassifier(len(classes), cfg.width)
+    opt = mt.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    steps = cfg.epochs * (len(xtr) // cfg.batch)
+    sched = mt.optim.WarmupCosineLR(opt, min(100, steps // 10 + 1), max(steps, 2), cfg.lr * 0.01)
+    pad = size // 8
+    history = []
+    bar = tqdm(total=steps, desc=f"classifier {cfg.dataset}", disable=not progress)
+    t0 = time.perf_counter()
+    for epoch in range(cfg.epochs):
+        net.train()
+        order = rng.permutation(len(xtr))
+        for b in range(len(xtr) // cfg.batch):
+            idx = order[b * cfg.batch:(b + 1) * cfg.batch]
+            imgs = xtr[idx]
+            flip = rng.random(len(idx)) < 0.5
+            imgs = np.where(flip[:, None, None, None], imgs[:, :, ::-1], imgs)
+            padded = np.pad(imgs, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="reflect")
+            dy, dx = rng.integers(0, 2 * pad + 1, 2)
+            imgs = padded[:, dy:dy + size, dx:dx + size]
+            loss = nn.F.cross_entropy(net(mt.tensor(to_input(imgs))), ytr[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            bar.update(1)
+            bar.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.3f}")
+        acc = float((predict(net, xva).argmax(1) == yva).mean())
+        history.append({"epoch": epoch + 1, "val_accuracy": acc})
+        bar.write(f"epoch {epoch + 1}: val accuracy {acc:.3f}")
+    bar.close()
+    return net, {"val_accuracy": history[-1]["val_accuracy"], "history": history, "classes": list(classes),
+                 "size": size, "seconds": time.perf_counter() - t0, "n_train": int(len(xtr)), "n_val": int(len(xva))}
+
+
+def load_classifier(path):
+    """(net, metadata) from a file written by this script (no pickle)."""
+    from minitorch_color.serialization import load_metadata
+    meta = load_metadata(path)
+    if meta.get("kind") != KIND:
+        raise ValueError(f"{path}: not a colour classifier (kind {meta.get('kind')!r})")
+    net = SmallClassifier(len(meta["classes"]), meta["config"]["width"])
+    net.load_state_dict(mt.load(path))
+    return net.eval(), meta
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    for f, v in asdict(ClassifierConfig()).items():
+        p.add_argument(f"--{f}", type=type(v), default=v)
+    p.add_argument("--out", required=True, help="where to write the weights (.npz)")
+    a = p.parse_args(argv)
+    cfg = ClassifierConfig(**{k: getattr(a, k) for k in asdict(ClassifierConfig())})
+    net, info = train(cfg)
+    mt.save(net.state_dict(), a.out, metadata={
+        "kind": KIND, "config": asdict(cfg), **info,
+        "command": "python -m train.train_classifier " + " ".join(sys.argv[1:] if argv is None else argv)})
+    print(f"{cfg.dataset}: val accuracy {info['val_accuracy']:.3f} in {info['seconds'] / 60:.1f} min -> {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
