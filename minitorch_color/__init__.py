@@ -16,9 +16,9 @@ __version__ = "0.1.0"
 
 from . import nn, optim  # noqa: E402  (they build on everything above)
 from .gradcheck import gradcheck  # noqa: E402
-from .serialization import load, save  # noqa: E402
+from .serialization import load, load_metadata, save  # noqa: E402
 
 __all__ = ["Tensor", "tensor", "zeros", "ones", "full", "zeros_like", "ones_like", "arange", "randn",
            "rand", "cat", "stack", "no_grad", "enable_grad", "is_grad_enabled", "Function",
            "manual_seed", "cuda_available", "set_num_threads", "get_num_threads", "nn", "optim", "ops", "backend", "kernels", "save",
-           "load", "gradcheck"]
+           "load", "load_metadata", "gradcheck"]

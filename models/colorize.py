@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="annealed-mean temperature: lower is more vivid, 1 is the mean (default: the card's)")
     p.add_argument("--prior-correction", type=_fraction, default=None,
                    help="0 keeps the rare-colour boost of training (vivid), 1 removes it (faithful)")
+    p.add_argument("--no-refine", action="store_true",
+                   help="use the network's answer to hints as is (default: hints hold exactly and spread "
+                        "along similar lightness, models/refine.py)")
     p.add_argument("--hints", type=Path, default=None, metavar="FILE.json", help="point and region hints")
     p.add_argument("--hint", action="append", default=[], metavar="X,Y,#RRGGBB",
                    help="a point hint in input pixels (repeatable)")
@@ -133,6 +136,7 @@ def main(argv=None) -> int:
     try:
         cz = Colorizer.from_weights(args.weights, size=args.size, temperature=args.temperature,
                                     prior_correction=args.prior_correction)
+        cz.refine = not args.no_refine
     except WeightsError as e:
         return fail(str(e))
     out_dir = Path(args.output)
@@ -179,7 +183,7 @@ def main(argv=None) -> int:
     failed = sum(r["status"] != "ok" for r in records)
     if args.report:
         summary = {"weights": str(args.weights or "weights/colornet.npz"), "size": cz.size,
-                   "temperature": cz.temperature, "prior_correction": cz.prior_correction,
+                   "temperature": cz.temperature, "prior_correction": cz.prior_correction, "refine": cz.refine,
                    "hints": hints.to_dict(), "images": records, "ok": len(records) - failed, "failed": failed}
         try:
             args.report.parent.mkdir(parents=True, exist_ok=True)

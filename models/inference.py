@@ -15,6 +15,9 @@ T is the annealing temperature (Zhang et al. 2016; 1 = mean, -> 0 = mode) and w 
 rebalancing weights the network was trained with. Training with per-pixel weights w tilts the
 predicted distribution towards rare colours by w; alpha = 1 undoes that tilt (a faithful,
 calmer colorization), alpha = 0 keeps it (more vivid).
+
+With hints, the decoded ab is refined so that every hint holds and its correction spreads along
+similar lightness (models/refine.py); ``refine=False`` shows the network's own answer.
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from minitorch_color.serialization import SerializationError, load_metadata
 from .color import ABQuantizer, lab_to_rgb, rgb_to_lab
 from .colornet import ColorNet, ColorNetConfig
 from .hints import Hints, encode
+from .refine import DEFAULT_LAMBDA, DEFAULT_SIGMA, propagate
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "colornet.npz"
 KIND = "colornet"
@@ -80,6 +84,7 @@ class Prediction:
     scene_probs: np.ndarray | None  # (num_scenes,)
     activations: dict = field(default_factory=dict)  # layer name -> (C, h', w')
     hint_mask: np.ndarray | None = None  # (h, w)
+    hint_ab: np.ndarray | None = None  # (h, w, 2)
 
     @property
     def image_hw(self):
@@ -94,7 +99,8 @@ class Colorizer:
     """A ColorNet plus what it needs to turn a photo into a colour photo."""
 
     def __init__(self, net: ColorNet, class_weights=None, size: int = 128, temperature: float = 0.38,
-                 prior_correction: float = 0.0, scene_classes=(), metadata=None):
+                 prior_correction: float = 0.0, scene_classes=(), metadata=None, refine: bool = True,
+                 refine_lambda: float = DEFAULT_LAMBDA, refine_sigma: float = DEFAULT_SIGMA):
         self.net = net.eval()
         self.quant = ABQuantizer()
         if net.config.num_bins != self.quant.num_bins:
@@ -105,6 +111,8 @@ class Colorizer:
         self.temperature = float(temperature)
         self.prior_correction = float(prior_correction)
         self.scene_classes = tuple(scene_classes)
+        self.refine = bool(refine)
+        self.refine_lambda, self.refine_sigma = float(refine_lambda), float(refine_sigma)
         self.metadata = dict(metadata or {})
         self.centers = self.quant.centers.astype(np.float32)
 
@@ -139,6 +147,8 @@ class Colorizer:
         decode = meta.get("decode", {})
         kwargs = dict(size=decode.get("size", 128), temperature=decode.get("temperature", 0.38),
                       prior_correction=decode.get("prior_correction", 0.0),
+                      refine_lambda=decode.get("refine_lambda", DEFAULT_LAMBDA),
+                      refine_sigma=decode.get("refine_sigma", DEFAULT_SIGMA),
                       scene_classes=meta.get("scene_classes", ()))
         kwargs.update({k: v for k, v in overrides.items() if v is not None})
         return cls(net, blob.get("class_weights"), metadata=meta, **kwargs)
@@ -181,7 +191,7 @@ class Colorizer:
             scene = np.exp(s - s.max())
             scene /= scene.sum()
         return Prediction(L_full, L, asnumpy(out["logits"].data)[0],
-                          [asnumpy(s.data)[0] for s in out["stages"]], scene, acts, mask[..., 0])
+                          [asnumpy(s.data)[0] for s in out["stages"]], scene, acts, mask[..., 0], hint_ab)
 
     def layer_names(self) -> list:
         """Names of the layers whose activations predict(layers=...) can return, input to output."""
@@ -246,7 +256,15 @@ class Colorizer:
                  temperature: float | None = None, prior_correction: float | None = None) -> np.ndarray:
         """Colorize an RGB image (colour inputs are reduced to their lightness first) at full resolution."""
         pred = self.predict(image, hints, size)
-        return self.compose(pred, self.decode(pred.logits, temperature, prior_correction))
+        return self.compose(pred, self.ab(pred, temperature, prior_correction))
+
+    def ab(self, pred: Prediction, temperature=None, prior_correction=None, refine: bool | None = None) -> np.ndarray:
+        """The working-size ab of a prediction: decoded, then (with hints, unless refine is False)
+        refined so that the hints hold and spread along similar lightness (models/refine.py)."""
+        ab = self.decode(pred.logits, temperature, prior_correction)
+        if (self.refine if refine is None else refine) and pred.hint_mask is not None and pred.hint_mask.any():
+            ab = propagate(pred.L, ab, pred.hint_ab, pred.hint_mask, self.refine_lambda, self.refine_sigma)
+        return ab
 
     # ----- the process made visible ---------------------------------------------------------
     def stage_images(self, pred: Prediction, temperature=None, prior_correction=None) -> list:
@@ -303,7 +321,7 @@ class Colorizer:
         """Everything about one colorization: output, stages, entropy, activations and scene."""
         layers = self.layer_names() if layers is None else layers
         pred = self.predict(image, hints, size, layers)
-        ab = self.decode(pred.logits, temperature, prior_correction)
+        ab = self.ab(pred, temperature, prior_correction)
         return {"prediction": pred, "output": self.compose(pred, ab), "output_work": self.compose(pred, ab, full=False),
                 "gray": np.repeat((pred.L_full / 100)[..., None], 3, -1), "stages": self.stage_images(
                     pred, temperature, prior_correction), "entropy": self.entropy(pred),

@@ -7,8 +7,8 @@ Decoding settings (temperature T and prior correction alpha, see models/inferenc
 on the Intel *validation* split with zero hints, by the sum of colour-class pixel accuracy and
 balanced accuracy (one rewards getting the common gray/brown right, the other every colour
 class; the sum keeps both honest). The working size for the colorize command is then chosen on
-the same photos at their full 150 px, by pixel accuracy. The test splits are never looked at
-here. The card (weights/<name>.json) records config, data, command, wall time, the training
+the same photos at their full 150 px, by pixel accuracy, and the hint refinement's lambda and sigma
+(models/refine.py) by PSNR with 10 random hints. The test splits are never looked at here. The card (weights/<name>.json) records config, data, command, wall time, the training
 curve, the decoding grid and the sha256 of the weights; train.evaluate_colornet adds the test
 metrics.
 """
@@ -33,6 +33,27 @@ from train.train_colornet import TrainConfig, class_weights, load_training_data
 TEMPERATURES = (0.2, 0.38, 0.6, 1.0)
 CORRECTIONS = (0.0, 0.5, 1.0)
 SIZES = (64, 96, 128, 160)
+REFINE_LAMBDAS = (1e-5, 1e-4, 1e-3, 1e-2)
+REFINE_SIGMAS = (2.0, 4.0, 8.0)
+
+
+def tune_refinement(cz: Colorizer, val_rgb64, hints: int = 10, n_images: int = 150):
+    """(lambda, sigma) of the hint refinement with the best mean PSNR for `hints` random point hints."""
+    from models.color import lab_to_rgb
+    from models.refine import propagate
+    from train.simulate import point_hints
+    rgb = val_rgb64[:n_images].astype(np.float64)
+    lab = rgb_to_lab(rgb)
+    hint, mask = point_hints(lab[..., 1:], np.random.default_rng(7), count=hints)
+    logits, _ = cz.logits_batch(lab[..., 0], hint, mask)
+    ab = cz.decode(logits)
+    grid = []
+    for lam in REFINE_LAMBDAS:
+        for sigma in REFINE_SIGMAS:
+            ps = [metrics.psnr(rgb[i], lab_to_rgb(np.concatenate([lab[i, ..., :1], propagate(
+                lab[i, ..., 0], ab[i], hint[i], mask[i], lam, sigma)], -1))) for i in range(len(rgb))]
+            grid.append({"lambda": lam, "sigma": sigma, "psnr_mean": float(np.mean(ps))})
+    return max(grid, key=lambda g: g["psnr_mean"]), grid
 
 
 def sha256(path) -> str:
@@ -111,6 +132,9 @@ def main(argv=None):
     val64 = pools["val"]["intel"][0][pick].astype(np.float64) / 255
     cz = Colorizer(net.eval(), weights, scene_classes=data.INTEL_CLASSES)
     choice, grid, sizes = tune_decoding(cz, val64, val_rgb_full=intel_val.images[pick].astype(np.float64) / 255)
+    cz.temperature, cz.prior_correction = choice["temperature"], choice["prior_correction"]
+    best_refine, refine_grid = tune_refinement(cz, val64)
+    choice.update(refine_lambda=best_refine["lambda"], refine_sigma=best_refine["sigma"])
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     training = {"config": saved, "best_step": best_meta["step"], "best_val": best_meta["val"],
@@ -134,6 +158,7 @@ def main(argv=None):
                      "validation": "Intel scenes validation split (seeded 10% of its train folder)",
                      "source": "../shared/data (see its README)"},
             "decode": choice, "decode_grid_intel_val": grid, "size_grid_intel_val_150px": sizes,
+            "refine_grid_intel_val_10_hints": refine_grid,
             "training": training, "metrics": "see reports/colornet/report.json (train.evaluate_colornet)"}
     card_path = out.with_suffix(".json")
     card_path.write_text(json.dumps(card, indent=1))

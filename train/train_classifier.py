@@ -15,6 +15,7 @@ import argparse
 import sys
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
@@ -151,6 +152,28 @@ def load_classifier(path):
     return net.eval(), meta
 
 
+def write_card(weights_path) -> Path:
+    """weights/<name>.json: config, data, command, wall time, validation accuracy and sha256 of the file."""
+    import hashlib
+    import json
+
+    from minitorch_color.serialization import load_metadata
+    path = Path(weights_path)
+    meta = load_metadata(path)
+    card = {"name": path.stem, "file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "bytes": path.stat().st_size, "model": "SmallClassifier (train/train_classifier.py)",
+            "purpose": "judge of semantic interpretability: trained on real colour photos only",
+            "config": meta["config"], "classes": meta["classes"], "input_size": meta["size"],
+            "data": {"train": f"{meta['config']['dataset']} train split ({meta['n_train']} colour images)",
+                     "validation": f"held-out validation split ({meta['n_val']} images)",
+                     "source": "../shared/data (see its README)"},
+            "command": meta["command"], "wall_seconds": meta["seconds"],
+            "metrics": {"val_accuracy": meta["val_accuracy"], "history": meta["history"]}}
+    out = path.with_suffix(".json")
+    out.write_text(json.dumps(card, indent=1))
+    return out
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     for f, v in asdict(ClassifierConfig()).items():
@@ -162,6 +185,7 @@ def main(argv=None):
     mt.save(net.state_dict(), a.out, metadata={
         "kind": KIND, "config": asdict(cfg), **info,
         "command": "python -m train.train_classifier " + " ".join(sys.argv[1:] if argv is None else argv)})
+    write_card(a.out)
     print(f"{cfg.dataset}: val accuracy {info['val_accuracy']:.3f} in {info['seconds'] / 60:.1f} min -> {a.out}")
     return 0
 

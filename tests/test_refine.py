@@ -1,0 +1,36 @@
+"""Hint refinement: hints hold exactly, corrections spread within a region and stop at lightness edges."""
+import numpy as np
+
+from models.refine import propagate
+
+
+def _scene():
+    L = np.full((24, 24), 30.0)
+    L[:, 12:] = 80.0  # two regions split by a lightness edge
+    ab = np.zeros((24, 24, 2))
+    hint = np.zeros((24, 24, 2))
+    mask = np.zeros((24, 24, 1))
+    hint[5, 3] = (40.0, -20.0)
+    mask[5, 3] = 1
+    return L, ab, hint, mask
+
+
+def test_no_hints_changes_nothing():
+    L, ab, hint, mask = _scene()
+    ab = np.random.default_rng(0).normal(size=ab.shape)
+    np.testing.assert_allclose(propagate(L, ab, hint, np.zeros_like(mask)), ab, atol=1e-6)
+
+
+def test_hints_hold_and_spread_within_their_region_only():
+    L, ab, hint, mask = _scene()
+    out = propagate(L, ab, hint, mask, lam=1e-4, sigma=4.0)
+    np.testing.assert_allclose(out[5, 3], (40, -20), atol=1e-4)
+    left = np.linalg.norm(out[:, :11], axis=-1).mean()
+    right = np.linalg.norm(out[:, 13:], axis=-1).mean()
+    assert left > 20 and right < 0.05 * left, (left, right)
+
+
+def test_larger_lambda_keeps_corrections_local():
+    L, ab, hint, mask = _scene()
+    far = [np.linalg.norm(propagate(L, ab, hint, mask, lam=lam)[20, 10]) for lam in (1e-4, 1e-2, 1.0)]
+    assert far[0] > far[1] > far[2] >= 0, far
