@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test demo bench clean
+.PHONY: venv test demo gui bench clean
 
 $(STAMP): requirements.txt requirements-peer.txt pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -23,6 +23,9 @@ test: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m models.samples demo/gray
 	$(BIN)/colorize demo/gray -o demo/colorized --overwrite --report demo/report.json --stages demo/process
+
+gui: $(STAMP)
+	$(BIN)/python -m gui $(IMAGE)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.engine_vs_torch --json benchmarks/results.json

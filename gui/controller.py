@@ -1,0 +1,290 @@
+"""The studio's document and controller: pure Python, no Dear PyGui, fully testable.
+
+The Document holds what the user works on (the photo, the hints, the mode, the latest result);
+the Controller changes it in response to user actions, keeps the undo/redo history of hints, and
+asks a Worker (gui/worker.py) to colorize. Every request carries a generation number; a result
+that arrives for an older generation is dropped, so a newer request always supersedes a pending
+one. Errors never change the document: they are returned as messages for the view to show.
+"""
+from __future__ import annotations
+
+import copy
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from models.hints import HintError, Hints, Point
+
+MODES = ("automatic", "interactive", "layers")
+
+
+@dataclass
+class Document:
+    """Everything the user is working on."""
+
+    image: np.ndarray | None = None  # RGB float32 (H, W, 3), full resolution
+    path: str | None = None
+    hints: list = field(default_factory=list)  # [Point], in image pixels
+    mode: str = "automatic"
+    radius: int = 1  # patch size of new hints (half-width, working-size pixels)
+    color: tuple = (0.8, 0.3, 0.2)  # colour for the next hint
+    selected: int | None = None  # index of the selected hint
+    layer: str | None = None  # layer shown in the layers mode
+    result: dict | None = None  # Colorizer.process(...) output of the latest finished request
+    result_generation: int = -1
+
+    @property
+    def size(self):
+        return None if self.image is None else self.image.shape[:2]
+
+
+class Controller:
+    """User actions on a Document; colorization through a worker with supersession."""
+
+    def __init__(self, colorizer, worker=None, history_limit: int = 200):
+        self.cz = colorizer
+        self.doc = Document(layer=(colorizer.layer_names() or [None])[0] if colorizer is not None else None)
+        self.worker = worker
+        self._undo, self._redo = [], []
+        self._limit = history_limit
+        self._generation = 0
+        self._lock = threading.Lock()
+        self.listeners = []  # called with (event, payload) on "result", "error", "busy"
+
+    # ----- events -----------------------------------------------------------------------
+    def _emit(self, event, payload=None):
+        for fn in list(self.listeners):
+            fn(event, payload)
+
+    # ----- the photo ----------------------------------------------------------------------
+    def open_image(self, path) -> str | None:
+        """Load a photo; on failure return the message and keep the document as it was."""
+        from models.image_io import ImageLoadError, load_image
+        try:
+            image = load_image(path)
+        except ImageLoadError as e:
+            return str(e)
+        except OSError as e:
+            return f"{path}: {e}"
+        self.doc.image, self.doc.path = image, str(path)
+        self.doc.hints, self.doc.selected, self.doc.result = [], None, None
+        self._undo.clear()
+        self._redo.clear()
+        self.request()
+        return None
+
+    def set_image(self, image, name: str = "<image>"):
+        """Use an RGB array directly (tests, samples)."""
+        self.doc.image, self.doc.path = np.asarray(image, np.float32), name
+        self.doc.hints, self.doc.selected, self.doc.result = [], None, None
+        self._undo.clear()
+        self._redo.clear()
+        self.request()
+
+    def set_mode(self, mode: str):
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; one of {MODES}")
+        self.doc.mode = mode
+        self.request()
+
+    def set_layer(self, name: str):
+        if self.cz is not None and name not in self.cz.layer_names():
+            raise ValueError(f"unknown layer {name!r}")
+        self.doc.layer = name
+        if self.doc.mode == "layers":
+            self.request()
+
+    # ----- hints with undo/redo -------------------------------------------------------------
+    def _checkpoint(self):
+        self._undo.append(copy.deepcopy(self.doc.hints))
+        del self._undo[:-self._limit]
+        self._redo.clear()
+
+    def _inside(self, x, y) -> bool:
+        if self.doc.image is None:
+            return False
+        h, w = self.doc.size
+        return 0 <= x < w and 0 <= y < h
+
+    def add_hint(self, x, y, rgb=None, radius=None) -> int | None:
+        """Add a colour point at image pixel (x, y); returns its index (None outside the image)."""
+        if not self._inside(x, y):
+            return None
+        self._checkpoint()
+        self.doc.hints.append(Point(float(x), float(y), tuple(rgb or self.doc.color),
+                                    int(self.doc.radius if radius is None else radius)))
+        self.doc.selected = len(self.doc.hints) - 1
+        self.request()
+        return self.doc.selected
+
+    def hint_at(self, x, y, tolerance: float = 8.0) -> int | None:
+        """Index of the hint nearest to (x, y) within tolerance image pixels, or None."""
+        best, best_d = None, tolerance
+        for i, p in enumerate(self.doc.hints):
+            d = float(np.hypot(p.x - x, p.y - y))
+            if d <= best_d:
+                best, best_d = i, d
+        return best
+
+    def move_hint(self, index: int, x, y, record: bool = True) -> bool:
+        """Move a hint (record=False while dragging, so one drag is one undo step)."""
+        if not (0 <= index < len(self.doc.hints)) or not self._inside(x, y):
+            return False
+        if record:
+            self._checkpoint()
+        p = self.doc.hints[index]
+        self.doc.hints[index] = Point(float(x), float(y), p.rgb, p.radius)
+        self.doc.selected = index
+        self.request()
+        return True
+
+    def begin_drag(self):
+        """Record the state before a drag (the drag's moves then use record=False)."""
+        self._checkpoint()
+
+    def remove_hint(self, index: int) -> bool:
+        if not 0 <= index < len(self.doc.hints):
+            return False
+        self._checkpoint()
+        del self.doc.hints[index]
+        self.doc.selected = None
+        self.request()
+        return True
+
+    def set_color(self, rgb):
+        """Colour for new hints, and for the selected hint if there is one."""
+        rgb = tuple(float(np.clip(c, 0, 1)) for c in rgb[:3])
+        self.doc.color = rgb
+        i = self.doc.selected
+        if i is not None and 0 <= i < len(self.doc.hints) and self.doc.hints[i].rgb != rgb:
+            self._checkpoint()
+            p = self.doc.hints[i]
+            self.doc.hints[i] = Point(p.x, p.y, rgb, p.radius)
+            self.request()
+
+    def set_radius(self, radius: int):
+        self.doc.radius = int(np.clip(radius, 0, 16))
+
+    def clear_hints(self):
+        if self.doc.hints:
+            self._checkpoint()
+            self.doc.hints, self.doc.selected = [], None
+            self.request()
+
+    def undo(self) -> bool:
+        if not self._undo:
+            return False
+        self._redo.append(copy.deepcopy(self.doc.hints))
+        self.doc.hints = self._undo.pop()
+        self.doc.selected = None
+        self.request()
+        return True
+
+    def redo(self) -> bool:
+        if not self._redo:
+            return False
+        self._undo.append(copy.deepcopy(self.doc.hints))
+        self.doc.hints = self._redo.pop()
+        self.doc.selected = None
+        self.request()
+        return True
+
+    @property
+    def can_undo(self):
+        return bool(self._undo)
+
+    @property
+    def can_redo(self):
+        return bool(self._redo)
+
+    # ----- files --------------------------------------------------------------------------
+    def save_hints(self, path) -> str | None:
+        try:
+            import json
+            Path(path).write_text(json.dumps(Hints(points=list(self.doc.hints)).to_dict(), indent=1))
+        except OSError as e:
+            return f"cannot save hints to {path}: {e}"
+        return None
+
+    def load_hints(self, path) -> str | None:
+        """Load points from a hints file (colorize --hints schema); regions are not editable here."""
+        try:
+            hints = Hints.from_file(path)
+        except HintError as e:
+            return str(e)
+        outside = [p for p in hints.points if not self._inside(p.x, p.y)]
+        if outside:
+            return f"{path}: {len(outside)} point(s) lie outside the {self.doc.size} image"
+        self._checkpoint()
+        self.doc.hints, self.doc.selected = list(hints.points), None
+        self.request()
+        return None if not hints.regions else f"{path}: loaded {len(hints.points)} points; regions are ignored here"
+
+    def save_result(self, path) -> str | None:
+        """Write the full-resolution result as PNG or JPEG (by extension)."""
+        if self.doc.result is None:
+            return "nothing to save yet: colorize first"
+        from PIL import Image
+        path = Path(path)
+        fmt = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}.get(path.suffix.lower())
+        if fmt is None:
+            return f"{path.name}: save as .png, .jpg or .jpeg"
+        img = Image.fromarray(np.clip(np.round(self.doc.result["output"] * 255), 0, 255).astype(np.uint8))
+        tmp = path.with_name(f".{path.name}.tmp")
+        try:
+            img.save(tmp, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
+            tmp.replace(path)
+        except OSError as e:
+            if tmp.exists():
+                tmp.unlink()
+            return f"cannot save {path}: {e}"
+        return None
+
+    # ----- colorization ------------------------------------------------------------------
+    def job(self):
+        """A snapshot of what to compute now (the worker runs it off the render thread)."""
+        return {"image": self.doc.image, "hints": Hints(points=copy.deepcopy(self.doc.hints)),
+                "layers": [self.doc.layer] if self.doc.mode == "layers" and self.doc.layer else []}
+
+    def run_job(self, job) -> dict:
+        return self.cz.process(job["image"], job["hints"] or None, layers=job["layers"])
+
+    def request(self):
+        """Ask for a fresh colorization of the current document; supersedes any pending one."""
+        if self.doc.image is None or self.cz is None:
+            return None
+        with self._lock:
+            self._generation += 1
+            gen = self._generation
+        if self.worker is None:
+            self.deliver(gen, self.run_job(self.job()))
+        else:
+            self._emit("busy", True)
+            self.worker.submit(gen, self.job(), self.run_job, self.deliver, self.fail)
+        return gen
+
+    @property
+    def generation(self):
+        return self._generation
+
+    def deliver(self, gen: int, result: dict) -> bool:
+        """Accept a worker's result if it is for the newest request (older ones are dropped)."""
+        if gen != self._generation:
+            return False
+        self.doc.result, self.doc.result_generation = result, gen
+        self._emit("result", result)
+        self._emit("busy", False)
+        return True
+
+    def fail(self, gen: int, message: str):
+        if gen == self._generation:
+            self._emit("error", f"colorization failed: {message}")
+            self._emit("busy", False)
+
+    def suggestions(self, x, y, k: int = 6):
+        """The model's top colours at image pixel (x, y) from the latest result ([] without one)."""
+        if self.doc.result is None or not self._inside(x, y):
+            return []
+        return self.cz.suggestions(self.doc.result["prediction"], x, y, k=k)

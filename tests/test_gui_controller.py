@@ -1,0 +1,166 @@
+"""The studio's controller: hints with undo/redo, files, errors that change nothing, supersession."""
+import json
+import threading
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import minitorch_color as mt
+from gui.controller import Controller
+from gui.worker import Worker
+from models.color import rgb_to_lab
+from models.colornet import ColorNet, ColorNetConfig
+from models.inference import Colorizer
+
+
+@pytest.fixture(scope="module")
+def cz():
+    mt.manual_seed(0)
+    return Colorizer(ColorNet(ColorNetConfig(channels=(8, 16, 32, 64))), size=32)
+
+
+@pytest.fixture
+def ctl(cz):
+    c = Controller(cz)
+    c.set_image(np.random.default_rng(0).random((40, 60, 3)).astype(np.float32))
+    return c
+
+
+def test_add_move_remove_with_undo_redo(ctl):
+    assert ctl.doc.result is not None and not ctl.can_undo
+    i = ctl.add_hint(10, 12, (1, 0, 0))
+    assert i == 0 and ctl.doc.hints[0].x == 10 and ctl.can_undo
+    assert ctl.add_hint(100, 5) is None  # outside the 60x40 image: ignored
+    ctl.add_hint(30, 20, (0, 0, 1))
+    assert ctl.hint_at(31, 21) == 1 and ctl.hint_at(50, 35) is None
+    ctl.begin_drag()
+    for x in (32, 35, 40):
+        ctl.move_hint(1, x, 22, record=False)
+    assert ctl.doc.hints[1].x == 40
+    ctl.remove_hint(0)
+    assert len(ctl.doc.hints) == 1
+    assert ctl.undo() and len(ctl.doc.hints) == 2  # the removal
+    assert ctl.undo() and ctl.doc.hints[1].x == 30  # the whole drag is one step
+    assert ctl.redo() and ctl.doc.hints[1].x == 40
+    ctl.undo(); ctl.undo(); ctl.undo()
+    assert ctl.doc.hints == [] and not ctl.undo()
+    assert ctl.redo() and len(ctl.doc.hints) == 1
+    ctl.add_hint(5, 5)  # a new action clears the redo stack
+    assert not ctl.can_redo
+
+
+def test_colour_and_radius_apply_to_the_selection(ctl):
+    ctl.set_radius(3)
+    ctl.add_hint(10, 10, (1, 0, 0))
+    ctl.set_color((0, 1, 0))
+    assert ctl.doc.hints[0].rgb == (0.0, 1.0, 0.0) and ctl.doc.hints[0].radius == 3
+    ctl.undo()
+    assert ctl.doc.hints[0].rgb == (1, 0, 0)
+    ctl.set_radius(99)
+    assert ctl.doc.radius == 16
+
+
+def test_hints_round_trip_through_the_cli_schema(ctl, tmp_path):
+    ctl.add_hint(10, 12, (1, 0, 0))
+    ctl.add_hint(50, 30, (0, 0.5, 1))
+    path = tmp_path / "h.json"
+    assert ctl.save_hints(path) is None
+    data = json.loads(path.read_text())
+    assert [p["x"] for p in data["points"]] == [10, 50]
+    ctl.clear_hints()
+    assert ctl.load_hints(path) is None
+    assert [(p.x, p.y) for p in ctl.doc.hints] == [(10, 12), (50, 30)]
+    bad = tmp_path / "bad.json"
+    bad.write_text("{oops")
+    before = list(ctl.doc.hints)
+    assert "not valid JSON" in ctl.load_hints(bad) and ctl.doc.hints == before
+    far = tmp_path / "far.json"
+    far.write_text(json.dumps({"points": [{"x": 500, "y": 5, "color": "#ffffff"}]}))
+    assert "outside" in ctl.load_hints(far) and ctl.doc.hints == before
+
+
+def test_bad_image_leaves_the_document_alone(ctl, tmp_path):
+    bad = tmp_path / "x.png"
+    bad.write_bytes(b"not a png")
+    image, result = ctl.doc.image, ctl.doc.result
+    msg = ctl.open_image(bad)
+    assert msg and "x.png" in msg
+    assert ctl.doc.image is image and ctl.doc.result is result
+    good = tmp_path / "g.png"
+    Image.fromarray((np.random.default_rng(1).random((20, 30)) * 255).astype(np.uint8)).save(good)
+    assert ctl.open_image(good) is None and ctl.doc.size == (20, 30) and ctl.doc.hints == []
+
+
+def test_save_result_formats(ctl, tmp_path):
+    assert ctl.save_result(tmp_path / "r.png") is None
+    assert Image.open(tmp_path / "r.png").size == (60, 40)
+    assert ctl.save_result(tmp_path / "r.jpg") is None
+    assert "save as" in ctl.save_result(tmp_path / "r.bmp")
+    assert "cannot save" in ctl.save_result(tmp_path / "missing" / "r.png")
+    empty = Controller(ctl.cz)
+    assert "colorize first" in empty.save_result(tmp_path / "e.png")
+
+
+def test_a_hint_pulls_the_result_toward_its_colour(ctl):
+    before = rgb_to_lab(ctl.doc.result["output"])[20, 30, 1:]
+    ctl.add_hint(30, 20, (0.0, 0.3, 1.0), radius=2)
+    after = rgb_to_lab(ctl.doc.result["output"])[20, 30, 1:]
+    want = rgb_to_lab(np.array([0.0, 0.3, 1.0]))[1:]
+    assert np.linalg.norm(after - want) < 0.5 * np.linalg.norm(before - want)
+
+
+def test_newer_requests_supersede_pending_ones(cz):
+    worker = Worker()
+    ctl = Controller(cz, worker=worker)
+    started = threading.Event()
+    release = threading.Event()
+    runs = []
+
+    def slow_run(job):
+        runs.append(len(job["hints"]))
+        started.set()
+        release.wait(5)
+        return cz.process(job["image"], job["hints"] or None)
+    ctl.run_job = slow_run
+    events = []
+    ctl.listeners.append(lambda e, p: events.append(e))
+    ctl.set_image(np.random.default_rng(0).random((24, 24, 3)).astype(np.float32))
+    assert started.wait(5)
+    for x in (2, 4, 6):  # three edits while the first request is still running
+        ctl.add_hint(x, 5)
+    release.set()
+    assert worker.idle(30)
+    assert runs == [0, 3]  # the two intermediate requests never ran
+    assert ctl.doc.result_generation == ctl.generation and len(ctl.doc.hints) == 3
+    assert events.count("result") == 1 and events[-1] == "busy"
+    worker.stop()
+
+
+def test_failed_inference_reports_and_keeps_the_result(cz):
+    worker = Worker()
+    ctl = Controller(cz, worker=worker)
+    errors = []
+    ctl.listeners.append(lambda e, p: errors.append(p) if e == "error" else None)
+    ctl.set_image(np.random.default_rng(0).random((24, 24, 3)).astype(np.float32))
+    assert worker.idle(30)
+    kept = ctl.doc.result
+
+    def boom(job):
+        raise MemoryError("out of memory")
+    ctl.run_job = boom
+    ctl.add_hint(3, 3)
+    assert worker.idle(30)
+    assert ctl.doc.result is kept and errors and "out of memory" in errors[0]
+    worker.stop()
+
+
+def test_layers_mode_records_the_chosen_layer(ctl):
+    ctl.set_mode("layers")
+    ctl.set_layer("decoders.1")
+    assert set(ctl.doc.result["activations"]) == {"decoders.1"}
+    with pytest.raises(ValueError):
+        ctl.set_layer("nope")
+    with pytest.raises(ValueError):
+        ctl.set_mode("sketch")
