@@ -87,10 +87,12 @@ def compose(L, ab):
     return lab_to_rgb(np.concatenate([L[..., None], ab], -1)).astype(np.float32)
 
 
-def semantic(clf_path, rgb_true, rgb_ours, size):
-    """Accuracy of a colour-trained classifier on true colour, gray and our colorization."""
+def semantic(clf_path, rgb_true, rgb_ours):
+    """Class probabilities of a colour-trained classifier on true colour, gray and our colorization,
+    all at the classifier's input size (the lightness is the true one at that size in all three)."""
     from train.train_classifier import load_classifier, predict
     net, meta = load_classifier(clf_path)
+    size = int(meta["size"])
     down = (lambda x: x) if rgb_true.shape[1] == size else (
         lambda x: np.stack([_resize(im, (size, size)) for im in x]))
     true_s = np.clip(down(rgb_true), 0, 1)
@@ -203,12 +205,12 @@ def main(argv=None):
 
     # semantic interpretability
     report["semantic"] = {}
-    for name, clf, size, test in (("intel", a.intel_clf, 64, intel_test), ("cifar10", a.cifar_clf, 32, cifar_test)):
+    for name, clf, test in (("intel", a.intel_clf, intel_test), ("cifar10", a.cifar_clf, cifar_test)):
         if not Path(clf).exists():
             report["semantic"][name] = f"skipped: no classifier at {clf}"
             continue
         ours = compose(rgb_to_lab(rgb[name])[..., 0], preds[name][0])
-        _, meta, probs = semantic(clf, rgb[name], ours, size)
+        _, meta, probs = semantic(clf, rgb[name], ours)
         r = semantic_report(probs, np.asarray(test.labels), meta["classes"])
         r["classifier_val_accuracy"] = meta.get("val_accuracy")
         report["semantic"][name] = r
@@ -238,8 +240,9 @@ def main(argv=None):
             lo = min(min(ps[c][key] for c in data.INTEL_CLASSES) for ps in
                      (report["per_scene"]["colornet"], report["ablation"]["per_scene"]))
             ax[j].set_ylim(lo * 0.9, None)
-        ax[0].legend(fontsize=8)
-        fig.suptitle("Context ablation on Intel test, per scene class")
+        handles, names = ax[0].get_legend_handles_labels()
+        fig.legend(handles, names, loc="upper right", ncol=2, fontsize=8)
+        fig.suptitle("Context ablation on Intel test, per scene class", x=0.3)
         fig.savefig(out_dir / "context_ablation.png", dpi=110)
         plt.close(fig)
         cc = r["colour_class"]
