@@ -168,13 +168,9 @@ def main(argv=None) -> int:
             if view["scene"] is not None:
                 rec["scene"] = view["scene"][0]
             if args.stages:
-                import matplotlib.pyplot as plt
-
                 from .visualize import activation_figure, stage_strip
                 for kind, make in (("stages", stage_strip), ("activations", activation_figure)):
-                    fig = make(view, title=src.name)
-                    fig.savefig(args.stages / f"{dst.stem}_{kind}.png", dpi=110)
-                    plt.close(fig)
+                    make(view, title=src.name).savefig(args.stages / f"{dst.stem}_{kind}.png", dpi=110)
         except (ImageLoadError, HintError, OSError, ValueError) as e:
             msg = str(e) if str(e).startswith(str(src)) else f"{src}: {e}"
             print(f"colorize: {msg}", file=sys.stderr)

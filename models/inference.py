@@ -33,7 +33,7 @@ from minitorch_color.serialization import SerializationError, load_metadata
 from .color import ABQuantizer, lab_to_rgb, rgb_to_lab
 from .colornet import ColorNet, ColorNetConfig
 from .hints import Hints, encode
-from .refine import DEFAULT_LAMBDA, DEFAULT_SIGMA, propagate
+from .refine import DEFAULT_REACH, DEFAULT_SIGMA, propagate
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "colornet.npz"
 KIND = "colornet"
@@ -100,7 +100,7 @@ class Colorizer:
 
     def __init__(self, net: ColorNet, class_weights=None, size: int = 128, temperature: float = 0.38,
                  prior_correction: float = 0.0, scene_classes=(), metadata=None, refine: bool = True,
-                 refine_lambda: float = DEFAULT_LAMBDA, refine_sigma: float = DEFAULT_SIGMA):
+                 refine_reach: float = DEFAULT_REACH, refine_sigma: float = DEFAULT_SIGMA):
         self.net = net.eval()
         self.quant = ABQuantizer()
         if net.config.num_bins != self.quant.num_bins:
@@ -112,7 +112,7 @@ class Colorizer:
         self.prior_correction = float(prior_correction)
         self.scene_classes = tuple(scene_classes)
         self.refine = bool(refine)
-        self.refine_lambda, self.refine_sigma = float(refine_lambda), float(refine_sigma)
+        self.refine_reach, self.refine_sigma = float(refine_reach), float(refine_sigma)
         self.metadata = dict(metadata or {})
         self.centers = self.quant.centers.astype(np.float32)
 
@@ -147,7 +147,7 @@ class Colorizer:
         decode = meta.get("decode", {})
         kwargs = dict(size=decode.get("size", 128), temperature=decode.get("temperature", 0.38),
                       prior_correction=decode.get("prior_correction", 0.0),
-                      refine_lambda=decode.get("refine_lambda", DEFAULT_LAMBDA),
+                      refine_reach=decode.get("refine_reach", DEFAULT_REACH),
                       refine_sigma=decode.get("refine_sigma", DEFAULT_SIGMA),
                       scene_classes=meta.get("scene_classes", ()))
         kwargs.update({k: v for k, v in overrides.items() if v is not None})
@@ -263,7 +263,7 @@ class Colorizer:
         refined so that the hints hold and spread along similar lightness (models/refine.py)."""
         ab = self.decode(pred.logits, temperature, prior_correction)
         if (self.refine if refine is None else refine) and pred.hint_mask is not None and pred.hint_mask.any():
-            ab = propagate(pred.L, ab, pred.hint_ab, pred.hint_mask, self.refine_lambda, self.refine_sigma)
+            ab = propagate(pred.L, ab, pred.hint_ab, pred.hint_mask, self.refine_reach, self.refine_sigma)
         return ab
 
     # ----- the process made visible ---------------------------------------------------------

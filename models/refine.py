@@ -11,15 +11,17 @@ colour itself:
     w_pq = exp(-(L_p - L_q)^2 / (2 sigma^2))  for 8-connected neighbours,
 
 and returns predicted_ab + r. The first term carries a correction across smooth areas and stops
-it at edges of lightness; the second lets it fade with distance (about 1/sqrt(lam) pixels), so
-the network's own colours stay where no hint speaks. One sparse solve per image (SciPy).
-Without hints nothing changes.
+it at edges of lightness; the second lets it fade with distance, over about 1/sqrt(lam) pixels.
+That distance is set as a fraction `reach` of the image's longer side (lam = 1 / (reach * S)^2),
+so a hint's influence covers the same part of the picture at any working size and the network's
+own colours stay where no hint speaks. One sparse solve per image (SciPy). Without hints nothing
+changes.
 """
 from __future__ import annotations
 
 import numpy as np
 
-DEFAULT_LAMBDA = 1e-4  # chosen on Intel validation photos (train/export_colornet.py re-checks it)
+DEFAULT_REACH = 0.2  # fraction of the longer side: local enough that a request does not flood the picture
 DEFAULT_SIGMA = 4.0  # in L units (0..100)
 
 
@@ -33,7 +35,7 @@ def _edges(h, w):
     return np.concatenate(a), np.concatenate(b)
 
 
-def propagate(L, ab, hint_ab, mask, lam: float = DEFAULT_LAMBDA, sigma: float = DEFAULT_SIGMA) -> np.ndarray:
+def propagate(L, ab, hint_ab, mask, reach: float = DEFAULT_REACH, sigma: float = DEFAULT_SIGMA) -> np.ndarray:
     """ab (h, w, 2) with the hint corrections spread as described in the module doc.
 
     L: (h, w) lightness 0..100; ab: predicted (h, w, 2); hint_ab (h, w, 2) and mask (h, w) or (h, w, 1).
@@ -47,6 +49,7 @@ def propagate(L, ab, hint_ab, mask, lam: float = DEFAULT_LAMBDA, sigma: float = 
         return ab.astype(np.float32)
     h, w = mask.shape
     n = h * w
+    lam = 1.0 / (max(reach, 1e-6) * max(h, w)) ** 2
     a, b = _edges(h, w)
     Lf = np.asarray(L, np.float64).ravel()
     wgt = np.exp(-((Lf[a] - Lf[b]) ** 2) / (2 * sigma ** 2))

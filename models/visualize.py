@@ -1,4 +1,7 @@
-"""Figures of the colorization process (shared by the colorize command, the report and the notebooks)."""
+"""Figures of the colorization process (shared by the colorize command, the report and the notebooks).
+
+Built on matplotlib.figure.Figure without pyplot, so they never change the caller's backend.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -8,9 +11,7 @@ from .inference import activation_grid
 
 def stage_strip(view: dict, title: str = ""):
     """One row: the gray input, every stage head (coarse to fine), the output, and the entropy map."""
-    import matplotlib
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     pred = view["prediction"]
     stages = view["stages"]
@@ -21,7 +22,8 @@ def stage_strip(view: dict, title: str = ""):
         panels.append((f"stage {k + 1}: {h // f}x{w // f}", img, None))
     panels.append(("output (full res)", view["output"], None))
     panels.append(("uncertainty (bits)", view["entropy"], "magma"))
-    fig, axes = plt.subplots(1, len(panels), figsize=(2.3 * len(panels), 2.8), constrained_layout=True)
+    fig = Figure(figsize=(2.3 * len(panels), 2.8), layout="constrained")
+    axes = fig.subplots(1, len(panels))
     for ax, (name, img, cmap) in zip(axes, panels):
         im = ax.imshow(np.clip(img, 0, 1) if cmap is None else img, cmap=cmap, interpolation="nearest")
         ax.set_title(name, fontsize=9)
@@ -39,9 +41,7 @@ def stage_strip(view: dict, title: str = ""):
 
 def activation_figure(view: dict, max_channels: int = 16, title: str = ""):
     """A grid of feature maps for every recorded layer (each map scaled to its own range)."""
-    import matplotlib
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     acts = view["activations"]
     names = list(acts)
@@ -49,7 +49,8 @@ def activation_figure(view: dict, max_channels: int = 16, title: str = ""):
         raise ValueError("no activations recorded; pass layers=... to Colorizer.process")
     cols = min(4, len(names))
     rows = int(np.ceil(len(names) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.2 * rows), constrained_layout=True, squeeze=False)
+    fig = Figure(figsize=(3.2 * cols, 3.2 * rows), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for ax, name in zip(axes.flat, names):

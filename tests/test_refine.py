@@ -23,14 +23,14 @@ def test_no_hints_changes_nothing():
 
 def test_hints_hold_and_spread_within_their_region_only():
     L, ab, hint, mask = _scene()
-    out = propagate(L, ab, hint, mask, lam=1e-4, sigma=4.0)
+    out = propagate(L, ab, hint, mask, reach=1.0, sigma=4.0)
     np.testing.assert_allclose(out[5, 3], (40, -20), atol=1e-4)
     left = np.linalg.norm(out[:, :11], axis=-1).mean()
     right = np.linalg.norm(out[:, 13:], axis=-1).mean()
     assert left > 20 and right < 0.05 * left, (left, right)
 
 
-def test_larger_lambda_keeps_corrections_local():
+def test_smaller_reach_keeps_corrections_local():
     L, ab, hint, mask = _scene()
-    far = [np.linalg.norm(propagate(L, ab, hint, mask, lam=lam)[20, 10]) for lam in (1e-4, 1e-2, 1.0)]
+    far = [np.linalg.norm(propagate(L, ab, hint, mask, reach=r)[20, 10]) for r in (1.0, 0.2, 0.05)]
     assert far[0] > far[1] > far[2] >= 0, far

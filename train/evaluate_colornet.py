@@ -121,7 +121,7 @@ def hints_curve(cz, rgb, rng, counts=HINT_COUNTS):
         row = {"hints": k}
         variants = {"network": ab}
         if k:
-            variants["refined"] = np.stack([propagate(lab[i, ..., 0], ab[i], hint[i], mask[i], cz.refine_lambda,
+            variants["refined"] = np.stack([propagate(lab[i, ..., 0], ab[i], hint[i], mask[i], cz.refine_reach,
                                                       cz.refine_sigma) for i in range(len(ab))])
         else:
             variants["refined"] = ab
@@ -256,7 +256,7 @@ def main(argv=None):
                                for t in rgb["intel"][hpick]]))
     i10 = HINT_COUNTS.index(10)
     report["hints"] = {"n_images": int(len(hpick)), "curve": curve, "all_gray_psnr": gray_psnr,
-                       "refine": {"lambda": cz.refine_lambda, "sigma": cz.refine_sigma},
+                       "refine": {"reach": cz.refine_reach, "sigma": cz.refine_sigma},
                        "gain_10_vs_0_db": curve[i10]["psnr_mean"] - curve[0]["psnr_mean"],
                        "gain_10_vs_0_db_network_only": curve[i10]["psnr_mean_network_only"] - curve[0]["psnr_mean"]}
     fig, ax = plt.subplots(figsize=(5.5, 3.6), constrained_layout=True)
@@ -293,9 +293,7 @@ def main(argv=None):
     big = intel_test.images[show[0]].astype(np.float32) / 255
     view = cz.process(big, size=128)
     for kind, make in (("stages", stage_strip), ("activations", activation_figure)):
-        fig = make(view, title=f"Intel test photo {show[0]} at 128 px")
-        fig.savefig(out_dir / f"process_{kind}.png", dpi=100)
-        plt.close(fig)
+        make(view, title=f"Intel test photo {show[0]} at 128 px").savefig(out_dir / f"process_{kind}.png", dpi=100)
 
     (out_dir / "report.json").write_text(json.dumps(report, indent=1))
     if not a.no_card:

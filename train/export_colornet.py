@@ -7,8 +7,8 @@ Decoding settings (temperature T and prior correction alpha, see models/inferenc
 on the Intel *validation* split with zero hints, by the sum of colour-class pixel accuracy and
 balanced accuracy (one rewards getting the common gray/brown right, the other every colour
 class; the sum keeps both honest). The working size for the colorize command is then chosen on
-the same photos at their full 150 px, by pixel accuracy, and the hint refinement's lambda and sigma
-(models/refine.py) by PSNR with 10 random hints. The test splits are never looked at here. The card (weights/<name>.json) records config, data, command, wall time, the training
+the same photos at their full 150 px, by pixel accuracy, and the hint refinement's sigma
+(models/refine.py) by PSNR with 10 random hints at the fixed reach (the card keeps the whole grid). The test splits are never looked at here. The card (weights/<name>.json) records config, data, command, wall time, the training
 curve, the decoding grid and the sha256 of the weights; train.evaluate_colornet adds the test
 metrics.
 """
@@ -33,12 +33,12 @@ from train.train_colornet import TrainConfig, class_weights, load_training_data
 TEMPERATURES = (0.2, 0.38, 0.6, 1.0)
 CORRECTIONS = (0.0, 0.5, 1.0)
 SIZES = (64, 96, 128, 160)
-REFINE_LAMBDAS = (1e-5, 1e-4, 1e-3, 1e-2)
+REFINE_REACHES = (0.05, 0.1, 0.2, 0.4, 1.0)
 REFINE_SIGMAS = (2.0, 4.0, 8.0)
 
 
 def tune_refinement(cz: Colorizer, val_rgb64, hints: int = 10, n_images: int = 150):
-    """(lambda, sigma) of the hint refinement with the best mean PSNR for `hints` random point hints."""
+    """(reach, sigma) of the hint refinement by mean PSNR with `hints` random point hints."""
     from models.color import lab_to_rgb
     from models.refine import propagate
     from train.simulate import point_hints
@@ -48,12 +48,18 @@ def tune_refinement(cz: Colorizer, val_rgb64, hints: int = 10, n_images: int = 1
     logits, _ = cz.logits_batch(lab[..., 0], hint, mask)
     ab = cz.decode(logits)
     grid = []
-    for lam in REFINE_LAMBDAS:
+    for reach in REFINE_REACHES:
         for sigma in REFINE_SIGMAS:
             ps = [metrics.psnr(rgb[i], lab_to_rgb(np.concatenate([lab[i, ..., :1], propagate(
-                lab[i, ..., 0], ab[i], hint[i], mask[i], lam, sigma)], -1))) for i in range(len(rgb))]
-            grid.append({"lambda": lam, "sigma": sigma, "psnr_mean": float(np.mean(ps))})
-    return max(grid, key=lambda g: g["psnr_mean"]), grid
+                lab[i, ..., 0], ab[i], hint[i], mask[i], reach, sigma)], -1))) for i in range(len(rgb))]
+            grid.append({"reach": reach, "sigma": sigma, "psnr_mean": float(np.mean(ps))})
+    # The reach is a product decision, not tuned: with random hints of the true colours, PSNR keeps
+    # rising as corrections spread further (the grid shows by how much), but a user's request
+    # ("make this roof red") must not flood the picture. DEFAULT_REACH (a fifth of the picture)
+    # is kept; only sigma is chosen here, by PSNR at that reach.
+    from models.refine import DEFAULT_REACH
+    at_default = [g for g in grid if g["reach"] == DEFAULT_REACH]
+    return max(at_default, key=lambda g: g["psnr_mean"]), grid
 
 
 def sha256(path) -> str:
@@ -134,7 +140,7 @@ def main(argv=None):
     choice, grid, sizes = tune_decoding(cz, val64, val_rgb_full=intel_val.images[pick].astype(np.float64) / 255)
     cz.temperature, cz.prior_correction = choice["temperature"], choice["prior_correction"]
     best_refine, refine_grid = tune_refinement(cz, val64)
-    choice.update(refine_lambda=best_refine["lambda"], refine_sigma=best_refine["sigma"])
+    choice.update(refine_reach=best_refine["reach"], refine_sigma=best_refine["sigma"])
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     training = {"config": saved, "best_step": best_meta["step"], "best_val": best_meta["val"],
