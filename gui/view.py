@@ -112,8 +112,8 @@ class StudioView:
                     dpg.add_slider_int(label="patch", tag="radius", default_value=1, min_value=0, max_value=8,
                                        width=120, callback=lambda s, a: self.c.set_radius(a))
                     with dpg.group(horizontal=True):
-                        dpg.add_button(label="Undo", tag="btn_undo", callback=lambda: self._act(self.c.undo))
-                        dpg.add_button(label="Redo", tag="btn_redo", callback=lambda: self._act(self.c.redo))
+                        dpg.add_button(label="Undo (Ctrl+Z)", tag="btn_undo", callback=lambda: self._act(self.c.undo))
+                        dpg.add_button(label="Redo (Ctrl+Y)", tag="btn_redo", callback=lambda: self._act(self.c.redo))
                         dpg.add_button(label="Clear", tag="btn_clear", callback=lambda: self._act(self.c.clear_hints))
                     dpg.add_text("", tag="hint_count")
                 with dpg.group(tag="panel_layers", show=False):
@@ -138,6 +138,8 @@ class StudioView:
             dpg.add_mouse_click_handler(button=dpg.mvMouseButton_Right, callback=self._on_right_click)
             dpg.add_mouse_drag_handler(button=dpg.mvMouseButton_Left, callback=self._on_drag)
             dpg.add_mouse_release_handler(button=dpg.mvMouseButton_Left, callback=self._on_release)
+            dpg.add_key_press_handler(dpg.mvKey_Z, callback=lambda: self._shortcut(self.c.undo))
+            dpg.add_key_press_handler(dpg.mvKey_Y, callback=lambda: self._shortcut(self.c.redo))
         dpg.create_viewport(title="Colorization Studio", width=2 * PANE + 320, height=PANE + 480)
         dpg.setup_dearpygui()
         dpg.set_primary_window("main", True)
@@ -166,6 +168,12 @@ class StudioView:
     def _act(self, fn, *args):
         fn(*args)
         self.refresh_markers()
+
+    def _shortcut(self, fn):
+        """Ctrl+Z / Ctrl+Y in the interactive mode."""
+        if self.c.doc.mode == "interactive" and (dpg.is_key_down(dpg.mvKey_LControl) or
+                                                 dpg.is_key_down(dpg.mvKey_RControl)):
+            self._act(fn)
 
     def _on_mode(self, mode):
         self.c.set_mode(mode)

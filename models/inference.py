@@ -238,8 +238,8 @@ class Colorizer:
         return np.concatenate(logits), (np.concatenate(scenes) if scenes else None)
 
     def probabilities(self, logits) -> np.ndarray:
-        """Softmax over the bins, (Q, h, w)."""
-        z = np.asarray(logits, np.float64)
+        """Softmax over the bins, (Q, h, w), in float32."""
+        z = np.asarray(logits, np.float32)
         z = np.exp(z - z.max(0, keepdims=True))
         return z / z.sum(0, keepdims=True)
 

@@ -41,7 +41,7 @@ def propagate(L, ab, hint_ab, mask, reach: float = DEFAULT_REACH, sigma: float =
     L: (h, w) lightness 0..100; ab: predicted (h, w, 2); hint_ab (h, w, 2) and mask (h, w) or (h, w, 1).
     """
     import scipy.sparse as sp
-    from scipy.sparse.linalg import spsolve
+    from scipy.sparse.linalg import factorized
 
     mask = np.asarray(mask).reshape(np.asarray(L).shape) > 0.5
     ab = np.asarray(ab, np.float64)
@@ -62,5 +62,6 @@ def propagate(L, ab, hint_ab, mask, reach: float = DEFAULT_REACH, sigma: float =
     if free.any():
         A = (lap[free][:, free] + lam * sp.identity(int(free.sum()))).tocsc()
         rhs = -(lap[free][:, fixed] @ r[fixed])
-        r[free] = np.column_stack([spsolve(A, rhs[:, k]) for k in range(2)])
+        solve = factorized(A)  # one factorisation for both channels
+        r[free] = np.column_stack([solve(np.ascontiguousarray(rhs[:, k])) for k in range(2)])
     return (ab + r.reshape(h, w, 2)).astype(np.float32)
