@@ -155,7 +155,7 @@ for j, i in enumerate(show):
     L = lab[i, ..., 0]
     for r, (img, title) in enumerate([(compose(L, abl_ab[i]), "no context"), (compose(L, pred_ab[i]), "with context"), (test_rgb[i], "truth")]):
         ax[r, j].imshow(np.clip(img, 0, 1)); ax[r, j].axis("off")
-        ax[r, j].set_title(title if r else f"{title}: scene '{data.INTEL_CLASSES[scene_probs[i].argmax()]}'", fontsize=8)
+        ax[r, j].set_title(f"{title}: scene '{data.INTEL_CLASSES[scene_probs[i].argmax()]}'" if r == 1 else title, fontsize=8)
 plt.tight_layout(); plt.show()'''),
 ]
 
@@ -236,8 +236,10 @@ NOTEBOOKS = {"colorization_process.ipynb": PROCESS, "context_aware_scenes.ipynb"
              "interactive_hints.ipynb": HINTS}
 
 
-def build(execute: bool = False):
+def build(execute: bool = False, only=()):
     for name, cells in NOTEBOOKS.items():
+        if only and name not in only:
+            continue
         nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                                 "language": "python"}})
         if execute:
@@ -250,4 +252,4 @@ def build(execute: bool = False):
 
 
 if __name__ == "__main__":
-    build(execute="--execute" in sys.argv[1:])
+    build(execute="--execute" in sys.argv[1:], only=[a for a in sys.argv[1:] if a.endswith(".ipynb")])
