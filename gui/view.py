@@ -190,6 +190,7 @@ class StudioView:
         dpg.configure_item("panel_layers", show=mode == "layers")
         dpg.configure_item("row_stages", show=mode == "layers")
         dpg.configure_item("btn_colorize", show=mode == "automatic")
+        dpg.set_viewport_height(PANE + (480 if mode == "layers" else 140))
         self.refresh_markers()
 
     def click_canvas(self, px, py, button="left"):
@@ -319,7 +320,8 @@ class StudioView:
                 ring = (255, 255, 0, 255) if i == doc.selected else (255, 255, 255, 255)
                 dpg.draw_circle((cx, cy), 6, color=ring, fill=col, thickness=2, parent="markers")
         dpg.set_value("hint_count", f"{len(doc.hints)} hint(s)")
-        dpg.set_value("picker", [int(round(c * 255)) for c in doc.color] + [255])
+        shown = doc.hints[doc.selected].rgb if doc.selected is not None and doc.selected < len(doc.hints) else doc.color
+        dpg.set_value("picker", [int(round(c * 255)) for c in shown] + [255])
         dpg.configure_item("btn_undo", enabled=self.c.can_undo)
         dpg.configure_item("btn_redo", enabled=self.c.can_redo)
 
