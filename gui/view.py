@@ -185,7 +185,8 @@ class StudioView:
         dpg.set_value("layer", self.c.doc.layer or "")
         dpg.set_value("lbl_input", {"automatic": "Input (lightness only)",
                                     "interactive": "Input (click: add hint, drag: move, right-click: remove)",
-                                    "layers": "Input (lightness only)"}[mode])
+                                    "layers": "Input (lightness only)"}[mode] if self.c.doc.image is not None
+                      else "No photo yet: File > Open photo... (or python -m gui PHOTO)")
         dpg.configure_item("panel_interactive", show=mode == "interactive")
         dpg.configure_item("panel_layers", show=mode == "layers")
         dpg.configure_item("row_stages", show=mode == "layers")
@@ -268,6 +269,7 @@ class StudioView:
         else:
             self._message(Path(path).name)
             self.refresh_input()
+            self._apply_mode()
 
     def _on_save_result(self, sender, app_data):
         path = app_data.get("file_path_name")
