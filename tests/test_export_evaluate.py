@@ -1,0 +1,51 @@
+"""Pieces of the export and evaluation commands on a tiny network and random photos."""
+import numpy as np
+
+import minitorch_color as mt
+from models.colornet import ColorNet, ColorNetConfig
+from models.inference import Colorizer
+from train import export_colornet as E
+from train import evaluate_colornet as V
+
+
+def _cz():
+    mt.manual_seed(0)
+    return Colorizer(ColorNet(ColorNetConfig(channels=(8, 16, 32, 64))), np.linspace(0.5, 2, 261), size=32)
+
+
+def test_wall_time_from_log(tmp_path):
+    log = tmp_path / "run.log"
+    log.write_text("train: 50%|##| 1/2 [00:59<00:59, 1.0s/it]\rtrain: 100%|##| 2/2 [1:21:22<00:00, 1.7s/it]")
+    assert E.wall_time_from_log(log) == 3600 + 21 * 60 + 22
+    log.write_text("no progress here")
+    assert E.wall_time_from_log(log) is None
+    assert E.wall_time_from_log(tmp_path / "missing.log") is None
+
+
+def test_decoding_and_refinement_grids_pick_from_what_they_measured():
+    rng = np.random.default_rng(0)
+    cz = _cz()
+    rgb = rng.random((6, 32, 32, 3))
+    choice, grid, sizes = E.tune_decoding(cz, rgb, n_sizes_images=2, val_rgb_full=rng.random((2, 40, 40, 3)))
+    assert len(grid) == len(E.TEMPERATURES) * len(E.CORRECTIONS)
+    best = max(grid, key=lambda g: g["pixel_acc"] + g["balanced_acc"])
+    assert (choice["temperature"], choice["prior_correction"]) == (best["temperature"], best["prior_correction"])
+    assert choice["size"] in E.SIZES and len(sizes) == len(E.SIZES)
+    pick, rgrid = E.tune_refinement(cz, rgb, n_images=3)
+    assert len(rgrid) == len(E.REFINE_REACHES) * len(E.REFINE_SIGMAS) and pick in rgrid
+
+
+def test_hints_curve_and_per_scene_report():
+    rng = np.random.default_rng(1)
+    cz = _cz()
+    rgb = rng.random((4, 32, 32, 3))
+    curve = V.hints_curve(cz, rgb, rng, counts=(0, 5))
+    assert [c["hints"] for c in curve] == [0, 5]
+    assert curve[0]["psnr_mean"] == curve[0]["psnr_mean_network_only"]
+    assert curve[1]["psnr_mean"] != curve[1]["psnr_mean_network_only"]  # the refinement changed something
+    assert all(np.isfinite(c[k]) for c in curve for k in c)
+    ab, scenes = V.colorize_batch(cz, rgb)
+    assert ab.shape == (4, 32, 32, 2) and scenes.shape == (4, 6)
+    from models.color import rgb_to_lab
+    rep = V.per_scene(ab, rgb_to_lab(rgb), np.array([0, 0, 1, 1]), rgb, ("a", "b"))
+    assert rep["a"]["n"] == 2 and 0 <= rep["b"]["pixel_acc"] <= 1
