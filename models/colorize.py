@@ -23,34 +23,17 @@ import numpy as np
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif")
 
 
-def _positive_int(text):
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if v < 8 or v > 4096:
-        raise argparse.ArgumentTypeError(f"{v} is outside 8..4096")
-    return v
-
-
-def _temperature(text):
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.01 <= v <= 10:
-        raise argparse.ArgumentTypeError(f"{v} is outside 0.01..10")
-    return v
-
-
-def _fraction(text):
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 <= v <= 1:
-        raise argparse.ArgumentTypeError(f"{v} is outside 0..1")
-    return v
+def _bounded(kind, lo, hi):
+    """An argparse type: `kind` (int or float) within lo..hi, with a clear message otherwise."""
+    def parse(text):
+        try:
+            v = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'}") from None
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"{v} is outside {lo}..{hi}")
+        return v
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,11 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders of images")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="folder for the colorized PNGs")
     p.add_argument("--weights", default=None, help="ColorNet weights (default: weights/colornet.npz)")
-    p.add_argument("--size", type=_positive_int, default=None,
+    p.add_argument("--size", type=_bounded(int, 8, 4096), default=None,
                    help="working size: the longer side the network sees (default: the weights' card)")
-    p.add_argument("--temperature", type=_temperature, default=None,
+    p.add_argument("--temperature", type=_bounded(float, 0.01, 10), default=None,
                    help="annealed-mean temperature: lower is more vivid, 1 is the mean (default: the card's)")
-    p.add_argument("--prior-correction", type=_fraction, default=None,
+    p.add_argument("--prior-correction", type=_bounded(float, 0, 1), default=None,
                    help="0 keeps the rare-colour boost of training (vivid), 1 removes it (faithful)")
     p.add_argument("--no-refine", action="store_true",
                    help="use the network's answer to hints as is (default: hints hold exactly and spread "

@@ -38,7 +38,7 @@ USE_SHIPPED_WEIGHTS = os.environ.get("MINITORCH_COLOR_SHIPPED_WEIGHTS", "0") == 
 
 LOAD = '''from train import data, metrics
 from train.quick import get_colorizer
-from train.evaluate_colornet import evaluate_split, colorize_batch, compose, _resize_u8
+from train.evaluate_colornet import evaluate_split, colorize_batch, compose
 from models.color import ABQuantizer, rgb_to_lab
 cz = get_colorizer(USE_SHIPPED_WEIGHTS)
 SIZE = cz.size if not USE_SHIPPED_WEIGHTS else 64  # the shipped model is evaluated at its training size
@@ -47,8 +47,8 @@ test = data.load_intel_scenes("test"); test = test.subset(~test.near_gray)
 train_set = data.load_intel_scenes("train"); train_set = train_set.subset(~train_set.near_gray)
 pick = np.random.default_rng(0).permutation(len(test))[:N_TEST]
 test = test.subset(np.sort(pick))
-test_rgb = _resize_u8(test.images, SIZE).astype(np.float64) / 255
-train_rgb = _resize_u8(train_set.images[np.random.default_rng(0).choice(len(train_set), 1000, replace=False)], SIZE) / 255.0
+test_rgb = data.resize_images(test.images, SIZE).astype(np.float64) / 255
+train_rgb = data.resize_images(train_set.images[np.random.default_rng(0).choice(len(train_set), 1000, replace=False)], SIZE) / 255.0
 print(f"{len(test_rgb)} Intel test photos at {SIZE} px; decoding T={cz.temperature}, prior correction {cz.prior_correction}")'''
 
 METRICS_TABLE = '''import tempfile

@@ -100,6 +100,14 @@ class ImageSet:
         return ImageSet(self.images[index], self.labels[index], self.classes, pick(self.paths), pick(self.near_gray))
 
 
+def resize_images(images, size: int) -> np.ndarray:
+    """uint8 images (N, H, W, 3) resized to (N, size, size, 3) with Pillow's bilinear filter."""
+    from PIL import Image
+    if images.shape[1] == size and images.shape[2] == size:
+        return images
+    return np.stack([np.asarray(Image.fromarray(im).resize((size, size), Image.BILINEAR)) for im in images])
+
+
 def split_indices(n: int, val_fraction: float = 0.1, seed: int = 0):
     """(train, val) index arrays: a fixed, seeded split of range(n)."""
     order = np.random.default_rng(seed).permutation(n)

@@ -29,7 +29,7 @@ from tqdm import tqdm
 from models.color import ABQuantizer, lab_to_rgb, rgb_to_lab
 from models.inference import Colorizer, _resize
 from train import data, metrics
-from train.report_baselines import baseline_constants, score
+from train.report_baselines import baseline_constants, load_test_and_train, score
 from train.simulate import point_hints
 
 HINT_COUNTS = (0, 1, 2, 5, 10, 20, 50)
@@ -41,13 +41,6 @@ def _plt():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     return plt
-
-
-def _resize_u8(images, size):
-    from PIL import Image
-    if images.shape[1] == size:
-        return images
-    return np.stack([np.asarray(Image.fromarray(im).resize((size, size), Image.BILINEAR)) for im in images])
 
 
 def colorize_batch(cz: Colorizer, rgb, hint_ab=None, mask=None, chunk: int = 64):
@@ -164,12 +157,10 @@ def main(argv=None):
     quant = ABQuantizer()
     cz = Colorizer.from_weights(a.weights, size=SIZE)
     try:
-        cifar_test, cifar_train = data.load_cifar10("test"), data.load_cifar10("train")
-        intel_test, intel_train = data.load_intel_scenes("test"), data.load_intel_scenes("train")
+        sets = load_test_and_train()
     except data.DataMissingError as e:
         raise SystemExit(f"cannot evaluate: {e}")
-    intel_test = intel_test.subset(~intel_test.near_gray)
-    intel_train = intel_train.subset(~intel_train.near_gray)
+    (cifar_test, cifar_train), (intel_test, intel_train) = sets["cifar10"], sets["intel"]
     rng = np.random.default_rng(0)
     cpick = np.sort(rng.permutation(len(cifar_test))[:a.cifar_images])
     cifar_test = cifar_test.subset(cpick)
@@ -180,9 +171,9 @@ def main(argv=None):
     rgb = {}
     preds = {}
     for name, test, train_set in (("intel", intel_test, intel_train), ("cifar10", cifar_test, cifar_train)):
-        test_rgb = _resize_u8(test.images, SIZE).astype(np.float64) / 255
+        test_rgb = data.resize_images(test.images, SIZE).astype(np.float64) / 255
         train_pick = np.random.default_rng(0).choice(len(train_set), 2000, replace=False)
-        train_rgb = _resize_u8(train_set.images[train_pick], SIZE).astype(np.float64) / 255
+        train_rgb = data.resize_images(train_set.images[train_pick], SIZE).astype(np.float64) / 255
         label = f"{name}_{SIZE}px"
         res, pred_ab, scenes = evaluate_split(cz, test_rgb, train_rgb, quant, label, out_dir)
         report["datasets"][label] = res
@@ -224,7 +215,7 @@ def main(argv=None):
                                      prior_correction=cz.prior_correction)
         abl_ab, _ = colorize_batch(abl, rgb["intel"])
         r = score(rgb["intel"], abl_ab, baseline_constants(
-            _resize_u8(intel_train.images[np.random.default_rng(0).choice(len(intel_train), 2000, replace=False)],
+            data.resize_images(intel_train.images[np.random.default_rng(0).choice(len(intel_train), 2000, replace=False)],
                        SIZE).astype(np.float64) / 255, quant)[1], quant, 500, intel_lab)
         report["ablation"] = {"weights": a.ablation, "note": "same data, steps and decoding; no global branch "
                               "and no scene loss", "intel": r,

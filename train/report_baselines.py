@@ -25,10 +25,16 @@ BASELINES = ("all_gray", "train_mean", "prior_mode")
 
 
 def _resize(images, size):
-    from PIL import Image
-    if images.shape[1] == size:
-        return images.astype(np.float64) / 255
-    return np.stack([np.asarray(Image.fromarray(im).resize((size, size), Image.BILINEAR)) for im in images]) / 255.0
+    return data.resize_images(images, size).astype(np.float64) / 255
+
+
+def load_test_and_train() -> dict:
+    """{'cifar10': (test, train), 'intel': (test, train)}; Intel without its near-gray photos.
+
+    Raises data.DataMissingError when the data are absent."""
+    intel_test, intel_train = data.load_intel_scenes("test"), data.load_intel_scenes("train")
+    return {"cifar10": (data.load_cifar10("test"), data.load_cifar10("train")),
+            "intel": (intel_test.subset(~intel_test.near_gray), intel_train.subset(~intel_train.near_gray))}
 
 
 def score(test_rgb, pred_ab, weights, quant, image_metrics=500, lab=None, true_cf=None) -> dict:
@@ -128,12 +134,10 @@ def main(argv=None):
     rng = np.random.default_rng(a.seed)
     quant = ABQuantizer()
     try:
-        cifar_test, cifar_train = data.load_cifar10("test"), data.load_cifar10("train")
-        intel_test, intel_train = data.load_intel_scenes("test"), data.load_intel_scenes("train")
+        sets = load_test_and_train()
     except data.DataMissingError as e:
         raise SystemExit(f"cannot write the baseline report: {e}")
-    intel_test = intel_test.subset(~intel_test.near_gray)
-    intel_train = intel_train.subset(~intel_train.near_gray)
+    (cifar_test, cifar_train), (intel_test, intel_train) = sets["cifar10"], sets["intel"]
     report = {"seed": a.seed, "num_ab_bins": quant.num_bins, "datasets": {}}
     jobs = [("cifar10", cifar_test, cifar_train, 32), ("cifar10", cifar_test, cifar_train, 64),
             ("intel", intel_test, intel_train, 150), ("intel", intel_test, intel_train, 64)]

@@ -61,13 +61,6 @@ class ClassifierConfig:
     seed: int = 0
 
 
-def _resize(images, size):
-    from PIL import Image
-    if images.shape[1] == size:
-        return images
-    return np.stack([np.asarray(Image.fromarray(im).resize((size, size), Image.BILINEAR)) for im in images])
-
-
 def load_split(dataset: str, split: str, size: int):
     """(uint8 images (N, size, size, 3), labels, class names); Intel without its near-gray photos."""
     from train import data
@@ -78,7 +71,7 @@ def load_split(dataset: str, split: str, size: int):
         s = s.subset(~s.near_gray)
     else:
         raise ValueError(f"unknown dataset {dataset!r} (cifar10 or intel)")
-    return _resize(s.images, size), np.asarray(s.labels), tuple(s.classes)
+    return data.resize_images(s.images, size), np.asarray(s.labels), tuple(s.classes)
 
 
 def to_input(rgb) -> np.ndarray:

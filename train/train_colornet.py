@@ -85,13 +85,6 @@ def parse_overrides(argv, cfg: TrainConfig) -> TrainConfig:
     return cfg
 
 
-def _resize(images, size):
-    from PIL import Image
-    if images.shape[1] == size:
-        return images
-    return np.stack([np.asarray(Image.fromarray(im).resize((size, size), Image.BILINEAR)) for im in images])
-
-
 def load_training_data(cfg: TrainConfig):
     """{'train': (images uint8, scene labels or -1), 'val': (...)} from CIFAR-10 and Intel."""
     from train import data
@@ -102,8 +95,8 @@ def load_training_data(cfg: TrainConfig):
         intel = intel.subset(~intel.near_gray)
         if cfg.max_train_images:
             cifar, intel = cifar.subset(slice(0, cfg.max_train_images)), intel.subset(slice(0, cfg.max_train_images))
-        out[split] = {"cifar": (_resize(cifar.images, cfg.size), np.full(len(cifar), -1)),
-                      "intel": (_resize(intel.images, cfg.size), intel.labels)}
+        out[split] = {"cifar": (data.resize_images(cifar.images, cfg.size), np.full(len(cifar), -1)),
+                      "intel": (data.resize_images(intel.images, cfg.size), intel.labels)}
     return out
 
 
