@@ -65,3 +65,29 @@ def test_loss_goes_down(tmp_path):
                 cfg.stage_weight) for k, t in enumerate(batch[1]))
     assert losses[-1] - floor < 0.75 * (losses[0] - floor), (floor, losses)  # memorising one batch
     assert all(b < a + 1e-3 for a, b in zip(losses, losses[1:])), losses
+
+
+def test_init_fine_tunes_from_an_earlier_run(tmp_path):
+    rng = np.random.default_rng(2)
+    data = _tiny_data(rng)
+    T.train(_cfg(tmp_path / "a", 3), datasets=data, progress=False)
+    first = mt.load(tmp_path / "a" / "checkpoint.npz")["model"]
+    cfg = _cfg(tmp_path / "b", 1)
+    cfg.init, cfg.lr = str(tmp_path / "a" / "checkpoint.npz"), 1e-9  # a step too small to move anything
+    T.train(cfg, datasets=data, progress=False)
+    tuned = mt.load(tmp_path / "b" / "checkpoint.npz")["model"]
+    fresh_cfg = _cfg(tmp_path / "c", 1)
+    fresh_cfg.lr, fresh_cfg.seed = 1e-9, 7
+    T.train(fresh_cfg, datasets=data, progress=False)
+    fresh = mt.load(tmp_path / "c" / "checkpoint.npz")["model"]
+    key = next(k for k in first if k.endswith("weight"))
+    assert np.allclose(tuned[key], first[key], atol=1e-5)
+    assert not np.allclose(fresh[key], first[key], atol=1e-5)
+    for bad, match in ((tmp_path / "missing.npz", "no such file"), (None, "does not fit")):
+        cfg = _cfg(tmp_path / "d", 1)
+        if bad is None:  # weights of a differently shaped model
+            cfg.channels = (4, 8)
+            bad = tmp_path / "a" / "best.npz"
+        cfg.init = str(bad)
+        with pytest.raises(SystemExit, match=match):
+            T.train(cfg, datasets=data, progress=False)

@@ -54,6 +54,7 @@ class TrainConfig:
     channels: tuple = (32, 64, 128, 256)
     use_global: bool = True
     max_train_images: int = 0  # 0: all
+    init: str = ""  # start from these weights (a checkpoint.npz or best.npz of an earlier run): fine-tuning
     seed: int = 0
     out: str = "runs/colornet"
     extra: dict = field(default_factory=dict)
@@ -197,6 +198,8 @@ def train(cfg: TrainConfig, resume: bool = False, datasets=None, progress: bool 
     opt = mt.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = mt.optim.WarmupCosineLR(opt, min(cfg.warmup, max(1, cfg.steps - 1)), max(cfg.steps, 2), cfg.lr * 0.02)
     step, best, history = 0, -1.0, []
+    if cfg.init and not resume:
+        init_weights(net, cfg.init)
     if resume:
         net.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["optimizer"])
@@ -233,6 +236,18 @@ def train(cfg: TrainConfig, resume: bool = False, datasets=None, progress: bool 
                     ckpt_path)
     bar.close()
     return history
+
+
+def init_weights(net, path) -> None:
+    """Load a model state from an earlier run's checkpoint.npz or best.npz (shapes must match)."""
+    if not Path(path).exists():
+        raise SystemExit(f"--init: no such file {path}")
+    state = mt.load(path)
+    state = state.get("model", state)
+    try:
+        net.load_state_dict(state)
+    except (KeyError, ValueError) as e:
+        raise SystemExit(f"--init: {path} does not fit this model's configuration: {e}") from None
 
 
 def cfg_dict(cfg: TrainConfig) -> dict:
