@@ -91,3 +91,20 @@ def test_init_fine_tunes_from_an_earlier_run(tmp_path):
         cfg.init = str(bad)
         with pytest.raises(SystemExit, match=match):
             T.train(cfg, datasets=data, progress=False)
+
+
+def test_tiny_run_on_each_device(tmp_path, backend):
+    rng = np.random.default_rng(3)
+    cfg = _cfg(tmp_path, 3)
+    cfg.device = backend
+    hist = T.train(cfg, datasets=_tiny_data(rng), progress=False)
+    assert hist[-1]["step"] == 3 and np.isfinite(hist[-1]["loss"])
+    state = mt.load(tmp_path / "checkpoint.npz")
+    assert all(isinstance(v, np.ndarray) for v in state["model"].values())  # saved as NumPy from any device
+
+
+def test_unknown_device_is_refused(tmp_path):
+    cfg = _cfg(tmp_path, 1)
+    cfg.device = "tpu"
+    with pytest.raises(SystemExit, match="'cpu' or 'cuda'"):
+        T.train(cfg, datasets=_tiny_data(np.random.default_rng(0)), progress=False)

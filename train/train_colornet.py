@@ -2,6 +2,8 @@
 
     python -m train.train_colornet [--key=value ...]   e.g. --steps=20000 --size=64 --out=runs/colornet
     python -m train.train_colornet --resume --out=runs/colornet
+    python -m train.train_colornet --init=runs/colornet/checkpoint.npz --lr=5e-4 --out=runs/finetune
+    python -m train.train_colornet --device=cuda ...   (CuPy backend; the default and the shipped weights are CPU)
 
 Every --key=value overrides a field of TrainConfig. Mixed CIFAR-10 and Intel training images
 (Intel near-gray photos excluded from colour targets), augmentation, simulated point and
@@ -25,6 +27,7 @@ from tqdm import tqdm
 
 import minitorch_color as mt
 from minitorch_color import nn
+from minitorch_color.backend import cuda_available, device_of, to_device
 from models.color import ABQuantizer, lab_to_rgb, rgb_to_lab
 from models.colornet import ColorNet, ColorNetConfig
 from train import augment as A
@@ -54,6 +57,7 @@ class TrainConfig:
     channels: tuple = (32, 64, 128, 256)
     use_global: bool = True
     max_train_images: int = 0  # 0: all
+    device: str = "cpu"  # or "cuda" (CuPy); batches are built on the CPU and copied over
     init: str = ""  # start from these weights (a checkpoint.npz or best.npz of an earlier run): fine-tuning
     seed: int = 0
     out: str = "runs/colornet"
@@ -146,11 +150,13 @@ def loss_fn(out, targets, pix_w, scenes, cfg):
     total = None
     for k, (logits, t, w) in enumerate(zip(out["stages"], targets, pix_w)):
         ce = nn.F.cross_entropy(logits, t, reduction="none")  # (N, h, w)
-        term = (ce * mt.tensor(w)).mean() * (1.0 if k == len(targets) - 1 else cfg.stage_weight)
+        scale = 1.0 if k == len(targets) - 1 else cfg.stage_weight
+        term = (ce * mt.tensor(w, device=device_of(logits.data))).mean() * scale
         total = term if total is None else total + term
     labelled = scenes >= 0
     if out["scene_logits"] is not None and labelled.any():
-        ce = nn.F.cross_entropy(out["scene_logits"][np.nonzero(labelled)[0]], scenes[labelled])
+        rows = to_device(np.nonzero(labelled)[0], device_of(out["scene_logits"].data))
+        ce = nn.F.cross_entropy(out["scene_logits"][rows], scenes[labelled])
         total = total + cfg.scene_weight * ce
     return total
 
@@ -161,7 +167,7 @@ def evaluate(net, batches, quant, cfg):
     trues, preds, psnrs = [], [], []
     with mt.no_grad():
         for x, _, _, _, rgb in batches:
-            probs = nn.F.softmax(net(mt.tensor(x))["logits"], dim=1).numpy()
+            probs = nn.F.softmax(net(mt.tensor(x, device=cfg.device))["logits"], dim=1).numpy()
             ab = quant.decode(probs, cfg.temperature, axis=1).transpose(0, 2, 3, 1)
             lab = rgb_to_lab(rgb.astype(np.float64))
             pred_rgb = lab_to_rgb(np.concatenate([lab[..., :1], ab], -1))
@@ -186,22 +192,28 @@ def train(cfg: TrainConfig, resume: bool = False, datasets=None, progress: bool 
         ckpt = mt.load(ckpt_path)
         saved = ckpt["config"]
         saved["channels"] = tuple(saved["channels"])
-        steps = cfg.steps
+        steps, device = cfg.steps, cfg.device
         cfg = TrainConfig(**saved)
-        cfg.steps = max(steps, cfg.steps)
+        cfg.steps, cfg.device = max(steps, cfg.steps), device  # a run may resume on another device
+    if cfg.device not in ("cpu", "cuda"):
+        raise SystemExit(f"--device: 'cpu' or 'cuda', not {cfg.device!r}")
+    if cfg.device == "cuda" and not cuda_available():
+        raise SystemExit("--device=cuda: CuPy with a working GPU is not available here")
     mt.manual_seed(cfg.seed)
     quant = ABQuantizer()
     datasets = datasets or load_training_data(cfg)
     pools, val_pools = datasets["train"], datasets["val"]
     weights = class_weights(pools, cfg, quant)
     net = ColorNet(ColorNetConfig(channels=tuple(cfg.channels), num_bins=quant.num_bins, use_global=cfg.use_global))
-    opt = mt.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    sched = mt.optim.WarmupCosineLR(opt, min(cfg.warmup, max(1, cfg.steps - 1)), max(cfg.steps, 2), cfg.lr * 0.02)
-    step, best, history = 0, -1.0, []
     if cfg.init and not resume:
         init_weights(net, cfg.init)
     if resume:
         net.load_state_dict(ckpt["model"])
+    net.to(cfg.device)
+    opt = mt.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    sched = mt.optim.WarmupCosineLR(opt, min(cfg.warmup, max(1, cfg.steps - 1)), max(cfg.steps, 2), cfg.lr * 0.02)
+    step, best, history = 0, -1.0, []
+    if resume:
         opt.load_state_dict(ckpt["optimizer"])
         sched.load_state_dict(ckpt["scheduler"])
         step, best, history = int(ckpt["step"]), float(ckpt["best_val"]), json.loads(ckpt["history"])
@@ -213,7 +225,7 @@ def train(cfg: TrainConfig, resume: bool = False, datasets=None, progress: bool 
     t0, seen = time.perf_counter(), 0
     while step < cfg.steps:
         x, targets, pix_w, scenes, _ = make_batch(pools, cfg, rng, quant, weights, cfg.batch, cfg.augment)
-        loss = loss_fn(net(mt.tensor(x)), targets, pix_w, scenes, cfg)
+        loss = loss_fn(net(mt.tensor(x, device=cfg.device)), targets, pix_w, scenes, cfg)
         opt.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(net.parameters(), 5.0)
