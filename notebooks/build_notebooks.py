@@ -121,7 +121,9 @@ SCENES = [
                       "global vector, classifies the scene from it (trained on the Intel labels: buildings, forest, "
                       "glacier, mountain, sea, street) and fuses it back into every position. Here we measure the "
                       "scene head **from L alone**, and the value of context by comparing with the same network "
-                      "trained without the global branch on the same budget."),
+                      "trained without the global branch on the same budget. (The shipped ColorNet was fine-tuned further; "
+                      "with the shipped weights the comparison uses `weights/colornet_base.npz`, the model it was "
+                      "fine-tuned from, which had the same budget as the ablation.)"),
     new_code_cell(SETUP),
     new_code_cell("N_TEST = 600\n" + LOAD),
     new_code_cell('''_, pred_ab, scene_probs = evaluate_split(cz, test_rgb, train_rgb, ABQuantizer(), "intel", pathlib.Path(__import__("tempfile").mkdtemp()))
@@ -133,11 +135,16 @@ for c, r in rep["per_class"].items():
 show(metrics.plot_confusion(rep, title="scene head (from L), Intel test"))'''),
     new_markdown_cell("## With and without global context, per scene class"),
     new_code_cell('''ablation = get_colorizer(USE_SHIPPED_WEIGHTS, use_global=False)
-ablation.size, ablation.temperature, ablation.prior_correction = cz.size, cz.temperature, cz.prior_correction
+# with the shipped weights: the global-context model with the ablation's training budget
+from models.inference import DEFAULT_WEIGHTS
+reference = get_colorizer(True, weights=DEFAULT_WEIGHTS.with_name("colornet_base.npz")) if USE_SHIPPED_WEIGHTS else cz
+for m in (ablation, reference):
+    m.size, m.temperature, m.prior_correction = cz.size, cz.temperature, cz.prior_correction
 abl_ab, _ = colorize_batch(ablation, test_rgb)
+ref_ab = pred_ab if reference is cz else colorize_batch(reference, test_rgb)[0]
 lab = rgb_to_lab(test_rgb)
 from train.evaluate_colornet import per_scene
-ours, theirs = per_scene(pred_ab, lab, labels, test_rgb, data.INTEL_CLASSES), per_scene(abl_ab, lab, labels, test_rgb, data.INTEL_CLASSES)
+ours, theirs = per_scene(ref_ab, lab, labels, test_rgb, data.INTEL_CLASSES), per_scene(abl_ab, lab, labels, test_rgb, data.INTEL_CLASSES)
 fig, ax = plt.subplots(1, 2, figsize=(10, 3.4))
 x = np.arange(6)
 for j, key in enumerate(["pixel_acc", "psnr_mean"]):
@@ -153,7 +160,7 @@ for c in data.INTEL_CLASSES:
 fig, ax = plt.subplots(3, 6, figsize=(12, 6.4))
 for j, i in enumerate(show):
     L = lab[i, ..., 0]
-    for r, (img, title) in enumerate([(compose(L, abl_ab[i]), "no context"), (compose(L, pred_ab[i]), "with context"), (test_rgb[i], "truth")]):
+    for r, (img, title) in enumerate([(compose(L, abl_ab[i]), "no context"), (compose(L, ref_ab[i]), "with context"), (test_rgb[i], "truth")]):
         ax[r, j].imshow(np.clip(img, 0, 1)); ax[r, j].axis("off")
         ax[r, j].set_title(f"{title}: scene '{data.INTEL_CLASSES[scene_probs[i].argmax()]}'" if r == 1 else title, fontsize=8)
 plt.tight_layout(); plt.show()'''),

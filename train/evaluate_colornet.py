@@ -142,7 +142,10 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--weights", default="weights/colornet.npz")
     p.add_argument("--ablation", default="weights/colornet_noglobal.npz",
-                   help="the no-global-branch weights trained with the same budget ('' to skip)")
+                   help="the no-global-branch weights ('' to skip)")
+    p.add_argument("--ablation-reference", default="weights/colornet_base.npz",
+                   help="the model with the global branch trained with the same budget as --ablation "
+                        "('' or missing: --weights itself)")
     p.add_argument("--cifar-clf", default="weights/classifier_cifar10.npz")
     p.add_argument("--intel-clf", default="weights/classifier_intel.npz")
     p.add_argument("--out", default="reports/colornet")
@@ -211,32 +214,48 @@ def main(argv=None):
     intel_lab = rgb_to_lab(rgb["intel"])
     report["per_scene"] = {"colornet": per_scene(preds["intel"][0], intel_lab, labels, rgb["intel"], data.INTEL_CLASSES)}
     if a.ablation and Path(a.ablation).exists():
-        abl = Colorizer.from_weights(a.ablation, size=SIZE, temperature=cz.temperature,
-                                     prior_correction=cz.prior_correction)
-        abl_ab, _ = colorize_batch(abl, rgb["intel"])
-        r = score(rgb["intel"], abl_ab, baseline_constants(
-            data.resize_images(intel_train.images[np.random.default_rng(0).choice(len(intel_train), 2000, replace=False)],
-                       SIZE).astype(np.float64) / 255, quant)[1], quant, 500, intel_lab)
-        report["ablation"] = {"weights": a.ablation, "note": "same data, steps and decoding; no global branch "
-                              "and no scene loss", "intel": r,
-                              "per_scene": per_scene(abl_ab, intel_lab, labels, rgb["intel"], data.INTEL_CLASSES)}
+        train_mean = baseline_constants(data.resize_images(
+            intel_train.images[np.random.default_rng(0).choice(len(intel_train), 2000, replace=False)],
+            SIZE).astype(np.float64) / 255, quant)[1]
+        ref_path = a.ablation_reference if a.ablation_reference and Path(a.ablation_reference).exists() else a.weights
+        pair = {}
+        for role, path in (("reference", ref_path), ("ablation", a.ablation)):
+            if path == a.weights:
+                pair[role] = preds["intel"][0]
+                continue
+            other = Colorizer.from_weights(path, size=SIZE, temperature=cz.temperature,
+                                           prior_correction=cz.prior_correction)
+            pair[role] = colorize_batch(other, rgb["intel"])[0]
+        r = score(rgb["intel"], pair["ablation"], train_mean, quant, 500, intel_lab)
+        ref = score(rgb["intel"], pair["reference"], train_mean, quant, 500, intel_lab)
+        report["ablation"] = {"weights": a.ablation, "reference_weights": ref_path,
+                              "note": "the reference and the ablation share data, steps and decoding; the "
+                                      "ablation has no global branch and no scene loss",
+                              "intel": r, "reference_intel": ref,
+                              "per_scene": per_scene(pair["ablation"], intel_lab, labels, rgb["intel"],
+                                                     data.INTEL_CLASSES),
+                              "reference_per_scene": per_scene(pair["reference"], intel_lab, labels, rgb["intel"],
+                                                               data.INTEL_CLASSES)}
         fig, ax = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
         x = np.arange(len(data.INTEL_CLASSES))
         for j, key in enumerate(("pixel_acc", "psnr_mean")):
-            for k, (nm, ps) in enumerate((("with global context", report["per_scene"]["colornet"]),
+            for k, (nm, ps) in enumerate((("with global context", report["ablation"]["reference_per_scene"]),
                                           ("without (ablation)", report["ablation"]["per_scene"]))):
                 ax[j].bar(x + (k - 0.5) * 0.38, [ps[c][key] for c in data.INTEL_CLASSES], 0.38, label=nm)
             ax[j].set_xticks(x, data.INTEL_CLASSES, rotation=20)
             ax[j].set_title({"pixel_acc": "colour-class pixel accuracy", "psnr_mean": "PSNR (dB)"}[key])
             lo = min(min(ps[c][key] for c in data.INTEL_CLASSES) for ps in
-                     (report["per_scene"]["colornet"], report["ablation"]["per_scene"]))
+                     (report["ablation"]["reference_per_scene"], report["ablation"]["per_scene"]))
             ax[j].set_ylim(lo * 0.9, None)
         handles, names = ax[0].get_legend_handles_labels()
         fig.legend(handles, names, loc="upper right", ncol=2, fontsize=8)
-        fig.suptitle("Context ablation on Intel test, per scene class", x=0.3)
+        fig.suptitle("Context ablation on Intel test, per scene class (same training budget)", x=0.35)
         fig.savefig(out_dir / "context_ablation.png", dpi=110)
         plt.close(fig)
         cc = r["colour_class"]
+        rc = ref["colour_class"]
+        print(f"ablation reference (global, same budget): acc {rc['accuracy']:.3f} balanced "
+              f"{rc['balanced_accuracy']:.3f} PSNR {ref['psnr_mean']:.2f}")
         print(f"ablation (no global): acc {cc['accuracy']:.3f} balanced {cc['balanced_accuracy']:.3f} "
               f"PSNR {r['psnr_mean']:.2f}")
 
