@@ -1,7 +1,8 @@
 """Evaluate shipped ColorNet weights on the held-out test splits; write a JSON report and figures.
 
     python -m train.evaluate_colornet [--weights weights/colornet.npz]
-        [--ablation weights/colornet_noglobal.npz] [--out reports/colornet] [--cifar-images 2000]
+        [--ablation weights/colornet_noglobal.npz] [--ablation-reference weights/colornet_base.npz]
+        [--out reports/colornet] [--cifar-images 2000]
 
 Everything is measured on the test splits (CIFAR-10 test, Intel scenes test without its
 near-gray photos) at the working size of 64 px, next to the all-gray, training-mean and
@@ -11,7 +12,8 @@ prior-mode baselines scored by the same code on the same images:
 - semantic interpretability: colour-trained classifiers (weights/classifier_*.npz) on the true
   colour image, on gray and on our colorization, and the share of the gray-to-colour gap recovered;
 - the scene head's accuracy, precision/recall and confusion matrix on Intel test from L alone;
-- the context ablation (the same network and budget without the global branch) per scene class;
+- the context ablation per scene class: the network without the global branch against the one
+  with it trained on the same budget (--ablation-reference; the shipped model was fine-tuned further);
 - PSNR against the number of random point hints (0, 1, 2, 5, 10, 20, 50) on Intel test;
 - figures: confusion matrices, examples, the stage strip and activations, the hints curve.
 The card next to the weights gets the headline numbers.
