@@ -174,19 +174,17 @@ class Controller:
             self.request()
 
     def undo(self) -> bool:
-        if not self._undo:
-            return False
-        self._redo.append(copy.deepcopy(self.doc.hints))
-        self.doc.hints = self._undo.pop()
-        self.doc.selected = None
-        self.request()
-        return True
+        return self._step(self._undo, self._redo)
 
     def redo(self) -> bool:
-        if not self._redo:
+        return self._step(self._redo, self._undo)
+
+    def _step(self, source: list, other: list) -> bool:
+        """Restore the newest hints state of source, keeping the current one on other (undo/redo)."""
+        if not source:
             return False
-        self._undo.append(copy.deepcopy(self.doc.hints))
-        self.doc.hints = self._redo.pop()
+        other.append(copy.deepcopy(self.doc.hints))
+        self.doc.hints = source.pop()
         self.doc.selected = None
         self.request()
         return True
