@@ -31,9 +31,8 @@ def main(argv=None):
     import skimage.data
     from PIL import Image
 
-    from models.colorize import _save_png
     from models.hints import Hints
-    from models.image_io import load_image
+    from models.image_io import load_image, save_image
     from models.inference import Colorizer
     cz = Colorizer.from_weights(a.weights)
     sizes = [int(s) for s in a.sizes.split(",") if s] or sorted({cz.size, 128, 256})
@@ -43,7 +42,7 @@ def main(argv=None):
     rows = []
     for size in sizes:
         def end_to_end():
-            _save_png(cz.colorize(load_image(src), size=size), dst)
+            save_image(cz.colorize(load_image(src), size=size), dst)
         total = time_calls(end_to_end, 2, a.repeats)
         img = load_image(src)
         pred = cz.predict(img, size=size)

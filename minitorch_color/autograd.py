@@ -17,7 +17,13 @@ import threading
 from .backend import get_array_module
 
 _state = threading.local()
-_Tensor = None  # set by tensor.py; avoids a circular import on the hot path
+_Tensor = None  # set by tensor.py through register_tensor_type; avoids a circular import on the hot path
+
+
+def register_tensor_type(cls) -> None:
+    """Tell autograd which class wraps results (tensor.py calls this once, at import)."""
+    global _Tensor
+    _Tensor = cls
 
 
 def is_grad_enabled() -> bool:

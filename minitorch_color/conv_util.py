@@ -1,5 +1,7 @@
-"""Small argument helpers shared by ops and layers."""
+"""Small helpers shared by the convolution ops and layers."""
 from __future__ import annotations
+
+CHUNK_BYTES = 8 << 20  # patch and tile matrices are built a few samples at a time, to stay in cache
 
 
 def pair(v):

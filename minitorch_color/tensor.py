@@ -5,11 +5,20 @@ Floats default to float32; float64 is kept when given (gradient checks use it).
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from . import autograd
 from .backend import asnumpy, device_of, get_array_module, to_device
 from .rng import generator
+
+
+class MaxResult(NamedTuple):
+    """What Tensor.max(dim) returns, as in PyTorch: the values and where they are."""
+
+    values: "Tensor"
+    indices: "Tensor"
 
 
 def _as_array(data, dtype=None):
@@ -165,21 +174,41 @@ class Tensor:
     def tanh(self): return _ops.tanh(self)
     def clamp(self, min=None, max=None): return _ops.clamp(self, min, max)
 
-    # ----- reductions -------------------------------------------------------------
-    def sum(self, axis=None, keepdims=False): return _ops.sum(self, axis, keepdims)
-    def mean(self, axis=None, keepdims=False): return _ops.mean(self, axis, keepdims)
-    def max(self, axis=None, keepdims=False): return _ops.max(self, axis, keepdims)
-    def var(self, axis=None, keepdims=False, unbiased=False): return _ops.var(self, axis, keepdims, unbiased)
-    def argmax(self, axis=None): return Tensor(self.data.argmax(axis=axis))
+    # ----- reductions (PyTorch's dim/keepdim; axis/keepdims are accepted aliases) ------
+    def sum(self, dim=None, keepdim=False, **alias): return _ops.sum(self, dim, keepdim, **alias)
+    def mean(self, dim=None, keepdim=False, **alias): return _ops.mean(self, dim, keepdim, **alias)
+    def var(self, dim=None, keepdim=False, unbiased=False, **alias): return _ops.var(self, dim, keepdim, unbiased, **alias)
+    def amax(self, dim=None, keepdim=False, **alias): return _ops.amax(self, dim, keepdim, **alias)
+
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """The largest value; with dim, (values, indices) along it as in PyTorch.
+
+        The older ``axis=`` spelling returns the values alone, as it always did.
+        """
+        if dim is None:
+            return _ops.amax(self, axis=axis, keepdims=keepdims)
+        values = _ops.amax(self, dim, keepdim)
+        return MaxResult(values, self.argmax(dim, keepdim))
+
+    def argmax(self, dim=None, keepdim=False, *, axis=None):
+        dim = dim if axis is None else axis
+        idx = self.data.argmax(axis=dim)
+        if keepdim and dim is not None:
+            idx = get_array_module(idx).expand_dims(idx, dim)
+        return Tensor(idx)
+
+    def numel(self) -> int:
+        """Number of elements."""
+        return int(self.data.size)
 
     # ----- shape ------------------------------------------------------------------
     def reshape(self, *shape): return _ops.reshape(self, _shape_arg(shape))
     def view(self, *shape): return _ops.reshape(self, _shape_arg(shape))
-    def permute(self, *axes): return _ops.permute(self, _shape_arg(axes))
-    def transpose(self, a=-2, b=-1): return _ops.transpose(self, a, b)
-    def flatten(self, start=0, end=-1): return _ops.flatten(self, start, end)
-    def unsqueeze(self, axis): return _ops.unsqueeze(self, axis)
-    def squeeze(self, axis=None): return _ops.squeeze(self, axis)
+    def permute(self, *dims): return _ops.permute(self, _shape_arg(dims))
+    def transpose(self, dim0=-2, dim1=-1): return _ops.transpose(self, dim0, dim1)
+    def flatten(self, start_dim=0, end_dim=-1): return _ops.flatten(self, start_dim, end_dim)
+    def unsqueeze(self, dim=None, **alias): return _ops.unsqueeze(self, dim, **alias)
+    def squeeze(self, dim=None, **alias): return _ops.squeeze(self, dim, **alias)
     def expand(self, *shape): return _ops.expand(self, _shape_arg(shape))
 
 
@@ -191,7 +220,7 @@ def _shape_arg(shape):
     return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
 
 
-autograd._Tensor = Tensor
+autograd.register_tensor_type(Tensor)
 
 
 # ----- constructors ---------------------------------------------------------------

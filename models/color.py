@@ -13,6 +13,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from .decoding import annealed_mean
+
 # D65 white point (CIE 1931 2 degree observer), as in scikit-image
 _WHITE = np.array([0.95047, 1.0, 1.08883])
 _RGB_TO_XYZ = np.array([[0.412453, 0.357580, 0.180423],
@@ -164,18 +166,13 @@ class ABQuantizer:
         return self._soft_cache
 
     def decode(self, probs, temperature: float = 0.38, axis: int = -1) -> np.ndarray:
-        """Annealed mean: ab = sum_q softmax(log p / T)_q * centre_q; T -> 0 is the mode, T = 1 the mean.
+        """Annealed mean of probabilities (not logits) over the Q bins along axis; axis -> 2 (float64).
 
-        probs: probabilities (not logits) over the Q bins along axis; returns ab with axis -> 2.
+        ab = sum_q softmax(log p / T)_q * centre_q; T -> 0 is the mode, T = 1 the mean
+        (models/decoding.annealed_mean, which also takes logits directly).
         """
-        p = np.moveaxis(np.asarray(probs, dtype=np.float64), axis, -1)
-        if temperature <= 0:
-            raise ValueError("temperature must be positive")
-        logp = np.log(np.maximum(p, 1e-12)) / temperature
-        logp -= logp.max(-1, keepdims=True)
-        q = np.exp(logp)
-        q /= q.sum(-1, keepdims=True)
-        ab = q @ self.centers  # (..., 2)
+        logp = np.log(np.maximum(np.asarray(probs, dtype=np.float64), 1e-12))
+        ab = annealed_mean(logp, self.centers, temperature, axis)
         return np.moveaxis(ab, -1, axis) if axis != -1 else ab
 
     def prior(self, ab, smooth_sigma: float = 5.0) -> np.ndarray:

@@ -18,12 +18,10 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif")
+from .image_io import IMAGE_EXTENSIONS
 
 
-def _bounded(kind, lo, hi):
+def bounded(kind, lo, hi):
     """An argparse type: `kind` (int or float) within lo..hi, with a clear message otherwise."""
     def parse(text):
         try:
@@ -43,12 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
                                        "[{box|polygon, color}] in input pixels; see models/hints.py.")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders of images")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="folder for the colorized PNGs")
-    p.add_argument("--weights", default=None, help="ColorNet weights (default: weights/colornet.npz)")
-    p.add_argument("--size", type=_bounded(int, 8, 4096), default=None,
+    p.add_argument("--weights", default=None,
+                   help="ColorNet weights (default: the shipped weights/colornet.npz, or $MINITORCH_COLOR_WEIGHTS)")
+    p.add_argument("--size", type=bounded(int, 8, 4096), default=None,
                    help="working size: the longer side the network sees (default: the weights' card)")
-    p.add_argument("--temperature", type=_bounded(float, 0.01, 10), default=None,
+    p.add_argument("--temperature", type=bounded(float, 0.01, 10), default=None,
                    help="annealed-mean temperature: lower is more vivid, 1 is the mean (default: the card's)")
-    p.add_argument("--prior-correction", type=_bounded(float, 0, 1), default=None,
+    p.add_argument("--prior-correction", type=bounded(float, 0, 1), default=None,
                    help="0 keeps the rare-colour boost of training (vivid), 1 removes it (faithful)")
     p.add_argument("--no-refine", action="store_true",
                    help="use the network's answer to hints as is (default: hints hold exactly and spread "
@@ -92,20 +91,14 @@ def _output_path(out_dir: Path, src: Path, taken: set, overwrite: bool) -> Path:
     return cand
 
 
-def _save_png(rgb, path: Path) -> None:
-    from PIL import Image
-    tmp = path.with_name(f".{path.name}.tmp")
-    Image.fromarray(np.clip(np.round(rgb * 255), 0, 255).astype(np.uint8)).save(tmp, format="PNG")
-    tmp.replace(path)
-
-
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     from tqdm import tqdm
 
     from .hints import HintError, Hints, parse_hint_arg
-    from .image_io import ImageLoadError, load_image
-    from .inference import Colorizer, WeightsError
+    from .image_io import ImageLoadError, load_image, save_image
+    from .inference import Colorizer
+    from .weights import WeightsError, shipped
 
     def fail(msg):
         print(f"colorize: error: {msg}", file=sys.stderr)
@@ -140,20 +133,22 @@ def main(argv=None) -> int:
         try:
             image = load_image(src)
             t1 = time.perf_counter()
-            view = cz.process(image, hints or None, layers=cz.layer_names() if args.stages else ())
+            # the stage images, entropy and activations only when --stages asks for them
+            result = cz.process(image, hints or None, layers=cz.layer_names() if args.stages else (),
+                                explain=bool(args.stages))
             t2 = time.perf_counter()
             dst = _output_path(out_dir, src, taken, args.overwrite)
-            _save_png(view["output"], dst)
+            save_image(result.output, dst)
             t3 = time.perf_counter()
             rec.update(status="ok", output=str(dst), size=list(image.shape[:2]),
-                       work_size=list(view["prediction"].work_hw), seconds_load=t1 - t0,
+                       work_size=list(result.prediction.work_hw), seconds_load=t1 - t0,
                        seconds_colorize=t2 - t1, seconds_save=t3 - t2, seconds_total=t3 - t0)
-            if view["scene"] is not None:
-                rec["scene"] = view["scene"][0]
+            if result.scene is not None:
+                rec["scene"] = result.scene.name
             if args.stages:
                 from .visualize import activation_figure, stage_strip
                 for kind, make in (("stages", stage_strip), ("activations", activation_figure)):
-                    make(view, title=src.name).savefig(args.stages / f"{dst.stem}_{kind}.png", dpi=110)
+                    make(result, title=src.name).savefig(args.stages / f"{dst.stem}_{kind}.png", dpi=110)
         except (ImageLoadError, HintError, OSError, ValueError) as e:
             msg = str(e) if str(e).startswith(str(src)) else f"{src}: {e}"
             print(f"colorize: {msg}", file=sys.stderr)
@@ -161,7 +156,7 @@ def main(argv=None) -> int:
         records.append(rec)
     failed = sum(r["status"] != "ok" for r in records)
     if args.report:
-        summary = {"weights": str(args.weights or "weights/colornet.npz"), "size": cz.size,
+        summary = {"weights": str(args.weights or shipped()), "size": cz.size,
                    "temperature": cz.temperature, "prior_correction": cz.prior_correction, "refine": cz.refine,
                    "hints": hints.to_dict(), "images": records, "ok": len(records) - failed, "failed": failed}
         try:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
 import minitorch_color as mt
 from minitorch_color import nn
 
@@ -29,6 +31,28 @@ class ColorNetConfig:
         d = asdict(self)
         d["channels"] = list(self.channels)
         return d
+
+
+def encode_input(L, hint_ab=None, mask=None) -> np.ndarray:
+    """The network input (N, 4, h, w) float32 from lightness (N, h, w) in 0..100, hint ab (N, h, w, 2)
+    and hint mask (N, h, w, 1); missing hints are zeros (automatic colorization).
+
+    Scaled in the inputs' own precision, then stored as float32.
+    """
+    L = np.asarray(L)
+    hint_ab = np.zeros(L.shape + (2,), L.dtype) if hint_ab is None else np.asarray(hint_ab)
+    mask = np.zeros(L.shape + (1,), L.dtype) if mask is None else np.asarray(mask)
+    x = np.concatenate([(L / 50 - 1)[..., None], hint_ab / 110, mask], -1).transpose(0, 3, 1, 2)
+    return np.ascontiguousarray(x, dtype=np.float32)
+
+
+@dataclass
+class ColorNetOutput:
+    """What ColorNet computes for a batch (Tensors)."""
+
+    logits: mt.Tensor  # (N, Q, H, W): the finest stage
+    stages: list  # [(N, Q, H / 2^k, W / 2^k)], coarse to fine; the last is logits
+    scene_logits: mt.Tensor | None  # (N, num_scenes), None without the global branch
 
 
 class ConvBlock(nn.Module):
@@ -90,9 +114,9 @@ class ColorNet(nn.Module):
             scene_logits = self.scene_head(g)
             n, d = g.shape
             g_map = g.reshape(n, d, 1, 1).expand(n, d, x.shape[2], x.shape[3])
-            x = nn.F.relu(self.fuse(mt.cat([x, g_map], axis=1)))
+            x = nn.F.relu(self.fuse(mt.cat([x, g_map], dim=1)))
         stages = [self.stage_heads[0](x)]
         for up, dec, head in zip(self.ups, self.decoders, self.stage_heads[1:]):
-            x = dec(mt.cat([up(x), skips.pop()], axis=1))
+            x = dec(mt.cat([up(x), skips.pop()], dim=1))
             stages.append(head(x))
-        return {"logits": stages[-1], "stages": stages, "scene_logits": scene_logits}
+        return ColorNetOutput(stages[-1], stages, scene_logits)

@@ -1,20 +1,26 @@
-"""Robust image input: any common file becomes an RGB float32 array in [0, 1], or one clear error.
+"""Images in and out: reading any common file, resizing float arrays, and writing PNG or JPEG.
+
+Reading: any common file becomes an RGB float32 array in [0, 1], or one clear error.
 
 Accepted: JPEG, PNG, WebP, TIFF, BMP (whatever Pillow decodes); 8- and 16-bit; grey, palette,
 alpha, CMYK; EXIF orientation applied. Transparent pixels are composited over white.
 Everything that cannot be used raises ImageLoadError with a message naming the file and the
 reason: missing, empty, not an image, corrupt or truncated, or too large (a decompression
-bomb: more than max_pixels pixels).
+bomb: more than max_pixels pixels). Writing is atomic (a temporary file renamed into place), so
+an interrupted save never leaves half a picture under the final name.
 """
 from __future__ import annotations
 
 import io
 import os
 import warnings
+from pathlib import Path
 
 import numpy as np
 
 MAX_PIXELS = 100_000_000  # 100 megapixels: larger than any camera, smaller than a bomb
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif")  # what folders are scanned for
+SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 
 
 class ImageLoadError(ValueError):
@@ -84,3 +90,40 @@ def load_image(source, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ImageLoadError(f"{name}: the image has no pixels")
     return arr
+
+
+def resize(arr, hw, resample: str = "bilinear") -> np.ndarray:
+    """A float (H, W) or (H, W, C) array resized to hw = (h, w) with Pillow, as float32."""
+    from PIL import Image
+    h, w = hw
+    mode = Image.BILINEAR if resample == "bilinear" else Image.NEAREST
+    if arr.shape[:2] == (h, w):
+        return np.asarray(arr, np.float32)
+    if arr.ndim == 2:
+        return np.asarray(Image.fromarray(np.asarray(arr, np.float32), mode="F").resize((w, h), mode))
+    return np.stack([resize(arr[..., c], hw, resample) for c in range(arr.shape[-1])], -1)
+
+
+def to_uint8(rgb) -> np.ndarray:
+    """Float RGB (or gray) in [0, 1] to uint8, rounded and clipped."""
+    return np.clip(np.round(np.asarray(rgb) * 255), 0, 255).astype(np.uint8)
+
+
+def save_image(rgb, path, quality: int = 95) -> None:
+    """Write float RGB (H, W, 3) in [0, 1] as PNG or JPEG (by the extension), atomically.
+
+    Raises ValueError for another extension and OSError when the file cannot be written (no
+    temporary file is left behind).
+    """
+    from PIL import Image
+    path = Path(path)
+    fmt = SAVE_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ValueError(f"{path.name}: save as " + ", ".join(SAVE_FORMATS))
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        Image.fromarray(to_uint8(rgb)).save(tmp, format=fmt, **({"quality": quality} if fmt == "JPEG" else {}))
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

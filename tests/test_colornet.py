@@ -15,9 +15,9 @@ def test_shapes(use_global):
     cfg = ColorNetConfig(**{**SMALL.to_dict(), "use_global": use_global})
     net = ColorNet(cfg)
     out = net(mt.randn(2, 4, 16, 24))
-    assert out["logits"].shape == (2, 20, 16, 24)
-    assert [s.shape[2:] for s in out["stages"]] == [(4, 6), (8, 12), (16, 24)]
-    assert (out["scene_logits"].shape == (2, 3)) if use_global else out["scene_logits"] is None
+    assert out.logits.shape == (2, 20, 16, 24)
+    assert [s.shape[2:] for s in out.stages] == [(4, 6), (8, 12), (16, 24)]
+    assert (out.scene_logits.shape == (2, 3)) if use_global else out.scene_logits is None
     assert ("global_fc.weight" in net.state_dict()) == use_global
 
 
@@ -45,7 +45,7 @@ def test_tiny_training_lowers_loss():
     losses = []
     for _ in range(25):
         out = net(mt.tensor(x))
-        loss = nn.F.cross_entropy(out["logits"], target) + nn.F.cross_entropy(out["scene_logits"], scenes)
+        loss = nn.F.cross_entropy(out.logits, target) + nn.F.cross_entropy(out.scene_logits, scenes)
         opt.zero_grad()
         loss.backward()
         opt.step()

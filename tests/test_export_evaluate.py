@@ -5,7 +5,7 @@ import minitorch_color as mt
 from models.colornet import ColorNet, ColorNetConfig
 from models.inference import Colorizer
 from train import export_colornet as E
-from train import evaluate_colornet as V
+from train import evaluation as V
 
 
 def _cz():

@@ -6,7 +6,9 @@ import minitorch_color as mt
 from models.color import ABQuantizer, rgb_to_lab
 from models.colornet import ColorNet, ColorNetConfig
 from models.hints import Hints
-from models.inference import Colorizer, WeightsError, activation_grid, save_weights, work_shape
+from models.inference import Colorizer, save_colornet, work_shape
+from models.visualize import activation_grid
+from models.weights import WeightsError
 
 TINY = ColorNetConfig(channels=(8, 16, 32, 64))
 
@@ -16,7 +18,7 @@ def tiny_weights(tmp_path_factory):
     mt.manual_seed(0)
     path = tmp_path_factory.mktemp("w") / "tiny.npz"
     w = np.linspace(0.5, 2.0, 261)
-    save_weights(ColorNet(TINY), path, w, {"decode": {"size": 32, "temperature": 0.5},
+    save_colornet(ColorNet(TINY), path, w, {"decode": {"size": 32, "temperature": 0.5},
                                            "scene_classes": list("abcdef")})
     return path
 
@@ -40,7 +42,7 @@ def test_wrong_weight_files_are_refused(tmp_path, tiny_weights):
         Colorizer.from_weights(foreign)
     other = tmp_path / "other.npz"
     mt.save({"w": np.zeros(2)}, other, metadata={"kind": "something else"})
-    with pytest.raises(WeightsError, match="not ColorNet weights"):
+    with pytest.raises(WeightsError, match="not colornet weights"):
         Colorizer.from_weights(other)
     truncated = tmp_path / "trunc.npz"
     truncated.write_bytes(tiny_weights.read_bytes()[:5000])
@@ -104,19 +106,25 @@ def test_hints_change_the_colour_where_they_are(tiny_weights):
     assert not np.allclose(a.logits, b.logits)
 
 
-def test_process_view_has_every_part(tiny_weights):
+def test_process_explains_only_when_asked(tiny_weights):
     cz = Colorizer.from_weights(tiny_weights)
     img = np.random.default_rng(0).random((48, 40, 3)).astype(np.float32)
-    view = cz.process(img)
-    pred = view["prediction"]
-    assert view["output"].shape == (48, 40, 3)
-    assert [s.shape for s in view["stages"]] == [pred.work_hw + (3,)] * 4
-    assert view["entropy"].shape == pred.work_hw
-    assert 0 <= view["entropy"].min() and view["entropy"].max() <= np.log2(261) + 1e-4
-    assert set(view["activations"]) == set(cz.layer_names())
-    assert view["activations"]["encoders.0"].shape[0] == 8
-    name, probs = view["scene"]
-    assert name in "abcdef" and abs(sum(probs.values()) - 1) < 1e-6
+    plain = cz.process(img)
+    assert plain.output.shape == (48, 40, 3)
+    assert plain.stages is None and plain.entropy is None and plain.activations == {}
+    result = cz.process(img, layers=cz.layer_names(), explain=True)
+    np.testing.assert_array_equal(result.output, plain.output)
+    pred = result.prediction
+    assert [s.shape for s in result.stages] == [pred.work_hw + (3,)] * 4
+    assert result.entropy.shape == pred.work_hw
+    assert 0 <= result.entropy.min() and result.entropy.max() <= np.log2(261) + 1e-4
+    assert result.entropy.max() > 0.5  # an untrained network is unsure: the map is not all zeros
+    assert set(result.activations) == set(cz.layer_names())
+    assert result.activations["encoders.0"].shape[0] == 8
+    assert result.gray.shape == (48, 40, 3)
+    scene = result.scene
+    assert scene.name in "abcdef" and scene.probability == max(scene.probabilities.values())
+    assert abs(sum(scene.probabilities.values()) - 1) < 1e-6
     with pytest.raises(KeyError, match="unknown layer"):
         cz.predict(img, layers=["nope"])
     assert not cz.net._forward_hooks and not cz.net.encoders[0]._forward_hooks  # hooks removed

@@ -26,9 +26,55 @@ def test_parameters_buffers_and_state_dict_names():
     assert names == ["conv.weight", "conv.bias", "bn.weight", "bn.bias", "blocks.0.weight", "blocks.0.bias",
                      "blocks.1.weight", "head.1.weight", "head.1.bias"]
     sd = m.state_dict()
-    assert list(sd)[-2:] == ["bn.running_mean", "bn.running_var"]
+    # PyTorch's keys in PyTorch's order: module by module, parameters then buffers
+    assert list(sd) == ["conv.weight", "conv.bias", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var",
+                        "bn.num_batches_tracked", "blocks.0.weight", "blocks.0.bias", "blocks.1.weight",
+                        "head.1.weight", "head.1.bias"]
     assert sd["conv.weight"].shape == (4, 1, 3, 3)
     assert m.num_parameters() == sum(p.size for p in m.parameters())
+
+
+def test_state_dict_matches_pytorch_and_loads_a_numpy_copy_of_it(torch):
+    ours = Tiny()
+    ref = torch.nn.Sequential()
+    ref.add_module("conv", torch.nn.Conv2d(1, 4, 3, padding=1))
+    ref.add_module("bn", torch.nn.BatchNorm2d(4))
+    ref.add_module("blocks", torch.nn.ModuleList([torch.nn.Conv2d(4, 4, 1), torch.nn.Conv2d(4, 2, 1, bias=False)]))
+    ref.add_module("head", torch.nn.Sequential(torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(2, 3)))
+    ref_sd = ref.state_dict()
+    ref_sd = {k.replace("head.2.", "head.1."): v.numpy() for k, v in ref_sd.items()}  # Flatten is implicit here
+    assert list(ref_sd) == list(ours.state_dict())
+    ours.load_state_dict(ref_sd)
+    np.testing.assert_array_equal(ours.state_dict()["conv.weight"], ref_sd["conv.weight"])
+
+
+def test_batch_norm_counts_batches_and_older_files_without_the_count_load():
+    bn = nn.BatchNorm2d(3)
+    bn(mt.randn(2, 3, 4, 4))
+    bn(mt.randn(2, 3, 4, 4))
+    assert int(bn.state_dict()["num_batches_tracked"]) == 2
+    bn.eval()(mt.randn(2, 3, 4, 4))
+    assert int(bn.state_dict()["num_batches_tracked"]) == 2  # evaluation does not count
+    old = {k: v for k, v in bn.state_dict().items() if k != "num_batches_tracked"}
+    fresh = nn.BatchNorm2d(3)
+    fresh.load_state_dict(old)
+    assert int(fresh.state_dict()["num_batches_tracked"]) == 0
+    with pytest.raises(KeyError, match="missing: running_var"):
+        fresh.load_state_dict({k: v for k, v in old.items() if k != "running_var"})
+
+
+def test_dim_keepdim_numel_and_max_as_in_pytorch():
+    x = mt.tensor(np.arange(24, dtype=np.float32).reshape(2, 3, 4))
+    assert x.sum(dim=1, keepdim=True).shape == (2, 1, 4)
+    np.testing.assert_array_equal(x.sum(axis=1, keepdims=True).data, x.sum(dim=1, keepdim=True).data)  # alias kept
+    values, indices = x.max(dim=2)
+    np.testing.assert_array_equal(values.data, [[3, 7, 11], [15, 19, 23]])
+    np.testing.assert_array_equal(indices.data, [[3, 3, 3], [3, 3, 3]])
+    assert x.max().item() == 23 and x.max(axis=0).shape == (3, 4)
+    assert mt.cat([x, x], dim=1).shape == (2, 6, 4) and mt.stack([x, x], dim=1).shape == (2, 2, 3, 4)
+    assert x.numel() == 24 and x.unsqueeze(dim=0).shape == (1, 2, 3, 4)
+    with pytest.raises(TypeError, match="not both"):
+        x.sum(dim=1, axis=1)
 
 
 def test_layer_shapes_follow_pytorch():

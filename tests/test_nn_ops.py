@@ -5,7 +5,8 @@ import pytest
 import minitorch_color as mt
 from minitorch_color import nn
 from minitorch_color.backend import asnumpy
-from minitorch_color.ops import conv as conv_mod
+from minitorch_color import conv_util
+from minitorch_color.ops import winograd as winograd_mod
 from conftest import away_from, t64
 
 F = nn.functional
@@ -58,7 +59,7 @@ CONV_CASES = [  # (N, C, H, W, O, k, stride, pad, dil)
 @pytest.mark.parametrize("case", CONV_CASES)
 @pytest.mark.parametrize("winograd", [True, False])
 def test_conv2d(case, winograd, backend, rng, monkeypatch):
-    monkeypatch.setattr(conv_mod, "WINOGRAD", winograd)
+    monkeypatch.setattr(winograd_mod, "ENABLED", winograd)
     n, c, h, w, o, k, s, p, d = case
     x, wt, b = rng.standard_normal((n, c, h, w)), rng.standard_normal((o, c, k, k)), rng.standard_normal(o)
     X, W, B = t64(x, backend), t64(wt, backend), t64(b, backend)
@@ -97,14 +98,14 @@ def test_conv_errors():
 
 def test_large_conv_chunks_match_im2col(rng, monkeypatch):
     # big enough that Winograd splits one sample into bands of tile rows
-    monkeypatch.setattr(conv_mod, "_CHUNK_BYTES", 64 << 10)
+    monkeypatch.setattr(conv_util, "CHUNK_BYTES", 64 << 10)
     x = rng.standard_normal((2, 8, 40, 36)).astype(np.float32)
     w = rng.standard_normal((8, 8, 3, 3)).astype(np.float32)
     X, W = mt.tensor(x, requires_grad=True), mt.tensor(w, requires_grad=True)
     out = F.conv2d(X, W, padding=1)
     g = rng.standard_normal(out.shape).astype(np.float32)
     out.backward(g)
-    monkeypatch.setattr(conv_mod, "WINOGRAD", False)
+    monkeypatch.setattr(winograd_mod, "ENABLED", False)
     X2, W2 = mt.tensor(x, requires_grad=True), mt.tensor(w, requires_grad=True)
     out2 = F.conv2d(X2, W2, padding=1)
     out2.backward(g)
@@ -279,7 +280,7 @@ def test_conv_matches_torch(torch, rng):
 @pytest.mark.parametrize("chunk_bytes", [64 << 10, 8 << 20])
 def test_threaded_chunks_match_single_thread(chunk_bytes, rng, monkeypatch):
     """Chunks on worker threads (bands of one sample included) give the single-thread answer."""
-    monkeypatch.setattr(conv_mod, "_CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(conv_util, "CHUNK_BYTES", chunk_bytes)
     x = rng.standard_normal((3, 8, 40, 36))
     w = rng.standard_normal((6, 8, 3, 3))
     w5 = rng.standard_normal((6, 8, 5, 5))

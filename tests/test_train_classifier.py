@@ -3,7 +3,7 @@ import json
 
 import numpy as np
 
-import minitorch_color as mt
+from models.classifier import load_classifier, predict, save_classifier
 from train import train_classifier as C
 
 
@@ -20,9 +20,9 @@ def test_tiny_classifier_learns_colour_and_round_trips(tmp_path):
     net, info = C.train(cfg, progress=False, data=_data(rng))
     assert info["val_accuracy"] >= 0.9, info
     path = tmp_path / "clf.npz"
-    mt.save(net.state_dict(), path, metadata={"kind": C.KIND, "config": vars(cfg), **info, "command": "test"})
+    save_classifier(net, path, {"config": vars(cfg), **info, "command": "test"})
     card = json.loads(C.write_card(path).read_text())
     assert card["metrics"]["val_accuracy"] == info["val_accuracy"] and len(card["sha256"]) == 64
-    loaded, meta = C.load_classifier(path)
+    loaded, meta = load_classifier(path)
     x = _data(rng)[1][0]
-    np.testing.assert_allclose(C.predict(loaded, x), C.predict(net, x), atol=1e-5)
+    np.testing.assert_allclose(predict(loaded, x), predict(net, x), atol=1e-5)

@@ -3,7 +3,10 @@ import numpy as np
 import pytest
 
 import minitorch_color as mt
-from train import train_colornet as T
+from models.color import ABQuantizer
+from models.colornet import ColorNet, ColorNetConfig
+from train import colornet_training as T
+from train.config import parse_overrides
 
 
 def _tiny_data(rng, n=24, size=16):
@@ -16,16 +19,16 @@ def _tiny_data(rng, n=24, size=16):
 
 
 def _cfg(tmp_path, steps):
-    return T.parse_overrides([f"--steps={steps}", "--size=16", "--batch=4", "--val_every=3", "--val_images=8",
+    return parse_overrides([f"--steps={steps}", "--size=16", "--batch=4", "--val_every=3", "--val_images=8",
                               "--channels=8,16", "--warmup=1", f"--out={tmp_path}", "--lr=0.01"], T.TrainConfig())
 
 
 def test_overrides_and_errors():
-    cfg = T.parse_overrides(["--steps=5", "--use_global=false", "--channels=8,16", "--lr=0.5"], T.TrainConfig())
+    cfg = parse_overrides(["--steps=5", "--use_global=false", "--channels=8,16", "--lr=0.5"], T.TrainConfig())
     assert cfg.steps == 5 and cfg.use_global is False and cfg.channels == (8, 16) and cfg.lr == 0.5
     for bad in (["--nope=1"], ["--steps=x"], ["steps=3"], ["--augment=maybe"]):
         with pytest.raises(SystemExit):
-            T.parse_overrides(bad, T.TrainConfig())
+            parse_overrides(bad, T.TrainConfig())
 
 
 def test_tiny_run_checkpoints_and_resumes(tmp_path):
@@ -47,10 +50,10 @@ def test_loss_goes_down(tmp_path):
     data = _tiny_data(rng)
     cfg = _cfg(tmp_path, 1)
     cfg.augment = False
-    quant = T.ABQuantizer()
+    quant = ABQuantizer()
     weights = np.ones(quant.num_bins)
     mt.manual_seed(0)
-    net = T.ColorNet(T.ColorNetConfig(channels=(8, 16), num_bins=quant.num_bins))
+    net = ColorNet(ColorNetConfig(channels=(8, 16), num_bins=quant.num_bins))
     opt = mt.optim.Adam(net.parameters(), lr=0.01)
     batch = T.make_batch(data["train"], cfg, rng, quant, weights, 4, augment=False)
     losses = []

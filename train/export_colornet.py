@@ -15,7 +15,6 @@ metrics.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import re
 from pathlib import Path
@@ -26,9 +25,12 @@ from tqdm import tqdm
 import minitorch_color as mt
 from models.color import ABQuantizer, rgb_to_lab
 from models.colornet import ColorNet, ColorNetConfig
-from models.inference import Colorizer, _resize, save_weights
+from models.image_io import resize
+from models.inference import Colorizer, save_colornet
+from models.weights import sha256
 from train import metrics
-from train.train_colornet import TrainConfig, class_weights, load_training_data
+from train.colornet_training import TrainConfig, class_weights, load_training_data
+from train.config import config_from_dict
 
 TEMPERATURES = (0.2, 0.38, 0.6, 1.0)
 CORRECTIONS = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -60,14 +62,6 @@ def tune_refinement(cz: Colorizer, val_rgb64, hints: int = 10, n_images: int = 1
     from models.refine import DEFAULT_REACH
     at_default = [g for g in grid if g["reach"] == DEFAULT_REACH]
     return max(at_default, key=lambda g: g["psnr_mean"]), grid
-
-
-def sha256(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def wall_time_from_log(log_path) -> float | None:
@@ -106,7 +100,7 @@ def tune_decoding(cz: Colorizer, val_rgb64, n_sizes_images=300, val_rgb_full=Non
         for size in SIZES:
             preds = [cz.decode(cz.predict(im, size=size).logits, best["temperature"], best["prior_correction"])
                      for im in tqdm(full, desc=f"size {size}", leave=False)]
-            ab = np.stack([_resize(p, im.shape[:2]) for p, im in zip(preds, full)])
+            ab = np.stack([resize(p, im.shape[:2]) for p, im in zip(preds, full)])
             rep = metrics.color_class_report(full_lab[..., 1:], ab)
             sizes.append({"size": size, "pixel_acc": rep["accuracy"], "balanced_acc": rep["balanced_accuracy"]})
         # larger working sizes cost time (and the studio's latency) for little: take the smallest
@@ -130,7 +124,7 @@ def main(argv=None):
     best_meta = mt.load_metadata(run / "best.npz")
     ckpt = mt.load(run / "checkpoint.npz")
     saved = dict(best_meta["config"])
-    cfg = TrainConfig(**{**saved, "channels": tuple(saved["channels"])})
+    cfg = config_from_dict(TrainConfig, saved)
     net = ColorNet(ColorNetConfig(channels=cfg.channels, use_global=cfg.use_global))
     history = json.loads(ckpt["history"])
     if a.which == "final":
@@ -159,7 +153,7 @@ def main(argv=None):
                 "steps": int(ckpt["step"]), "history": history,
                 "wall_seconds": wall_time_from_log(a.log or f"{run}.log"),
                 "command": a.command or f"python -m train.train_colornet --out={run} ..."}
-    save_weights(net, out, weights, {"decode": choice, "scene_classes": list(data.INTEL_CLASSES),
+    save_colornet(net, out, weights, {"decode": choice, "scene_classes": list(data.INTEL_CLASSES),
                                      "training": {k: v for k, v in training.items() if k != "history"}})
     # float16 storage: how far does it move the output?
     cz16 = Colorizer.from_weights(out)

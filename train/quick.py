@@ -4,7 +4,7 @@
     cz = get_colorizer(use_shipped=True)              # weights/colornet.npz (what CI runs)
     cz = get_colorizer(use_shipped=False, steps=1500)  # train a small ColorNet at 32 px first
 
-The small version is the same network and training loop (train/train_colornet.py) with fewer
+The small version is the same network and training loop (train/colornet_training.py) with fewer
 channels, 32 px images and a short schedule; it shows the same behaviour, less well.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from models.inference import DEFAULT_WEIGHTS, Colorizer
 
 
 def small_config(steps: int = 1500, use_global: bool = True, out: str | None = None):
-    from train.train_colornet import TrainConfig
+    from train.colornet_training import TrainConfig
     return TrainConfig(size=32, batch=16, steps=steps, channels=(16, 32, 64, 128), val_every=max(steps // 3, 1),
                        val_images=64, use_global=use_global, scene_weight=0.5, cifar_fraction=0.3,
                        warmup=min(100, steps // 10 + 1), out=out or tempfile.mkdtemp(prefix="colornet-small-"))
@@ -28,7 +28,7 @@ def train_small(steps: int = 1500, use_global: bool = True, progress: bool = Tru
     import minitorch_color as mt
     from models.colornet import ColorNet, ColorNetConfig
     from train import data
-    from train.train_colornet import class_weights, load_training_data, train
+    from train.colornet_training import class_weights, load_training_data, train
     cfg = small_config(steps, use_global)
     datasets = load_training_data(cfg)
     train(cfg, datasets=datasets, progress=progress)

@@ -11,7 +11,6 @@ the weights (with their config, validation accuracy and the exact command in the
 """
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -22,32 +21,9 @@ from tqdm import tqdm
 
 import minitorch_color as mt
 from minitorch_color import nn
-
-KIND = "colour_classifier"
-
-
-class SmallClassifier(nn.Module):
-    """Three stages of two 3x3 conv + BN-ReLU, max-pooled, then global average pooling and a linear layer.
-
-    Shape: (N, 3, H, W) RGB in [0, 1] -> (N, num_classes) logits.
-    """
-
-    def __init__(self, num_classes: int, width: int = 32):
-        super().__init__()
-        layers, cin = [], 3
-        for k, c in enumerate((width, 2 * width, 4 * width)):
-            layers += [nn.Conv2d(cin, c, 3, padding=1, bias=False), nn.BatchNormReLU2d(c),
-                       nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNormReLU2d(c)]
-            if k < 2:
-                layers.append(nn.MaxPool2d(2))
-            cin = c
-        self.features = nn.Sequential(*layers)
-        self.pool = nn.GlobalAvgPool2d()
-        self.fc = nn.Linear(cin, num_classes)
-
-    def forward(self, x):
-        return self.fc(self.pool(self.features(x)))
-
+from models.classifier import SmallClassifier, predict, save_classifier, to_input
+from models.weights import sha256
+from train.config import parse_config
 
 @dataclass
 class ClassifierConfig:
@@ -59,6 +35,7 @@ class ClassifierConfig:
     lr: float = 2e-3
     weight_decay: float = 5e-4
     seed: int = 0
+    out: str = ""  # where to write the weights (.npz)
 
 
 def load_split(dataset: str, split: str, size: int):
@@ -72,25 +49,6 @@ def load_split(dataset: str, split: str, size: int):
     else:
         raise ValueError(f"unknown dataset {dataset!r} (cifar10 or intel)")
     return data.resize_images(s.images, size), np.asarray(s.labels), tuple(s.classes)
-
-
-def to_input(rgb) -> np.ndarray:
-    """(N, H, W, 3) floats in [0, 1] or uint8 -> (N, 3, H, W) float32 network input."""
-    rgb = np.asarray(rgb)
-    x = rgb.astype(np.float32) / 255 if rgb.dtype == np.uint8 else rgb.astype(np.float32)
-    return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
-
-
-def predict(net, rgb, batch: int = 128) -> np.ndarray:
-    """Class probabilities for images (N, H, W, 3)."""
-    net.eval()
-    out = []
-    with mt.no_grad():
-        for i in range(0, len(rgb), batch):
-            logits = net(mt.tensor(to_input(rgb[i:i + batch]))).numpy().astype(np.float64)
-            e = np.exp(logits - logits.max(1, keepdims=True))
-            out.append(e / e.sum(1, keepdims=True))
-    return np.concatenate(out)
 
 
 def train(cfg: ClassifierConfig, progress: bool = True, data=None):
@@ -134,27 +92,15 @@ def train(cfg: ClassifierConfig, progress: bool = True, data=None):
                  "size": size, "seconds": time.perf_counter() - t0, "n_train": int(len(xtr)), "n_val": int(len(xva))}
 
 
-def load_classifier(path):
-    """(net, metadata) from a file written by this script (no pickle)."""
-    from minitorch_color.serialization import load_metadata
-    meta = load_metadata(path)
-    if meta.get("kind") != KIND:
-        raise ValueError(f"{path}: not a colour classifier (kind {meta.get('kind')!r})")
-    net = SmallClassifier(len(meta["classes"]), meta["config"]["width"])
-    net.load_state_dict(mt.load(path))
-    return net.eval(), meta
-
-
 def write_card(weights_path) -> Path:
     """weights/<name>.json: config, data, command, wall time, validation accuracy and sha256 of the file."""
-    import hashlib
     import json
 
     from minitorch_color.serialization import load_metadata
     path = Path(weights_path)
     meta = load_metadata(path)
-    card = {"name": path.stem, "file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-            "bytes": path.stat().st_size, "model": "SmallClassifier (train/train_classifier.py)",
+    card = {"name": path.stem, "file": path.name, "sha256": sha256(path),
+            "bytes": path.stat().st_size, "model": "SmallClassifier (models/classifier.py)",
             "purpose": "judge of semantic interpretability: trained on real colour photos only",
             "config": meta["config"], "classes": meta["classes"], "input_size": meta["size"],
             "data": {"train": f"{meta['config']['dataset']} train split ({meta['n_train']} colour images)",
@@ -168,18 +114,17 @@ def write_card(weights_path) -> Path:
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    for f, v in asdict(ClassifierConfig()).items():
-        p.add_argument(f"--{f}", type=type(v), default=v)
-    p.add_argument("--out", required=True, help="where to write the weights (.npz)")
-    a = p.parse_args(argv)
-    cfg = ClassifierConfig(**{k: getattr(a, k) for k in asdict(ClassifierConfig())})
+    argv = list(sys.argv[1:] if argv is None else argv)
+    cfg = parse_config(argv, ClassifierConfig(), __doc__)
+    if cfg is None:
+        return 0
+    if not cfg.out:
+        raise SystemExit("--out=PATH.npz is required: where to write the weights")
     net, info = train(cfg)
-    mt.save(net.state_dict(), a.out, metadata={
-        "kind": KIND, "config": asdict(cfg), **info,
-        "command": "python -m train.train_classifier " + " ".join(sys.argv[1:] if argv is None else argv)})
-    write_card(a.out)
-    print(f"{cfg.dataset}: val accuracy {info['val_accuracy']:.3f} in {info['seconds'] / 60:.1f} min -> {a.out}")
+    save_classifier(net, cfg.out, {"config": asdict(cfg), **info,
+                                   "command": "python -m train.train_classifier " + " ".join(argv)})
+    write_card(cfg.out)
+    print(f"{cfg.dataset}: val accuracy {info['val_accuracy']:.3f} in {info['seconds'] / 60:.1f} min -> {cfg.out}")
     return 0
 
 

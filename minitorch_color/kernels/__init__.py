@@ -24,7 +24,10 @@ try:
     from . import cpu
 except ImportError:  # Numba missing: the array-module kernels still work on NumPy, only slower
     cpu = None
-else:
+# Numba's default thread pool must not be entered from several threads at once, so kernels
+# compiled for it (MINITORCH_KERNEL_THREADS > 1) keep the convolution chunks in the calling thread
+PARALLEL_KERNELS = cpu is not None and cpu.PARALLEL
+if cpu is not None:
     import numba
 
     # The engine parallelises across convolution chunks on its own threads (threads.py), so
@@ -33,6 +36,12 @@ else:
     # benchmarks/README.md). MINITORCH_KERNEL_THREADS > 1 compiles them with prange parallel.
     numba.set_num_threads(max(1, min(numba.config.NUMBA_NUM_THREADS,
                                      int(_KERNEL_THREADS))))
+
+
+def map_chunks(fn, chunks, xp) -> list:
+    """[fn(chunk) for chunk in chunks]: on the engine's threads for NumPy arrays and single-threaded
+    kernels, in the calling thread otherwise (CuPy, or kernels on Numba's own pool)."""
+    return threads.map_chunks(fn, chunks, parallel=xp is np and not PARALLEL_KERNELS)
 
 
 def _impl(name, arr):

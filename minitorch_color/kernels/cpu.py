@@ -22,11 +22,11 @@ _FAST = {"reassoc", "contract", "nsz", "arcp"}  # allow vectorised sums; keep Na
 # With one kernel thread (the default, see kernels/__init__.py) prange runs as range and the
 # kernels compile without Numba's thread pool, so that the convolutions can call them from
 # their own worker threads; nogil lets those threads run at once.
-_PARALLEL = int(os.environ.get("MINITORCH_KERNEL_THREADS", "1")) > 1
+PARALLEL = int(os.environ.get("MINITORCH_KERNEL_THREADS", "1")) > 1
 
 
 def _jit(fn, fastmath=False, parallel=None):
-    parallel = _PARALLEL if parallel is None else parallel
+    parallel = PARALLEL if parallel is None else parallel
     return njit(parallel=parallel, cache=True, nogil=True, fastmath=_FAST if fastmath else False)(fn)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 _lock = threading.Lock()
 _threads = max(1, int(os.environ.get("MINITORCH_NUM_THREADS", os.cpu_count() or 1)))
@@ -51,3 +52,29 @@ def set_num_threads(n: int) -> None:
 def get_num_threads() -> int:
     """Number of engine threads on the CPU."""
     return _threads
+
+
+# ----- running chunks on several cores --------------------------------------------------
+# Chunks are independent, so the convolutions run them in the engine's own threads, each with
+# single-threaded BLAS and its own workspace: one join per convolution instead of one BLAS
+# barrier per small GEMM, and the tile kernels use every core.
+_pool = None  # (ThreadPoolExecutor, its number of workers)
+_pool_lock = threading.Lock()
+
+
+def map_chunks(fn, chunks, parallel: bool = True) -> list:
+    """[fn(chunk) for chunk in chunks], spread over the engine's threads when parallel allows it.
+
+    The caller passes parallel=False for work that must stay in its thread (GPU arrays, or
+    kernels that use Numba's own thread pool).
+    """
+    global _pool
+    chunks = list(chunks)
+    workers = conv_threads()
+    if not parallel or workers < 2 or len(chunks) < 2:
+        return [fn(c) for c in chunks]
+    with _pool_lock:
+        if _pool is None or _pool[1] != workers:
+            _pool = (ThreadPoolExecutor(workers, thread_name_prefix="minitorch-conv"), workers)
+        pool = _pool[0]
+    return list(pool.map(fn, chunks))

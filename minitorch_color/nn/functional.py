@@ -43,7 +43,7 @@ def adaptive_avg_pool2d(x, output_size=1):
     """Global average pooling (output_size 1 only), keeping (N, C, 1, 1)."""
     if output_size not in (1, (1, 1)):
         raise NotImplementedError("adaptive_avg_pool2d supports output_size=1 (global pooling) only")
-    return ops.mean(x, axis=(2, 3), keepdims=True)
+    return ops.mean(x, dim=(2, 3), keepdim=True)
 
 
 def global_avg_pool2d(x):
@@ -51,7 +51,7 @@ def global_avg_pool2d(x):
 
     Shape: (N, C, H, W) -> (N, C).
     """
-    return ops.mean(x, axis=(2, 3))
+    return ops.mean(x, dim=(2, 3))
 
 
 def _interp_matrix(n_in, n_out, align_corners, xp, dtype):
@@ -105,7 +105,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
         n, c = x.shape
         return batch_norm(x.reshape(n, c, 1, 1), running_mean, running_var, weight, bias,
                           training, momentum, eps).reshape(n, c)
-    return ops.batch_norm(x, weight, bias, running_mean, running_var, training, momentum, eps)
+    return ops.batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps)
 
 
 def batch_norm_relu(x, running_mean, running_var, weight=None, bias=None, training=False,
@@ -114,7 +114,7 @@ def batch_norm_relu(x, running_mean, running_var, weight=None, bias=None, traini
 
     Shape: (N, C, H, W).
     """
-    return ops.batch_norm(x, weight, bias, running_mean, running_var, training, momentum, eps, relu=True)
+    return ops.batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps, relu=True)
 
 
 def instance_norm(x, weight=None, bias=None, eps=1e-5):
@@ -124,7 +124,7 @@ def instance_norm(x, weight=None, bias=None, eps=1e-5):
     Shape: (N, C, H, W).
     """
     n, c, h, w = x.shape
-    y = ops.batch_norm(x.reshape(1, n * c, h, w), None, None, training=True, eps=eps).reshape(n, c, h, w)
+    y = ops.batch_norm(x.reshape(1, n * c, h, w), training=True, eps=eps).reshape(n, c, h, w)
     if weight is not None:
         y = y * weight.reshape(1, c, 1, 1)
     if bias is not None:
@@ -225,7 +225,7 @@ def cross_entropy(logits, target, weight=None, dim=1, reduction="mean"):
         onehot = (xp.expand_dims(t, dim) == xp.arange(c).reshape(bshape)).astype(logits.dtype)
         if w is not None:
             onehot = onehot * w.astype(logits.dtype).reshape(bshape)
-        loss = -(logp * onehot).sum(axis=dim)
+        loss = -(logp * onehot).sum(dim=dim)
         if reduction == "mean" and w is not None:
             return loss.sum() / float(onehot.sum())
         return _reduce(loss, reduction)
@@ -234,7 +234,7 @@ def cross_entropy(logits, target, weight=None, dim=1, reduction="mean"):
     tt = t.astype(logits.dtype)
     if w is not None:
         tt = tt * w.astype(logits.dtype).reshape(bshape)
-    return _reduce(-(logp * tt).sum(axis=dim), reduction)
+    return _reduce(-(logp * tt).sum(dim=dim), reduction)
 
 
 def gram_matrix(x):

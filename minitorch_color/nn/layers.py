@@ -99,6 +99,8 @@ class BatchNorm2d(Module):
     """
 
     _relu = False
+    # files written before the counter existed lack it; they load with the count at zero, as in PyTorch
+    optional_state = ("num_batches_tracked",)
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):
         super().__init__()
@@ -112,11 +114,15 @@ class BatchNorm2d(Module):
         if track_running_stats:
             self.register_buffer("running_mean", np.zeros(num_features, dtype=np.float32))
             self.register_buffer("running_var", np.ones(num_features, dtype=np.float32))
+            self.register_buffer("num_batches_tracked", np.zeros((), dtype=np.int64))
         else:
             self.running_mean = self.running_var = None
 
     def forward(self, x):
         training = self.training or self.running_mean is None
+        if self.training and self.running_mean is not None:
+            count = self.num_batches_tracked
+            count[...] += 1
         fn = F.batch_norm_relu if self._relu else F.batch_norm
         return fn(x, self.running_mean, self.running_var, self.weight, self.bias, training,
                   self.momentum, self.eps)

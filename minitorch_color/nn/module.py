@@ -140,11 +140,25 @@ class Module:
         return int(sum(p.size for p in self.parameters()))
 
     # ----- state --------------------------------------------------------------------
+    optional_state = ()  # names of buffers that files may lack (see BatchNorm2d)
+
     def state_dict(self) -> "OrderedDict[str, object]":
-        """Return {dotted name: array} for every parameter and buffer (the arrays themselves)."""
-        sd = OrderedDict((n, p.data) for n, p in self.named_parameters())
-        sd.update(self.named_buffers())
+        """Return {dotted name: array} for every parameter and buffer (the arrays themselves).
+
+        Keys and order are PyTorch's: module by module, its parameters and then its buffers.
+        """
+        sd = OrderedDict()
+        for prefix, mod in self.named_modules():
+            for store in (mod._parameters, mod._buffers):
+                for name, v in store.items():
+                    key = f"{prefix}.{name}" if prefix else name
+                    if v is not None and key not in sd:
+                        sd[key] = v.data if isinstance(v, Tensor) else v
         return sd
+
+    def _optional_keys(self) -> set:
+        return {f"{prefix}.{name}" if prefix else name
+                for prefix, mod in self.named_modules() for name in mod.optional_state}
 
     def load_state_dict(self, state_dict, strict: bool = True):
         """Copy arrays into parameters and buffers; with strict, any key or shape mismatch raises.
@@ -153,7 +167,8 @@ class Module:
         """
         own = self.state_dict()
         given = {k: (v.data if isinstance(v, Tensor) else v) for k, v in state_dict.items()}
-        missing = [k for k in own if k not in given]
+        optional = self._optional_keys()
+        missing = [k for k in own if k not in given and k not in optional]
         unexpected = [k for k in given if k not in own]
         bad_shape = [f"{k}: checkpoint {tuple(given[k].shape)} vs model {tuple(own[k].shape)}"
                      for k in own if k in given and tuple(given[k].shape) != tuple(own[k].shape)]

@@ -2,7 +2,8 @@
 
 Primitives (a Function with a hand-written backward) live one family per file; the
 composites here (mean, var, transpose, stack, ...) are built from them and get their
-gradients for free.
+gradients for free. Arguments follow PyTorch (``dim``, ``keepdim``); the ``axis`` and
+``keepdims`` spellings of earlier versions are accepted as keyword aliases.
 """
 from __future__ import annotations
 
@@ -20,6 +21,15 @@ from .shape import Concat, Expand, Index, Pad, Permute, Reshape
 def _raw(x):
     from ..tensor import Tensor
     return x.data if isinstance(x, Tensor) else x
+
+
+def resolve_dim(dim, axis, keepdim=False, keepdims=None):
+    """(dim, keepdim) from PyTorch's names or their NumPy aliases (axis, keepdims); not both."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError("give dim or its alias axis, not both")
+        dim = axis
+    return dim, bool(keepdim if keepdims is None else keepdims)
 
 
 # ----- elementwise ------------------------------------------------------------------
@@ -50,25 +60,37 @@ def pow(x, p):  # noqa: A001 (mirrors the builtin)
 
 
 # ----- reductions -------------------------------------------------------------------
-def sum(x, axis=None, keepdims=False): return Sum.apply(x, axis, keepdims)  # noqa: A001
-def max(x, axis=None, keepdims=False): return Max.apply(x, axis, keepdims)  # noqa: A001
+def sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
+    """Sum over dim (an int, a tuple, or None for all)."""
+    dim, keepdim = resolve_dim(dim, axis, keepdim, keepdims)
+    return Sum.apply(x, dim, keepdim)
 
 
-def mean(x, axis=None, keepdims=False):
-    """Mean over axes, composed as sum / count."""
+def amax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Largest values over dim (the gradient goes to the maxima, shared among ties)."""
+    dim, keepdim = resolve_dim(dim, axis, keepdim, keepdims)
+    return Max.apply(x, dim, keepdim)
+
+
+def _count(x, dim):
     count = 1
-    for a in normalize_axes(axis, x.ndim):
+    for a in normalize_axes(dim, x.ndim):
         count *= x.shape[a]
-    return sum(x, axis, keepdims) / count
+    return count
 
 
-def var(x, axis=None, keepdims=False, unbiased=False):
-    """Variance over axes (biased unless unbiased=True), composed from mean."""
-    d = x - mean(x, axis, keepdims=True)
-    count = 1
-    for a in normalize_axes(axis, x.ndim):
-        count *= x.shape[a]
-    return sum(d * d, axis, keepdims) / (count - 1 if unbiased else count)
+def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Mean over dim, composed as sum / count."""
+    dim, keepdim = resolve_dim(dim, axis, keepdim, keepdims)
+    return sum(x, dim, keepdim) / _count(x, dim)
+
+
+def var(x, dim=None, keepdim=False, unbiased=False, *, axis=None, keepdims=None):
+    """Variance over dim (biased unless unbiased=True), composed from mean."""
+    dim, keepdim = resolve_dim(dim, axis, keepdim, keepdims)
+    d = x - mean(x, dim, keepdim=True)
+    count = _count(x, dim)
+    return sum(d * d, dim, keepdim) / (count - 1 if unbiased else count)
 
 
 # ----- shape ------------------------------------------------------------------------
@@ -94,33 +116,35 @@ def flatten(x, start=0, end=-1):
     return reshape(x, x.shape[:start] + (n,) + x.shape[end + 1:])
 
 
-def unsqueeze(x, axis):
-    """Insert an axis of length one."""
-    axis = axis % (x.ndim + 1)
-    return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
+def unsqueeze(x, dim=None, *, axis=None):
+    """Insert a dimension of length one at dim."""
+    dim = resolve_dim(dim, axis)[0] % (x.ndim + 1)
+    return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
 
 
-def squeeze(x, axis=None):
-    """Drop axes of length one (all of them, or the given one)."""
-    if axis is None:
+def squeeze(x, dim=None, *, axis=None):
+    """Drop dimensions of length one (all of them, or the given one)."""
+    dim = resolve_dim(dim, axis)[0]
+    if dim is None:
         return reshape(x, tuple(s for s in x.shape if s != 1))
-    axis = axis % x.ndim
-    if x.shape[axis] != 1:
+    dim = dim % x.ndim
+    if x.shape[dim] != 1:
         return x
-    return reshape(x, x.shape[:axis] + x.shape[axis + 1:])
+    return reshape(x, x.shape[:dim] + x.shape[dim + 1:])
 
 
-def cat(tensors, axis=0):
-    """Concatenate along an existing axis."""
+def cat(tensors, dim=0, *, axis=None):
+    """Concatenate along an existing dimension."""
     tensors = list(tensors)
-    axis = axis % tensors[0].ndim
-    return Concat.apply(*tensors, axis=axis)
+    dim = (dim if axis is None else axis) % tensors[0].ndim
+    return Concat.apply(*tensors, axis=dim)
 
 
-def stack(tensors, axis=0):
-    """Stack along a new axis (unsqueeze, then concatenate)."""
+def stack(tensors, dim=0, *, axis=None):
+    """Stack along a new dimension (unsqueeze, then concatenate)."""
     tensors = list(tensors)
-    return cat([unsqueeze(t, axis) for t in tensors], axis=axis % (tensors[0].ndim + 1))
+    dim = (dim if axis is None else axis) % (tensors[0].ndim + 1)
+    return cat([unsqueeze(t, dim) for t in tensors], dim=dim)
 
 
 def pad(x, pad_width, value=0.0):
@@ -159,14 +183,15 @@ def upsample_nearest(x, sh, sw):
     return UpsampleNearest.apply(x, int(sh), int(sw))
 
 
-def batch_norm(x, weight, bias, running_mean=None, running_var=None, training=True,
+def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, training=True,
                momentum=0.1, eps=1e-5, relu=False):
+    """Batch normalisation over (N, H, W) per channel, optionally fused with ReLU (PyTorch's order)."""
     return BatchNorm.apply(x, weight, bias, running_mean=running_mean, running_var=running_var,
                            training=training, momentum=momentum, eps=eps, relu=relu)
 
 
-def log_softmax(x, axis=-1):
-    return LogSoftmax.apply(x, axis % x.ndim)
+def log_softmax(x, dim=-1, *, axis=None):
+    return LogSoftmax.apply(x, resolve_dim(dim, axis)[0] % x.ndim)
 
 
 def smooth_l1(a, b, beta=1.0):

@@ -1,0 +1,127 @@
+"""Winograd F(2x2, 3x3): 3x3 convolutions with stride 1 and dilation 1 (most of a U-Net).
+
+16 small GEMMs on transformed 4x4 tiles do the work of 36 multiply-adds per 2x2 output tile
+in 16, and the transformed tiles are 4x the input rather than im2col's 9x. The backward passes
+are the exact adjoints of the same linear transforms, so the gradients are those of the
+computed forward. The tile transforms are kernels (kernels/cpu.py, kernels/gpu.py); the chunks
+run on the engine's threads (kernels/threads.py).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import kernels as K
+from ..backend import get_array_module
+from .. import conv_util
+
+
+
+
+ENABLED = True  # set False to force im2col everywhere (tests compare both paths)
+
+# G of F(2x2, 3x3), and G (x) G mapping a flattened 3x3 filter to its flattened 4x4 transform
+_G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
+_GG = np.kron(_G, _G)  # (16, 9)
+
+
+def applies(w_shape, stride, padding, dilation):
+    """Whether a convolution with these settings runs by Winograd (3x3, stride 1, dilation 1)."""
+    return (ENABLED and w_shape[2:] == (3, 3) and stride == (1, 1) and dilation == (1, 1)
+            and padding[0] == padding[1] and padding[0] <= 2)
+
+
+def _wino_geometry(h, w, pad):
+    oh, ow = h + 2 * pad - 2, w + 2 * pad - 2
+    return oh, ow, (oh + 1) // 2, (ow + 1) // 2
+
+
+def _wino_chunks(n, th, tw, channels, itemsize):
+    """Yield (n0, n1, ty0, ty1): whole samples when they fit the budget, else bands of tile rows.
+
+    There are at least as many chunks as conv threads whenever the batch allows it.
+    """
+    rows = max(1, conv_util.CHUNK_BYTES // (16 * channels * tw * itemsize))
+    if rows >= th:
+        step = max(1, min(rows // th, -(-n // K.threads.conv_threads())))
+        for a in range(0, n, step):
+            yield a, min(n, a + step), 0, th
+    else:
+        for a in range(n):
+            for t in range(0, th, rows):
+                yield a, a + 1, t, min(th, t + rows)
+
+
+def _wino_weight(w, xp):
+    """U = G w G^T for every (out, in) filter pair: (O, C, 3, 3) -> (16, O, C)."""
+    o, c = w.shape[:2]
+    gg = xp.asarray(_GG, dtype=w.dtype)
+    return (gg @ w.reshape(o * c, 9).T).reshape(16, o, c)
+
+
+def conv(x, w, pad):
+    """Convolution of x (N, C, H, W) by 3x3 filters w (O, C, 3, 3), stride 1, padding pad."""
+    xp = get_array_module(x)
+    x = xp.ascontiguousarray(x)
+    n, c, h, wd = x.shape
+    o = w.shape[0]
+    oh, ow, th, tw = _wino_geometry(h, wd, pad)
+    u = _wino_weight(w, xp)  # (16, O, C)
+    out = xp.empty((n, o, oh, ow), dtype=x.dtype)
+
+    def run(chunk):  # chunks write disjoint output rows
+        n0, n1, t0, t1 = chunk
+        tiles = (n1 - n0) * (t1 - t0) * tw
+        v = K.workspace((16, c, tiles), x.dtype, x, slot=1)
+        K.wino_input(x, pad, n0, n1, t0, t1, tw, v)
+        m = K.workspace((16, o, tiles), x.dtype, x, slot=2)
+        xp.matmul(u, v, out=m)  # (16, O, C) @ (16, C, tiles)
+        K.wino_output(m, n0, n1, t0, t1, tw, out)
+
+    K.map_chunks(run, _wino_chunks(n, th, tw, max(c, o), x.itemsize), xp)
+    return out
+
+
+def conv_backward(x_shape, x, g, w, pad, need_x, need_w):
+    """Input and weight gradients of _conv_winograd, sharing one adjoint output transform per chunk.
+
+    x (the forward input) is read only for the weight gradient and may be None otherwise.
+    """
+    xp = get_array_module(g)
+    g = xp.ascontiguousarray(g)
+    n, c, h, wd = x_shape
+    o = w.shape[0]
+    _, _, th, tw = _wino_geometry(h, wd, pad)
+    ut = xp.ascontiguousarray(_wino_weight(w, xp).transpose(0, 2, 1)) if need_x else None  # (16, C, O)
+    gx = xp.zeros(x_shape, dtype=g.dtype) if need_x else None
+    if need_w:
+        x = xp.ascontiguousarray(x)
+
+    def run(chunk):
+        n0, n1, t0, t1 = chunk
+        tiles = (n1 - n0) * (t1 - t0) * tw
+        m = K.workspace((16, o, tiles), g.dtype, g, slot=2)
+        K.wino_output_adjoint(g, n0, n1, t0, t1, tw, m)  # dL/dM
+        v = K.workspace((16, c, tiles), g.dtype, g, slot=1)
+        du = None
+        if need_w:
+            K.wino_input(x, pad, n0, n1, t0, t1, tw, v)
+            du = xp.matmul(m, v.transpose(0, 2, 1))  # (16, O, tiles) @ (16, tiles, C)
+        if need_x:
+            xp.matmul(ut, m, out=v)  # dL/dV, reusing v's buffer
+            K.wino_input_adjoint(v, pad, n0, n1, t0, t1, tw, gx)
+        return du
+
+    chunks = list(_wino_chunks(n, th, tw, max(c, o), g.itemsize))
+    if need_x and chunks[0][3] - chunks[0][2] < th:
+        # bands of one sample share two input rows with their neighbours: never run neighbours at once
+        parts = K.map_chunks(run, chunks[0::2], xp) + K.map_chunks(run, chunks[1::2], xp)
+    else:
+        parts = K.map_chunks(run, chunks, xp)
+    gw = None
+    if need_w:
+        du = parts[0]
+        for p in parts[1:]:
+            du += p
+        gg = xp.asarray(_GG, dtype=g.dtype)
+        gw = (gg.T @ du.reshape(16, o * c)).T.reshape(w.shape)
+    return gx, gw

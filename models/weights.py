@@ -1,0 +1,104 @@
+"""Weights files: where the shipped ones live, how any of ours is written and read, and its errors.
+
+A weights file is an .npz written by minitorch_color.save (never a pickle) with JSON metadata;
+the metadata's "kind" says which network it holds ("colornet", "colour_classifier", ...), so a
+file of the wrong kind is refused by name rather than failing deep inside load_state_dict.
+Weights are stored as float16 where that does not hurt (the files stay a few MB) and come back
+as float32.
+
+The shipped weights are found in $MINITORCH_COLOR_WEIGHTS when set, else in the `weights/`
+folder installed beside this package (the checkout's folder, or the copy `pip install .` puts
+into site-packages), so the commands work from anywhere.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+import minitorch_color as mt
+from minitorch_color.backend import asnumpy
+from minitorch_color.serialization import SerializationError, load_metadata
+
+ENV_VAR = "MINITORCH_COLOR_WEIGHTS"
+
+
+class WeightsError(ValueError):
+    """A weights file is missing, unreadable, of the wrong kind, or does not fit its network."""
+
+
+def weights_dir() -> Path:
+    """The folder of the shipped weights: $MINITORCH_COLOR_WEIGHTS, else weights/ beside models/."""
+    env = os.environ.get(ENV_VAR)
+    return Path(env) if env else Path(__file__).resolve().parents[1] / "weights"
+
+
+def shipped(name: str = "colornet.npz") -> Path:
+    """Path of a shipped weights file by name (it may not exist; load_weights says so clearly)."""
+    return weights_dir() / name
+
+
+def sha256(path) -> str:
+    """Hex sha256 of a file, as recorded in the weights' card."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def as_numpy_state(state: dict, half: bool = True) -> dict:
+    """A state_dict as NumPy arrays (float32 stored as float16 when half)."""
+    out = {}
+    for k, v in state.items():
+        v = asnumpy(v.data if isinstance(v, mt.Tensor) else v)
+        out[k] = v.astype(np.float16) if half and v.dtype == np.float32 else v
+    return out
+
+
+def save_weights(path, state: dict, kind: str, metadata: dict, arrays: dict | None = None,
+                 half: bool = True) -> None:
+    """Write a network's state (plus named extra arrays) and metadata, tagged with its kind."""
+    meta = {**metadata, "kind": kind}
+    mt.save({"model": as_numpy_state(state, half), **(arrays or {})}, path, metadata=meta)
+
+
+@dataclass
+class LoadedWeights:
+    """What a weights file holds: the float32 state_dict, the metadata and any extra arrays."""
+
+    path: Path
+    state: dict
+    metadata: dict
+    arrays: dict
+
+
+def load_weights(path, kind: str, hint: str = "") -> LoadedWeights:
+    """Read a weights file of the given kind, or raise WeightsError saying what is wrong."""
+    path = Path(path)
+    if not path.exists():
+        raise WeightsError(f"{path}: no such weights file" + (f" ({hint})" if hint else ""))
+    try:
+        meta = load_metadata(path)
+        blob = mt.load(path)
+    except SerializationError as e:
+        raise WeightsError(f"{path}: {e}") from e
+    if meta.get("kind") != kind or not isinstance(blob, dict):
+        raise WeightsError(f"{path}: not {kind} weights (kind {meta.get('kind')!r})")
+    state = blob.get("model", blob)  # classifiers written before the "model" key held the state itself
+    if not isinstance(state, dict):
+        raise WeightsError(f"{path}: no network state inside")
+    state = {k: np.asarray(v, np.float32) if np.asarray(v).dtype == np.float16 else v for k, v in state.items()}
+    arrays = {k: v for k, v in blob.items() if k != "model"} if "model" in blob else {}
+    return LoadedWeights(path, state, meta, arrays)
+
+
+def load_state(net, loaded: LoadedWeights) -> None:
+    """Load a file's state into a network, as a WeightsError when the shapes or names differ."""
+    try:
+        net.load_state_dict(loaded.state)
+    except (KeyError, ValueError) as e:
+        raise WeightsError(f"{loaded.path}: weights do not fit the network ({e})") from e

@@ -1,0 +1,281 @@
+"""Evaluating ColorNet on held-out photos: one function per section of the report.
+
+Each section function takes what it measures, returns a JSON-ready dict and writes its figures
+into out_dir; train/evaluate_colornet.py runs them in order and the notebooks call them directly.
+Baselines are scored by the same code on the same images (train/baselines.py).
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+from tqdm import tqdm
+
+from models.color import lab_to_rgb, rgb_to_lab
+from models.image_io import resize
+from models.inference import Colorizer
+from train import data, metrics
+from train.baselines import as_float_images, baseline_constants, score
+from train.simulate import point_hints
+
+HINT_COUNTS = (0, 1, 2, 5, 10, 20, 50)
+SIZE = 64
+
+
+def colorize_batch(cz: Colorizer, rgb, hint_ab=None, mask=None, chunk: int = 64):
+    """(predicted ab (N, h, w, 2), scene probabilities or None) for RGB images at the working size."""
+    L = rgb_to_lab(rgb)[..., 0]
+    abs_, scenes = [], []
+    for i in range(0, len(L), chunk):
+        sl = slice(i, i + chunk)
+        logits, sc = cz.logits_batch(L[sl], None if hint_ab is None else hint_ab[sl], None if mask is None else mask[sl])
+        abs_.append(cz.decode(logits))
+        scenes.append(sc)
+    return np.concatenate(abs_), (None if scenes[0] is None else np.concatenate(scenes))
+
+
+def evaluate_split(cz, test_rgb, train_rgb, quant, label, out_dir, image_metrics=500):
+    """Our model and the baselines on one test set at the working size."""
+    lab = rgb_to_lab(test_rgb)
+    constants, weights = baseline_constants(train_rgb, quant)
+    true_cf = np.array([metrics.colorfulness(im) for im in test_rgb[:image_metrics]])
+    t0 = time.perf_counter()
+    pred_ab, scenes = colorize_batch(cz, test_rgb)
+    seconds = time.perf_counter() - t0
+    result = {"n_images": int(len(test_rgb)), "resolution": int(test_rgb.shape[1]),
+              "seconds_per_image": seconds / len(test_rgb), "methods": {}}
+    preds = {"colornet": pred_ab, **{k: np.broadcast_to(c, lab[..., 1:].shape) for k, c in constants.items()}}
+    for name, ab in preds.items():
+        r = score(test_rgb, ab, weights, quant, image_metrics, lab, true_cf)
+        result["methods"][name] = r
+        if name in ("colornet", "all_gray"):
+            metrics.plot_confusion(r["colour_class"], out_dir / f"confusion_{label}_{name}.png",
+                                   title=f"{name}, {label}: acc {r['colour_class']['accuracy']:.3f}, "
+                                         f"balanced {r['colour_class']['balanced_accuracy']:.3f}")
+    return result, pred_ab, scenes
+
+
+def compose(L, ab):
+    return lab_to_rgb(np.concatenate([L[..., None], ab], -1)).astype(np.float32)
+
+
+def semantic(clf_path, rgb_true, rgb_ours):
+    """Class probabilities of a colour-trained classifier on true colour, gray and our colorization,
+    all at the classifier's input size (the lightness is the true one at that size in all three)."""
+    from models.classifier import load_classifier, predict
+    net, meta = load_classifier(clf_path)
+    size = int(meta["size"])
+    down = (lambda x: x) if rgb_true.shape[1] == size else (
+        lambda x: np.stack([resize(im, (size, size)) for im in x]))
+    true_s = np.clip(down(rgb_true), 0, 1)
+    L = rgb_to_lab(true_s)[..., 0]
+    gray = compose(L, np.zeros(L.shape + (2,)))
+    ours = compose(L, rgb_to_lab(np.clip(down(rgb_ours), 0, 1))[..., 1:])  # our ab with the true L at this size
+    return net, meta, {"true_colour": predict(net, true_s), "gray": predict(net, gray), "colornet": predict(net, ours)}
+
+
+def semantic_report(probs, labels, classes) -> dict:
+    acc = {k: float((p.argmax(1) == labels).mean()) for k, p in probs.items()}
+    gap = acc["true_colour"] - acc["gray"]
+    return {"accuracy": acc, "gap_recovered": (acc["colornet"] - acc["gray"]) / gap if gap > 0 else None,
+            "n": int(len(labels)), "classes": list(classes)}
+
+
+def hints_curve(cz, rgb, rng, counts=HINT_COUNTS):
+    """PSNR and pixel accuracy against the number of random point hints (drawn from the truth as in
+    training), for the network alone and with the hint refinement (models/refine.py)."""
+    from models.refine import propagate
+    lab = rgb_to_lab(rgb)
+    out = []
+    for k in tqdm(counts, desc="hints curve", leave=False):
+        hint, mask = point_hints(lab[..., 1:], rng, count=k) if k else (None, None)
+        ab, _ = colorize_batch(cz, rgb, hint, mask)
+        row = {"hints": k}
+        variants = {"network": ab}
+        if k:
+            variants["refined"] = np.stack([propagate(lab[i, ..., 0], ab[i], hint[i], mask[i], cz.refine_reach,
+                                                      cz.refine_sigma) for i in range(len(ab))])
+        else:
+            variants["refined"] = ab
+        for name, v in variants.items():
+            ps = [metrics.psnr(t, p) for t, p in zip(rgb, compose(lab[..., 0], v))]
+            suffix = "" if name == "refined" else "_network_only"
+            row.update({f"psnr_mean{suffix}": float(np.mean(ps)), f"psnr_median{suffix}": float(np.median(ps)),
+                        f"pixel_acc{suffix}": metrics.color_class_report(lab[..., 1:], v)["accuracy"]})
+        out.append(row)
+    return out
+
+
+def per_scene(pred_ab, lab, labels, rgb, classes) -> dict:
+    out = {}
+    pred = compose(lab[..., 0], pred_ab)
+    for c, name in enumerate(classes):
+        sel = labels == c
+        rep = metrics.color_class_report(lab[sel][..., 1:], pred_ab[sel])
+        out[name] = {"n": int(sel.sum()), "pixel_acc": rep["accuracy"], "balanced_acc": rep["balanced_accuracy"],
+                     "psnr_mean": float(np.mean([metrics.psnr(t, p) for t, p in zip(rgb[sel], pred[sel])]))}
+    return out
+
+
+# ----- the report's sections -----------------------------------------------------------------
+def pick_test_sets(sets: dict, cifar_images: int, intel_images: int = 0) -> tuple:
+    """(cifar test, intel test): seeded subsets of the test splits (intel_images 0: all)."""
+    (cifar_test, _), (intel_test, _) = sets["cifar10"], sets["intel"]
+    rng = np.random.default_rng(0)
+    cifar_test = cifar_test.subset(np.sort(rng.permutation(len(cifar_test))[:cifar_images]))
+    if intel_images:
+        intel_test = intel_test.subset(np.sort(rng.permutation(len(intel_test))[:intel_images]))
+    return cifar_test, intel_test
+
+
+def train_sample(train_set, n: int = 2000) -> np.ndarray:
+    """A seeded sample of training photos at the evaluation size (for the baselines' constants)."""
+    return as_float_images(train_set.images[np.random.default_rng(0).choice(len(train_set), n, replace=False)], SIZE)
+
+
+def colour_section(cz: Colorizer, test, train_set, name: str, quant, out_dir) -> tuple:
+    """(report, test RGB, predicted ab, scene probabilities) for one test set, with the baselines."""
+    test_rgb = as_float_images(test.images, SIZE)
+    label = f"{name}_{SIZE}px"
+    res, pred_ab, scenes = evaluate_split(cz, test_rgb, train_sample(train_set), quant, label, out_dir)
+    m = res["methods"]
+    for k in ("colornet", "all_gray", "train_mean"):
+        cc = m[k]["colour_class"]
+        print(f"{label:12s} {k:10s} acc {cc['accuracy']:.3f} balanced {cc['balanced_accuracy']:.3f} "
+              f"AuC {m[k]['auc_raw']:.3f}/{m[k]['auc_rebalanced']:.3f} PSNR {m[k]['psnr_mean']:.2f}")
+    return res, test_rgb, pred_ab, scenes
+
+
+def scene_head_section(labels, scene_probs, out_dir) -> dict:
+    """Accuracy, precision/recall and confusion matrix of the scene head from L alone."""
+    rep = metrics.classification_report(labels, scene_probs.argmax(1), data.INTEL_CLASSES)
+    metrics.plot_confusion(rep, Path(out_dir) / "confusion_scene_head.png",
+                           title=f"scene head from L, Intel test: acc {rep['accuracy']:.3f}")
+    print(f"scene head: accuracy {rep['accuracy']:.3f}, balanced {rep['balanced_accuracy']:.3f}")
+    return rep
+
+
+def semantic_section(clf_path, test_rgb, pred_ab, labels) -> dict | str:
+    """A colour-trained classifier on true colour, gray and our colorization of the same photos."""
+    if not Path(clf_path).exists():
+        return f"skipped: no classifier at {clf_path}"
+    ours = compose(rgb_to_lab(test_rgb)[..., 0], pred_ab)
+    _, meta, probs = semantic(clf_path, test_rgb, ours)
+    r = semantic_report(probs, np.asarray(labels), meta["classes"])
+    r["classifier_val_accuracy"] = meta.get("val_accuracy")
+    print(f"semantic: {r['accuracy']} gap recovered {r['gap_recovered']}")
+    return r
+
+
+def ablation_section(pair_ab: dict, paths: dict, test_rgb, labels, train_set, quant, out_dir) -> dict:
+    """The network without the global branch against the one with it, trained on the same budget.
+
+    pair_ab: {"reference": ab, "ablation": ab} on test_rgb; paths: the same roles' weights files.
+    """
+    lab = rgb_to_lab(test_rgb)
+    train_mean = baseline_constants(train_sample(train_set), quant)[1]
+    r = score(test_rgb, pair_ab["ablation"], train_mean, quant, 500, lab)
+    ref = score(test_rgb, pair_ab["reference"], train_mean, quant, 500, lab)
+    report = {"weights": paths["ablation"], "reference_weights": paths["reference"],
+              "note": "the reference and the ablation share data, steps and decoding; the "
+                      "ablation has no global branch and no scene loss",
+              "intel": r, "reference_intel": ref,
+              "per_scene": per_scene(pair_ab["ablation"], lab, labels, test_rgb, data.INTEL_CLASSES),
+              "reference_per_scene": per_scene(pair_ab["reference"], lab, labels, test_rgb, data.INTEL_CLASSES)}
+    ablation_figure(report).savefig(Path(out_dir) / "context_ablation.png", dpi=110)
+    for name, m in (("ablation reference (global, same budget)", ref), ("ablation (no global)", r)):
+        cc = m["colour_class"]
+        print(f"{name}: acc {cc['accuracy']:.3f} balanced {cc['balanced_accuracy']:.3f} PSNR {m['psnr_mean']:.2f}")
+    return report
+
+
+def ablation_figure(report: dict) -> Figure:
+    """Per scene class, pixel accuracy and PSNR with and without the global branch."""
+    fig = Figure(figsize=(10, 3.6), layout="constrained")
+    ax = fig.subplots(1, 2)
+    x = np.arange(len(data.INTEL_CLASSES))
+    both = (("with global context", report["reference_per_scene"]), ("without (ablation)", report["per_scene"]))
+    for j, key in enumerate(("pixel_acc", "psnr_mean")):
+        for k, (nm, ps) in enumerate(both):
+            ax[j].bar(x + (k - 0.5) * 0.38, [ps[c][key] for c in data.INTEL_CLASSES], 0.38, label=nm)
+        ax[j].set_xticks(x, data.INTEL_CLASSES, rotation=20)
+        ax[j].set_title({"pixel_acc": "colour-class pixel accuracy", "psnr_mean": "PSNR (dB)"}[key])
+        lo = min(min(ps[c][key] for c in data.INTEL_CLASSES) for _, ps in both)
+        ax[j].set_ylim(lo * 0.9, None)
+    handles, names = ax[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="upper right", ncol=2, fontsize=8)
+    fig.suptitle("Context ablation on Intel test, per scene class (same training budget)", x=0.35)
+    return fig
+
+
+def hints_section(cz: Colorizer, test_rgb, n_images: int, out_dir) -> dict:
+    """PSNR against the number of random point hints on a seeded subset, with the all-gray line."""
+    rgb = test_rgb[np.random.default_rng(1).permutation(len(test_rgb))[:n_images]]
+    curve = hints_curve(cz, rgb, np.random.default_rng(2))
+    gray_psnr = float(np.mean([metrics.psnr(t, compose(rgb_to_lab(t)[..., 0], np.zeros(t.shape[:2] + (2,))))
+                               for t in rgb]))
+    i10 = HINT_COUNTS.index(10)
+    report = {"n_images": int(len(rgb)), "curve": curve, "all_gray_psnr": gray_psnr,
+              "refine": {"reach": cz.refine_reach, "sigma": cz.refine_sigma},
+              "gain_10_vs_0_db": curve[i10]["psnr_mean"] - curve[0]["psnr_mean"],
+              "gain_10_vs_0_db_network_only": curve[i10]["psnr_mean_network_only"] - curve[0]["psnr_mean"]}
+    hints_figure(report).savefig(Path(out_dir) / "psnr_vs_hints.png", dpi=110)
+    print("hints:", [(c["hints"], round(c["psnr_mean"], 2), round(c["psnr_mean_network_only"], 2)) for c in curve])
+    return report
+
+
+def hints_figure(report: dict) -> Figure:
+    """The PSNR-against-hints curve, with and without the refinement, and the all-gray line."""
+    curve = report["curve"]
+    fig = Figure(figsize=(5.5, 3.6), layout="constrained")
+    ax = fig.subplots()
+    ax.plot([c["hints"] for c in curve], [c["psnr_mean"] for c in curve], "o-", label="ColorNet + hint refinement")
+    ax.plot([c["hints"] for c in curve], [c["psnr_mean_network_only"] for c in curve], "s--", label="ColorNet alone")
+    ax.axhline(report["all_gray_psnr"], color="gray", ls="--", label="all-gray baseline")
+    ax.set_xscale("symlog", linthresh=1)
+    ax.set_xticks(HINT_COUNTS, [str(k) for k in HINT_COUNTS])
+    ax.set_xlabel("random point hints per image")
+    ax.set_ylabel("PSNR (dB)")
+    ax.set_title(f"Hints on Intel test ({report['n_images']} photos, {SIZE} px)")
+    ax.legend()
+    return fig
+
+
+def example_figures(cz: Colorizer, test_rgb, pred_ab, test_set, out_dir) -> None:
+    """Eight test photos (input, ColorNet, truth) and the process of one of them at 128 px."""
+    from models.visualize import activation_figure, stage_strip
+    lab = rgb_to_lab(test_rgb)
+    show = np.random.default_rng(3).permutation(len(test_rgb))[:8]
+    fig = Figure(figsize=(1.7 * len(show), 5.4), layout="constrained")
+    ax = fig.subplots(3, len(show))
+    for j, i in enumerate(show):
+        t = test_rgb[i]
+        rows = ((compose(lab[i, ..., 0], np.zeros(t.shape[:2] + (2,))), "input"),
+                (compose(lab[i, ..., 0], pred_ab[i]), "ColorNet"), (t, "truth"))
+        for r, (img, nm) in enumerate(rows):
+            ax[r, j].imshow(np.clip(img, 0, 1))
+            ax[r, j].axis("off")
+            if j == 0:
+                ax[r, j].set_title(nm, fontsize=9, loc="left")
+    fig.suptitle("Intel test photos, zero hints (64 px)")
+    fig.savefig(Path(out_dir) / "examples_intel.png", dpi=110)
+    big = test_set.images[show[0]].astype(np.float32) / 255
+    result = cz.process(big, size=128, layers=cz.layer_names(), explain=True)
+    for kind, make in (("stages", stage_strip), ("activations", activation_figure)):
+        make(result, title=f"Intel test photo {show[0]} at 128 px").savefig(Path(out_dir) / f"process_{kind}.png",
+                                                                             dpi=100)
+
+
+def card_metrics(report: dict, out_dir) -> dict:
+    """The headline numbers the weights' card records."""
+    m = report["datasets"][f"intel_{SIZE}px"]["methods"]
+    return {"source": f"{out_dir}/report.json (python -m train.evaluate_colornet)",
+            "intel_test_64px": {k: {"pixel_acc": m[k]["colour_class"]["accuracy"],
+                                    "balanced_acc": m[k]["colour_class"]["balanced_accuracy"],
+                                    "auc_raw": m[k]["auc_raw"], "auc_rebalanced": m[k]["auc_rebalanced"],
+                                    "psnr": m[k]["psnr_mean"]} for k in ("colornet", "all_gray", "train_mean")},
+            "scene_head_accuracy": report.get("scene_head", {}).get("accuracy"),
+            "psnr_gain_10_hints_db": report["hints"]["gain_10_vs_0_db"],
+            "psnr_gain_10_hints_db_network_only": report["hints"]["gain_10_vs_0_db_network_only"]}
