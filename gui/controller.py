@@ -17,7 +17,27 @@ import numpy as np
 
 from models.hints import HintError, Hints, Point
 
-MODES = ("automatic", "interactive", "layers")
+
+@dataclass(frozen=True)
+class ModeNeeds:
+    """What a mode's colorization must compute beyond the output (see gui/modes/)."""
+
+    explain: bool = False  # stage images and the entropy map
+    layer: bool = False  # the activations of the document's chosen layer
+
+
+# the built-in modes; the view registers the needs of every mode it shows (gui/modes/)
+MODES = {"automatic": ModeNeeds(), "interactive": ModeNeeds(), "layers": ModeNeeds(explain=True, layer=True)}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One colorization to run: the photo, its hints and what the current mode needs."""
+
+    image: np.ndarray
+    hints: Hints
+    layers: tuple
+    explain: bool
 
 
 @dataclass
@@ -32,7 +52,7 @@ class Document:
     color: tuple = (0.8, 0.3, 0.2)  # colour for the next hint
     selected: int | None = None  # index of the selected hint
     layer: str | None = None  # layer shown in the layers mode
-    result: dict | None = None  # Colorizer.process(...) output of the latest finished request
+    result: object | None = None  # the Colorization of the latest finished request (models/inference.py)
     result_generation: int = -1
 
     @property
@@ -43,8 +63,9 @@ class Document:
 class Controller:
     """User actions on a Document; colorization through a worker with supersession."""
 
-    def __init__(self, colorizer, worker=None, history_limit: int = 200):
+    def __init__(self, colorizer, worker=None, history_limit: int = 200, modes: dict | None = None):
         self.cz = colorizer
+        self.modes = dict(MODES if modes is None else modes)  # name -> ModeNeeds
         self.doc = Document(layer=(colorizer.layer_names() or [None])[0] if colorizer is not None else None)
         self.worker = worker
         self._undo, self._redo = [], []
@@ -84,8 +105,8 @@ class Controller:
         self.request()
 
     def set_mode(self, mode: str):
-        if mode not in MODES:
-            raise ValueError(f"unknown mode {mode!r}; one of {MODES}")
+        if mode not in self.modes:
+            raise ValueError(f"unknown mode {mode!r}; one of {tuple(self.modes)}")
         self.doc.mode = mode
         self.request()
 
@@ -93,7 +114,7 @@ class Controller:
         if self.cz is not None and name not in self.cz.layer_names():
             raise ValueError(f"unknown layer {name!r}")
         self.doc.layer = name
-        if self.doc.mode == "layers":
+        if self.modes[self.doc.mode].layer:
             self.request()
 
     # ----- hints with undo/redo -------------------------------------------------------------
@@ -224,30 +245,24 @@ class Controller:
         """Write the full-resolution result as PNG or JPEG (by extension)."""
         if self.doc.result is None:
             return "nothing to save yet: colorize first"
-        from PIL import Image
-        path = Path(path)
-        fmt = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}.get(path.suffix.lower())
-        if fmt is None:
-            return f"{path.name}: save as .png, .jpg or .jpeg"
-        img = Image.fromarray(np.clip(np.round(self.doc.result["output"] * 255), 0, 255).astype(np.uint8))
-        tmp = path.with_name(f".{path.name}.tmp")
+        from models.image_io import save_image
         try:
-            img.save(tmp, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
-            tmp.replace(path)
+            save_image(self.doc.result.output, path)
+        except ValueError as e:
+            return str(e)
         except OSError as e:
-            if tmp.exists():
-                tmp.unlink()
-            return f"cannot save {path}: {e}"
+            return f"cannot save {path}: {e.strerror or e}"
         return None
 
     # ----- colorization ------------------------------------------------------------------
-    def job(self):
+    def job(self) -> "Job":
         """A snapshot of what to compute now (the worker runs it off the render thread)."""
-        return {"image": self.doc.image, "hints": Hints(points=copy.deepcopy(self.doc.hints)),
-                "layers": [self.doc.layer] if self.doc.mode == "layers" and self.doc.layer else []}
+        needs = self.modes[self.doc.mode]
+        return Job(self.doc.image, Hints(points=copy.deepcopy(self.doc.hints)),
+                   (self.doc.layer,) if needs.layer and self.doc.layer else (), needs.explain)
 
-    def run_job(self, job) -> dict:
-        return self.cz.process(job["image"], job["hints"] or None, layers=job["layers"])
+    def run_job(self, job: "Job"):
+        return self.cz.process(job.image, job.hints or None, layers=job.layers, explain=job.explain)
 
     def request(self):
         """Ask for a fresh colorization of the current document; supersedes any pending one."""
@@ -278,11 +293,11 @@ class Controller:
 
     def fail(self, gen: int, message: str):
         if gen == self._generation:
-            self._emit("error", f"colorization failed: {message}")
+            self._emit("error", f"Could not colorize this photo ({message}); the photo and hints are unchanged.")
             self._emit("busy", False)
 
     def suggestions(self, x, y, k: int = 6):
         """The model's top colours at image pixel (x, y) from the latest result ([] without one)."""
         if self.doc.result is None or not self._inside(x, y):
             return []
-        return self.cz.suggestions(self.doc.result["prediction"], x, y, k=k)
+        return self.cz.suggestions(self.doc.result.prediction, x, y, k=k)

@@ -54,7 +54,7 @@ def main(argv=None) -> int:
     state = {"click_at": None, "deadline": None}
 
     def lab_at(x, y):
-        out = ctl.doc.result["output"]
+        out = ctl.doc.result.output
         y0, x0 = int(y), int(x)
         return rgb_to_lab(out[max(0, y0 - 3):y0 + 4, max(0, x0 - 3):x0 + 4].reshape(-1, 3)).mean(0)
 
@@ -63,7 +63,7 @@ def main(argv=None) -> int:
             worker.idle(120)
             v.pump()
             report["automatic_done"] = ctl.doc.result is not None
-            report["scene"] = ctl.doc.result["scene"][0] if ctl.doc.result and ctl.doc.result["scene"] else None
+            report["scene"] = ctl.doc.result.scene.name if ctl.doc.result and ctl.doc.result.scene else None
             dpg.get_item_callback("mode")("mode", "Interactive")  # the radio button's own callback
             report["mode"] = ctl.doc.mode
         elif frame == 5:

@@ -42,7 +42,7 @@ class Worker:
                 result = run(job)
             except Exception as e:  # reported to the window; the document stays as it was
                 traceback.print_exc()
-                fail(gen, f"{type(e).__name__}: {e}")
+                fail(gen, str(e) or type(e).__name__)
             else:
                 done(gen, result)
             finally:

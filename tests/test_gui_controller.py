@@ -104,9 +104,9 @@ def test_save_result_formats(ctl, tmp_path):
 
 
 def test_a_hint_pulls_the_result_toward_its_colour(ctl):
-    before = rgb_to_lab(ctl.doc.result["output"])[20, 30, 1:]
+    before = rgb_to_lab(ctl.doc.result.output)[20, 30, 1:]
     ctl.add_hint(30, 20, (0.0, 0.3, 1.0), radius=2)
-    after = rgb_to_lab(ctl.doc.result["output"])[20, 30, 1:]
+    after = rgb_to_lab(ctl.doc.result.output)[20, 30, 1:]
     want = rgb_to_lab(np.array([0.0, 0.3, 1.0]))[1:]
     assert np.linalg.norm(after - want) < 0.5 * np.linalg.norm(before - want)
 
@@ -119,10 +119,10 @@ def test_newer_requests_supersede_pending_ones(cz):
     runs = []
 
     def slow_run(job):
-        runs.append(len(job["hints"]))
+        runs.append(len(job.hints))
         started.set()
         release.wait(5)
-        return cz.process(job["image"], job["hints"] or None)
+        return cz.process(job.image, job.hints or None)
     ctl.run_job = slow_run
     events = []
     ctl.listeners.append(lambda e, p: events.append(e))
@@ -159,7 +159,7 @@ def test_failed_inference_reports_and_keeps_the_result(cz):
 def test_layers_mode_records_the_chosen_layer(ctl):
     ctl.set_mode("layers")
     ctl.set_layer("decoders.1")
-    assert set(ctl.doc.result["activations"]) == {"decoders.1"}
+    assert set(ctl.doc.result.activations) == {"decoders.1"}
     with pytest.raises(ValueError):
         ctl.set_layer("nope")
     with pytest.raises(ValueError):

@@ -1,0 +1,78 @@
+"""colorize-studio [IMAGE] (or python -m gui [IMAGE]) [--weights W] [--mode automatic|interactive|layers]
+                [--hint X,Y,#RRGGBB ...] [--screenshot PATH --exit-after-frames N]
+
+Starts the Colorization Studio. The headless flags open the window, wait for N frames (and for the
+colorization to finish), save a screenshot of the window and exit: what the tests and the README's
+screenshots use (under Xvfb on a machine without a display).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="colorize-studio", description="Colorization Studio")
+    p.add_argument("image", nargs="?", help="a photo to open")
+    p.add_argument("--weights", default=None,
+                   help="ColorNet weights (default: the shipped weights/colornet.npz, or $MINITORCH_COLOR_WEIGHTS)")
+    p.add_argument("--mode", default="automatic", help="automatic, interactive or layers")
+    p.add_argument("--layer", default=None, help="layer shown in the layers mode")
+    p.add_argument("--hint", action="append", default=[], metavar="X,Y,#RRGGBB", help="start with these hints")
+    p.add_argument("--compare", type=float, default=1.0, help="before/after split (0..1) at start")
+    p.add_argument("--screenshot", default=None, help="save a screenshot after --exit-after-frames and exit")
+    p.add_argument("--exit-after-frames", type=int, default=None)
+    return p
+
+
+def main(argv=None) -> int:
+    p = build_parser()
+    a = p.parse_args(argv)
+    if a.screenshot and not a.exit_after_frames:
+        p.error("--screenshot needs --exit-after-frames")
+
+    from models.hints import HintError, parse_hint_arg
+    from models.inference import Colorizer
+    from models.weights import WeightsError
+
+    from .controller import Controller
+    from .worker import Worker
+    try:
+        cz = Colorizer.from_weights(a.weights)
+        hints = [parse_hint_arg(h) for h in a.hint]
+    except (WeightsError, HintError) as e:
+        print(f"colorize-studio: error: {e}", file=sys.stderr)
+        return 2
+    from .view import StudioView  # Dear PyGui only once the arguments are good
+    worker = Worker(debounce_s=0.05)
+    ctl = Controller(cz, worker=worker)
+    view = StudioView(ctl)
+    if a.mode not in view.modes:
+        print(f"colorize-studio: error: unknown mode {a.mode!r}; one of {', '.join(view.modes)}", file=sys.stderr)
+        return 2
+    if a.layer:
+        try:
+            ctl.set_layer(a.layer)
+        except ValueError as e:
+            print(f"colorize-studio: error: {e}; one of {', '.join(cz.layer_names())}", file=sys.stderr)
+            return 2
+    ctl.doc.mode = a.mode
+    view.build()
+    if a.image:
+        view.open(a.image)
+    for h in hints:
+        ctl.add_hint(h.x, h.y, h.rgb)
+    view.set_compare(a.compare)
+    view.set_mode(a.mode)
+
+    def settle(v, frame):  # headless runs: hold the frame count until the worker is done
+        if frame == a.exit_after_frames - 2:
+            worker.idle(120)
+            v.pump()
+            if ctl.doc.hints and a.mode == "interactive":
+                last = ctl.doc.hints[-1]
+                v.modes["interactive"].show_suggestions(last.x, last.y)
+    view.run(a.exit_after_frames, a.screenshot, before_frame=settle if a.exit_after_frames else None)
+    worker.stop()
+    return 0
+
