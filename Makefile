@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test demo gui bench clean
+.PHONY: venv test test-fast lint demo gui bench clean
 
 $(STAMP): requirements.txt requirements-peer.txt pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -20,12 +20,20 @@ venv: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# the quick loop while working: everything but the tests marked slow (notebooks, real windows, training runs)
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+# lint and import order (ruff, configured in pyproject.toml); CI runs it before the tests
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
 demo: $(STAMP)
 	$(BIN)/python -m models.samples demo/gray
 	$(BIN)/colorize demo/gray -o demo/colorized --overwrite --report demo/report.json --stages demo/process
 
 gui: $(STAMP)
-	$(BIN)/python -m gui $(IMAGE)
+	$(BIN)/colorize-studio $(IMAGE)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.engine_vs_torch --json benchmarks/results.json

@@ -37,6 +37,7 @@ def _framework(name, threads):
         return dict(model=build_ours(), tensor=mt.tensor, adam=mt.optim.Adam, mse=mt.nn.F.mse_loss,
                     no_grad=mt.no_grad)
     import torch
+
     from benchmarks.unet import build_torch
     torch.set_num_threads(threads)
     torch.manual_seed(0)
@@ -138,14 +139,15 @@ def run(threads=2, repeats=7, rounds=2, warmup=2, kernels=True):
                            "infer": f"same U-Net, eval, 1x1x{INFER_SIZE}x{INFER_SIZE}"},
               "rows": rows, "ratios": ratios}
     if kernels:
-        from benchmarks.kernels import run_kernels
+        from benchmarks.kernel_cases import run_kernels
         result["kernels"] = run_kernels(repeats=repeats)
     return result
 
 
 def format_table(res):
     """Return the results as a text table."""
-    lines = [f"NumPy float32 matmul (4096x3072 @ 3072x4096) peak in this run: {res['numpy_matmul_gflops']:.0f} GFLOP/s; "
+    lines = [f"NumPy float32 matmul (4096x3072 @ 3072x4096) peak in this run: "
+             f"{res['numpy_matmul_gflops']:.0f} GFLOP/s; "
              f"{res['threads']} threads; medians of {res['rounds']}x{res['repeats']} timed runs",
              f"{'framework':16s} {'task':6s} {'img/s':>8s} {'ms':>8s} {'peak RSS MB':>12s} {'(above import)':>14s} "
              f"{'GFLOP/s':>8s} {'% matmul':>9s}"]
@@ -159,7 +161,7 @@ def format_table(res):
     if not res.get("ratios"):
         lines.append("PyTorch is not installed: no ratios (pip install -r requirements-peer.txt)")
     if "kernels" in res:
-        from benchmarks.kernels import format_kernels
+        from benchmarks.kernel_cases import format_kernels
         lines.append("")
         lines.append(format_kernels(res["kernels"]))
     return "\n".join(lines)

@@ -1,9 +1,8 @@
 """Turning float images into Dear PyGui textures: fitting into a box, RGBA, colour maps."""
 from __future__ import annotations
 
-import numpy as np
-
 import dearpygui.dearpygui as dpg
+import numpy as np
 
 
 def fit(hw, box: int):

@@ -8,9 +8,8 @@ from __future__ import annotations
 import queue
 from pathlib import Path
 
-import numpy as np
-
 import dearpygui.dearpygui as dpg
+import numpy as np
 
 from models.image_io import IMAGE_EXTENSIONS
 

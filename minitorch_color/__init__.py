@@ -10,7 +10,7 @@ from .backend import cuda_available
 from .kernels.threads import get_num_threads, set_num_threads
 from .ops import cat, stack
 from .rng import manual_seed
-from .tensor import (Tensor, arange, full, ones, ones_like, rand, randn, tensor, zeros, zeros_like)
+from .tensor import Tensor, arange, full, ones, ones_like, rand, randn, tensor, zeros, zeros_like
 
 __version__ = "0.1.0"
 
@@ -20,5 +20,6 @@ from .serialization import load, load_metadata, save  # noqa: E402
 
 __all__ = ["Tensor", "tensor", "zeros", "ones", "full", "zeros_like", "ones_like", "arange", "randn",
            "rand", "cat", "stack", "no_grad", "enable_grad", "is_grad_enabled", "Function",
-           "manual_seed", "cuda_available", "set_num_threads", "get_num_threads", "nn", "optim", "ops", "backend", "kernels", "save",
+           "manual_seed", "cuda_available", "set_num_threads", "get_num_threads", "nn", "optim", "ops", "backend",
+           "kernels", "save",
            "load", "load_metadata", "gradcheck"]

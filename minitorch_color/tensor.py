@@ -177,7 +177,8 @@ class Tensor:
     # ----- reductions (PyTorch's dim/keepdim; axis/keepdims are accepted aliases) ------
     def sum(self, dim=None, keepdim=False, **alias): return _ops.sum(self, dim, keepdim, **alias)
     def mean(self, dim=None, keepdim=False, **alias): return _ops.mean(self, dim, keepdim, **alias)
-    def var(self, dim=None, keepdim=False, unbiased=False, **alias): return _ops.var(self, dim, keepdim, unbiased, **alias)
+    def var(self, dim=None, keepdim=False, unbiased=False, **alias):
+        return _ops.var(self, dim, keepdim, unbiased, **alias)
     def amax(self, dim=None, keepdim=False, **alias): return _ops.amax(self, dim, keepdim, **alias)
 
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):

@@ -204,8 +204,8 @@ def encode(hints: Hints | None, image_hw: tuple, work_hw: tuple) -> tuple:
             if x1 <= 0 or y1 <= 0 or x0 >= W or y0 >= H:
                 raise HintError(f"region {i}: box {list(r.box)} lies outside the {W}x{H} image")
             sel = np.zeros((h, w), bool)
-            c0, c1 = int(np.floor(max(x0, 0) * sx)), max(int(np.ceil(min(x1, W) * sx)), int(np.floor(max(x0, 0) * sx)) + 1)
-            r0, r1 = int(np.floor(max(y0, 0) * sy)), max(int(np.ceil(min(y1, H) * sy)), int(np.floor(max(y0, 0) * sy)) + 1)
+            c0, r0 = int(np.floor(max(x0, 0) * sx)), int(np.floor(max(y0, 0) * sy))
+            c1, r1 = max(int(np.ceil(min(x1, W) * sx)), c0 + 1), max(int(np.ceil(min(y1, H) * sy)), r0 + 1)
             sel[r0:r1, c0:c1] = True
         else:
             sel = _polygon_mask(r.polygon, h, w, sx, sy)

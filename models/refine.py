@@ -53,7 +53,8 @@ def propagate(L, ab, hint_ab, mask, reach: float = DEFAULT_REACH, sigma: float =
     a, b = _edges(h, w)
     Lf = np.asarray(L, np.float64).ravel()
     wgt = np.exp(-((Lf[a] - Lf[b]) ** 2) / (2 * sigma ** 2))
-    W = sp.coo_matrix((np.concatenate([wgt, wgt]), (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n)).tocsr()
+    rows, cols = np.concatenate([a, b]), np.concatenate([b, a])
+    W = sp.coo_matrix((np.concatenate([wgt, wgt]), (rows, cols)), shape=(n, n)).tocsr()
     lap = sp.diags(np.asarray(W.sum(1)).ravel()) - W
     fixed = mask.ravel()
     free = ~fixed

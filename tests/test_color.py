@@ -2,8 +2,7 @@
 import numpy as np
 import pytest
 
-from models.color import (COLOR_CLASSES, REFERENCE_RGB, ABQuantizer, ab_bins, color_class, lab_to_rgb,
-                          rgb_to_lab)
+from models.color import COLOR_CLASSES, REFERENCE_RGB, ABQuantizer, ab_bins, color_class, lab_to_rgb, rgb_to_lab
 
 skcolor = pytest.importorskip("skimage.color")
 

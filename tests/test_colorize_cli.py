@@ -89,12 +89,14 @@ def test_hint_outside_one_image_fails_only_that_image(weights, inputs, tmp_path)
     (["--weights", "/no/such.npz"], "no such weights file"),
 ])
 def test_bad_arguments_exit_2_with_a_message(weights, inputs, tmp_path, capsys, args, message):
-    argv = [str(inputs / "colour.jpg"), "-o", str(tmp_path / "o")] + (["--weights", weights] if "--weights" not in args else []) + args
+    argv = [str(inputs / "colour.jpg"), "-o", str(tmp_path / "o")]
+    argv += (["--weights", weights] if "--weights" not in args else []) + args
     assert main(argv) == 2
     assert message in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("args", [["--size", "3"], ["--size", "big"], ["--temperature", "0"], ["--prior-correction", "2"], []])
+@pytest.mark.parametrize("args", [["--size", "3"], ["--size", "big"], ["--temperature", "0"],
+                                  ["--prior-correction", "2"], []])
 def test_argparse_rejects_bad_values(weights, inputs, args):
     with pytest.raises(SystemExit) as e:
         main([str(inputs / "colour.jpg")] + args + (["-o", "x"] if args else []))

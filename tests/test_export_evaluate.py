@@ -4,8 +4,8 @@ import numpy as np
 import minitorch_color as mt
 from models.colornet import ColorNet, ColorNetConfig
 from models.inference import Colorizer
-from train import export_colornet as E
 from train import evaluation as V
+from train import export_colornet as E
 
 
 def _cz():
@@ -47,5 +47,10 @@ def test_hints_curve_and_per_scene_report():
     ab, scenes = V.colorize_batch(cz, rgb)
     assert ab.shape == (4, 32, 32, 2) and scenes.shape == (4, 6)
     from models.color import rgb_to_lab
-    rep = V.per_scene(ab, rgb_to_lab(rgb), np.array([0, 0, 1, 1]), rgb, ("a", "b"))
-    assert rep["a"]["n"] == 2 and 0 <= rep["b"]["pixel_acc"] <= 1
+    from train import metrics
+    lab = rgb_to_lab(rgb)
+    rep = V.per_scene(ab, lab, np.array([0, 0, 1, 1]), rgb, ("a", "b"))
+    assert rep["a"]["n"] == 2 and rep["b"]["n"] == 2
+    # each scene is scored on its own photos only
+    assert rep["b"]["pixel_acc"] == metrics.color_class_report(lab[2:, ..., 1:], ab[2:])["accuracy"]
+    assert rep["a"]["pixel_acc"] == metrics.color_class_report(lab[:2, ..., 1:], ab[:2])["accuracy"]

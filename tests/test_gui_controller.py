@@ -1,7 +1,6 @@
 """The studio's controller: hints with undo/redo, files, errors that change nothing, supersession."""
 import json
 import threading
-import time
 
 import numpy as np
 import pytest

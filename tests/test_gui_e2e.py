@@ -46,14 +46,26 @@ def test_studio_end_to_end(tmp_path):
     assert np.hypot(*(np.array(click["got"]) - click["expected"])) <= 2 * click["pixels_per_canvas_pixel"] + 1e-6
 
 
-@pytest.mark.parametrize("mode", ["automatic", "layers"])
+def _chromatic_share(img) -> float:
+    """Share of the screenshot's pixels with a clear colour (the theme itself is gray)."""
+    from models.color import rgb_to_lab
+    ab = rgb_to_lab(img / 255)[..., 1:]
+    return float((np.hypot(ab[..., 0], ab[..., 1]) > 15).mean())
+
+
+@pytest.mark.parametrize("mode", ["automatic", "interactive", "layers"])
 def test_headless_screenshot_of_each_mode(tmp_path, mode):
-    src = tmp_path / "in.png"
-    Image.fromarray((np.random.default_rng(0).random((120, 90)) * 255).astype(np.uint8)).save(src)
-    shot = tmp_path / f"{mode}.png"
+    import skimage.data
+    src = tmp_path / "astronaut.png"
+    Image.fromarray(skimage.data.astronaut()).convert("L").save(src)  # a gray photo, as users bring
+    blank, shot = tmp_path / "blank.png", tmp_path / f"{mode}.png"
+    _run(["-m", "gui", "--mode", mode, "--screenshot", str(blank), "--exit-after-frames", "6"], tmp_path)
     _run(["-m", "gui", str(src), "--mode", mode, "--screenshot", str(shot), "--exit-after-frames", "6"], tmp_path)
-    img = np.asarray(Image.open(shot).convert("RGB"), np.float64)
-    assert img.std() > 10
+    without, img = (np.asarray(Image.open(p).convert("RGB"), np.float64) for p in (blank, shot))
+    assert img.shape[0] <= 800 and img.shape[1] <= 1280  # every mode fits a 1280x800 screen
+    # the gray photo came in and a colour result came out: far more colour than the empty window's widgets
+    colour, empty = _chromatic_share(img), _chromatic_share(without)
+    assert colour > empty + 0.01, (colour, empty)  # at least 1% of the window more in colour
 
 
 def test_gui_refuses_bad_weights(tmp_path):

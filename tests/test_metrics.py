@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from models.color import ABQuantizer, rgb_to_lab
+from models.color import ABQuantizer
 from train import metrics
 
 

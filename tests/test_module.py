@@ -40,7 +40,8 @@ def test_state_dict_matches_pytorch_and_loads_a_numpy_copy_of_it(torch):
     ref.add_module("conv", torch.nn.Conv2d(1, 4, 3, padding=1))
     ref.add_module("bn", torch.nn.BatchNorm2d(4))
     ref.add_module("blocks", torch.nn.ModuleList([torch.nn.Conv2d(4, 4, 1), torch.nn.Conv2d(4, 2, 1, bias=False)]))
-    ref.add_module("head", torch.nn.Sequential(torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(2, 3)))
+    ref.add_module("head", torch.nn.Sequential(torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(),
+                                               torch.nn.Linear(2, 3)))
     ref_sd = ref.state_dict()
     ref_sd = {k.replace("head.2.", "head.1."): v.numpy() for k, v in ref_sd.items()}  # Flatten is implicit here
     assert list(ref_sd) == list(ours.state_dict())
@@ -167,7 +168,7 @@ def test_module_errors_and_repr():
     with pytest.raises(AttributeError, match="super"):
         Bad()
     with pytest.raises(AttributeError):
-        Tiny().nonexistent
+        _ = Tiny().nonexistent
     assert "Conv2d(1, 4, kernel_size=(3, 3)" in repr(Tiny())
 
 

@@ -1,11 +1,11 @@
 """Every primitive: forward against NumPy, backward by gradcheck (float64, random upstream gradient)."""
 import numpy as np
 import pytest
+from conftest import away_from, t64
 
 import minitorch_color as mt
 from minitorch_color import nn, ops
 from minitorch_color.backend import asnumpy
-from conftest import away_from, t64
 
 F = nn.functional
 SHAPES = [(3,), (2, 3), (2, 3, 4)]

@@ -112,7 +112,8 @@ def test_schedules():
     for _ in range(4):
         c.step()
         vals.append(opt.param_groups[0]["lr"])
-    np.testing.assert_allclose(vals, [1.0, (1 + math.cos(math.pi / 4)) / 2, 0.5, (1 + math.cos(3 * math.pi / 4)) / 2, 0.0],
+    np.testing.assert_allclose(vals, [1.0, (1 + math.cos(math.pi / 4)) / 2, 0.5,
+                                      (1 + math.cos(3 * math.pi / 4)) / 2, 0.0],
                                atol=1e-12)
     opt = optim.SGD([p], lr=1.0)
     w = optim.WarmupCosineLR(opt, warmup_steps=2, total_steps=6, min_lr=0.1)

@@ -4,10 +4,10 @@ Skipped when PyTorch is not installed (it is only a test dependency, never the p
 """
 import numpy as np
 import pytest
+from conftest import away_from
 
 import minitorch_color as mt
 from minitorch_color import nn, ops
-from conftest import away_from
 
 torch = pytest.importorskip("torch")
 F = nn.functional

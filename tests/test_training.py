@@ -27,7 +27,7 @@ def test_tiny_cnn_learns_bars():
     xt, yt = _toy_data(512, rng)
     xv, yv = _toy_data(256, rng)
     losses = []
-    for step in range(60):
+    for _ in range(60):
         idx = rng.integers(0, 512, 32)
         loss = nn.F.cross_entropy(model(mt.tensor(xt[idx])), yt[idx])
         opt.zero_grad()

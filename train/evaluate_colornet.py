@@ -29,8 +29,8 @@ import numpy as np
 from models.color import ABQuantizer, rgb_to_lab
 from models.inference import Colorizer
 from train import data
-from train.baselines import load_test_and_train
 from train import evaluation as E
+from train.baselines import load_test_and_train
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,7 +60,7 @@ def main(argv=None):
     try:
         sets = load_test_and_train()
     except data.DataMissingError as e:
-        raise SystemExit(f"cannot evaluate: {e}")
+        raise SystemExit(f"cannot evaluate: {e}") from None
     cifar_test, intel_test = E.pick_test_sets(sets, a.cifar_images, a.intel_images)
     tests = {"intel": intel_test, "cifar10": cifar_test}
     report = {"weights": a.weights, "decode": {"size": E.SIZE, "temperature": cz.temperature,
@@ -79,11 +79,13 @@ def main(argv=None):
     if a.ablation and Path(a.ablation).exists():
         ref = a.ablation_reference if a.ablation_reference and Path(a.ablation_reference).exists() else a.weights
         paths = {"reference": ref, "ablation": a.ablation}
-        pair = {role: ab["intel"] if path == a.weights else E.colorize_batch(Colorizer.from_weights(
-                    path, size=E.SIZE, temperature=cz.temperature, prior_correction=cz.prior_correction), rgb["intel"])[0]
+        same_decoding = dict(size=E.SIZE, temperature=cz.temperature, prior_correction=cz.prior_correction)
+        pair = {role: ab["intel"] if path == a.weights else
+                E.colorize_batch(Colorizer.from_weights(path, **same_decoding), rgb["intel"])[0]
                 for role, path in paths.items()}
         report["ablation"] = E.ablation_section(pair, paths, rgb["intel"], labels, sets["intel"][1], quant, out_dir)
-    report["hints"] = E.hints_section(cz, rgb["intel"], a.hint_images, out_dir)
+    hint_pick = np.random.default_rng(1).permutation(len(rgb["intel"]))[:a.hint_images]
+    report["hints"] = E.hints_section(cz, rgb["intel"][hint_pick], out_dir)
     E.example_figures(cz, rgb["intel"], ab["intel"], intel_test, out_dir)
     (out_dir / "report.json").write_text(json.dumps(report, indent=1))
     if not a.no_card:

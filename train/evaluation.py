@@ -30,7 +30,8 @@ def colorize_batch(cz: Colorizer, rgb, hint_ab=None, mask=None, chunk: int = 64)
     abs_, scenes = [], []
     for i in range(0, len(L), chunk):
         sl = slice(i, i + chunk)
-        logits, sc = cz.logits_batch(L[sl], None if hint_ab is None else hint_ab[sl], None if mask is None else mask[sl])
+        logits, sc = cz.logits_batch(L[sl], None if hint_ab is None else hint_ab[sl],
+                                     None if mask is None else mask[sl])
         abs_.append(cz.decode(logits))
         scenes.append(sc)
     return np.concatenate(abs_), (None if scenes[0] is None else np.concatenate(scenes))
@@ -210,9 +211,8 @@ def ablation_figure(report: dict) -> Figure:
     return fig
 
 
-def hints_section(cz: Colorizer, test_rgb, n_images: int, out_dir) -> dict:
-    """PSNR against the number of random point hints on a seeded subset, with the all-gray line."""
-    rgb = test_rgb[np.random.default_rng(1).permutation(len(test_rgb))[:n_images]]
+def hints_section(cz: Colorizer, rgb, out_dir) -> dict:
+    """PSNR against the number of random point hints on these photos, with the all-gray line."""
     curve = hints_curve(cz, rgb, np.random.default_rng(2))
     gray_psnr = float(np.mean([metrics.psnr(t, compose(rgb_to_lab(t)[..., 0], np.zeros(t.shape[:2] + (2,))))
                                for t in rgb]))

@@ -7,8 +7,10 @@ Decoding settings (temperature T and prior correction alpha, see models/inferenc
 on the Intel *validation* split with zero hints, by the sum of colour-class pixel accuracy and
 balanced accuracy (one rewards getting the common gray/brown right, the other every colour
 class; the sum keeps both honest). The working size for the colorize command is then chosen on
-the same photos at their full 150 px (the smallest within 0.2 points of the best pixel accuracy), and the hint refinement's sigma
-(models/refine.py) by PSNR with 10 random hints at the fixed reach (the card keeps the whole grid). The test splits are never looked at here. The card (weights/<name>.json) records config, data, command, wall time, the training
+the same photos at their full 150 px (the smallest within 0.2 points of the best pixel accuracy),
+and the hint refinement's sigma (models/refine.py) by PSNR with 10 random hints at the fixed reach
+(the card keeps the whole grid). The test splits are never looked at here. The card
+(weights/<name>.json) records config, data, command, wall time, the training
 curve, the decoding grid and the sha256 of the weights; train.evaluate_colornet adds the test
 metrics.
 """
@@ -149,7 +151,8 @@ def main(argv=None):
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     training = {"config": saved, "exported": a.which, "exported_step": chosen_step, "exported_val": chosen_val,
-                "in_loop_val_note": "in-loop validation: 256 Intel+CIFAR val images, half with hints, T=0.38, no prior correction",
+                "in_loop_val_note": "in-loop validation: 256 Intel+CIFAR val images, half with hints, T=0.38, "
+                                    "no prior correction",
                 "steps": int(ckpt["step"]), "history": history,
                 "wall_seconds": wall_time_from_log(a.log or f"{run}.log"),
                 "command": a.command or f"python -m train.train_colornet --out={run} ..."}
@@ -165,7 +168,8 @@ def main(argv=None):
             "parameters": int(sum(np.prod(p.shape) for p in net.parameters())),
             "storage": "float16 (loaded as float32)", "float16_max_ab_change": float(d.max()),
             "data": {"train": "CIFAR-10 train (45,000 after the 10% validation hold-out, 32 px resized to "
-                              f"{cfg.size}) and Intel scenes train (without near-gray photos, 150 px resized to {cfg.size}); "
+                              f"{cfg.size}) and Intel scenes train (without near-gray photos, 150 px resized to "
+                              f"{cfg.size}); "
                               f"cifar_fraction={cfg.cifar_fraction}",
                      "validation": "Intel scenes validation split (seeded 10% of its train folder)",
                      "source": "../shared/data (see its README)"},

@@ -13,7 +13,8 @@ import tempfile
 from pathlib import Path
 
 from models.color import ABQuantizer
-from models.inference import DEFAULT_WEIGHTS, Colorizer
+from models.inference import Colorizer
+from models.weights import shipped
 
 
 def small_config(steps: int = 1500, use_global: bool = True, out: str | None = None):
@@ -41,6 +42,6 @@ def train_small(steps: int = 1500, use_global: bool = True, progress: bool = Tru
 def get_colorizer(use_shipped: bool, steps: int = 1500, use_global: bool = True, weights=None) -> Colorizer:
     """The shipped weights (or `weights`), or a freshly trained small ColorNet."""
     if use_shipped:
-        path = weights or (DEFAULT_WEIGHTS if use_global else DEFAULT_WEIGHTS.with_name("colornet_noglobal.npz"))
+        path = weights or shipped("colornet.npz" if use_global else "colornet_noglobal.npz")
         return Colorizer.from_weights(path)
     return train_small(steps, use_global)

@@ -18,22 +18,25 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from models.color import ABQuantizer, lab_to_rgb, rgb_to_lab
-from train import data, metrics
+from models.color import ABQuantizer
+from train import data
 from train.baselines import BASELINES, as_float_images, evaluate, load_test_and_train
+
 
 def figures(out_dir, rng):
     """The augmentation grid and the old-photo simulation across decades, on Intel test photos."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from train import augment as A
     from train import oldphoto as O
     test = data.load_intel_scenes("test")
     ims = test.images[[5, 900]].astype(np.float32) / 255
     ops = [("original", ims), ("hflip", A.hflip(ims)), ("rot90", A.rot90(ims)), ("rotate 10", A.rotate(ims, 10.0)),
-           ("resized crop", A.random_resized_crop(ims, ims.shape[1], rng)), ("brightness +0.15", A.brightness(ims, 0.15)),
-           ("contrast x0.6", A.contrast(ims, 0.6)), ("gamma 1.5", A.gamma(ims, 1.5)), ("noise 0.05", A.noise(ims, 0.05, rng)),
+           ("resized crop", A.random_resized_crop(ims, ims.shape[1], rng)),
+           ("brightness +0.15", A.brightness(ims, 0.15)), ("contrast x0.6", A.contrast(ims, 0.6)),
+           ("gamma 1.5", A.gamma(ims, 1.5)), ("noise 0.05", A.noise(ims, 0.05, rng)),
            ("blur 1.5", A.blur(ims, 1.5)), ("Augment()", A.Augment()(ims, rng))]
     fig, ax = plt.subplots(2, len(ops), figsize=(1.8 * len(ops), 4.0))
     for j, (name, batch) in enumerate(ops):
@@ -73,7 +76,7 @@ def main(argv=None):
     try:
         sets = load_test_and_train()
     except data.DataMissingError as e:
-        raise SystemExit(f"cannot write the baseline report: {e}")
+        raise SystemExit(f"cannot write the baseline report: {e}") from None
     (cifar_test, cifar_train), (intel_test, intel_train) = sets["cifar10"], sets["intel"]
     report = {"seed": a.seed, "num_ab_bins": quant.num_bins, "datasets": {}}
     jobs = [("cifar10", cifar_test, cifar_train, 32), ("cifar10", cifar_test, cifar_train, 64),
@@ -82,8 +85,8 @@ def main(argv=None):
         test_images = test.images if a.max_images is None else test.images[:a.max_images]
         train_pick = np.random.default_rng(a.seed).choice(len(train_set), min(2000, len(train_set)), replace=False)
         label = f"{name}_{size}px"
-        report["datasets"][label] = evaluate(as_float_images(test_images, size), as_float_images(train_set.images[train_pick], size),
-                                             quant, label, out_dir)
+        report["datasets"][label] = evaluate(as_float_images(test_images, size),
+                                             as_float_images(train_set.images[train_pick], size), quant, label, out_dir)
     figures(out_dir, rng)
     with open(out_dir / "baselines.json", "w") as f:
         json.dump(report, f, indent=1)

@@ -25,6 +25,7 @@ from models.classifier import SmallClassifier, predict, save_classifier, to_inpu
 from models.weights import sha256
 from train.config import parse_config
 
+
 @dataclass
 class ClassifierConfig:
     dataset: str = "cifar10"

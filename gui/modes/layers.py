@@ -3,7 +3,6 @@ strongest feature maps of any layer, for the current photo and hints. Fits a 128
 from __future__ import annotations
 
 import dearpygui.dearpygui as dpg
-import numpy as np
 
 from gui.controller import ModeNeeds
 from gui.textures import blank, colormap, show_fitted

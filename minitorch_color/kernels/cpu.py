@@ -367,7 +367,9 @@ def _wino_output(m, n0, n1, ty0, ty1, tw, out):
 
 
 def _wino_output_adjoint(g, n0, n1, ty0, ty1, tw, m):
-    """Fill m (16, O, tiles) with A dY A^T of every 2x2 tile of g (N, O, OH, OW) in the chunk (adjoint of _wino_output)."""
+    """Fill m (16, O, tiles) with A dY A^T of every 2x2 tile of g (N, O, OH, OW) in the chunk.
+
+    The adjoint of _wino_output."""
     o_, oh, ow = g.shape[1], g.shape[2], g.shape[3]
     nty = ty1 - ty0
     for o in prange(o_):
@@ -410,7 +412,9 @@ def _wino_output_adjoint(g, n0, n1, ty0, ty1, tw, m):
 
 
 def _wino_input_adjoint(v, pad, n0, n1, ty0, ty1, tw, out):
-    """Add B V B^T of every tile of v (16, C, tiles) into out (N, C, H, W) at its 4x4 window (adjoint of _wino_input)."""
+    """Add B V B^T of every tile of v (16, C, tiles) into out (N, C, H, W) at its 4x4 window.
+
+    The adjoint of _wino_input."""
     c_, h, w = out.shape[1], out.shape[2], out.shape[3]
     nty = ty1 - ty0
     for c in prange(c_):

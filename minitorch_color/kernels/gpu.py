@@ -157,7 +157,6 @@ def wino_output_adjoint(g, n0, n1, ty0, ty1, tw, m):
     """Fill m (16, O, tiles) with A dY A^T of every 2x2 tile of g (N, O, OH, OW) in the chunk."""
     xp = get_array_module(g)
     at = xp.asarray(_AT, dtype=g.dtype)
-    nty = ty1 - ty0
     d = _tile_view(g, 0, n0, n1, ty0, ty1, tw, 2, 2)  # (n, O, nty, tw, 2, 2)
     t = xp.einsum("ra,noyxrq,qb->abonyx", at, d, at)
     m[...] = t.reshape(16, g.shape[1], -1)

@@ -5,10 +5,10 @@ import math
 
 import numpy as np
 
+from ..conv_util import pair
 from . import functional as F
 from . import init
 from .module import Module, Parameter
-from ..conv_util import pair
 
 
 def _empty(*shape):
@@ -53,7 +53,8 @@ class Conv2d(Module):
         super().__init__()
         kh, kw = pair(kernel_size)
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride, self.padding, self.dilation = (kh, kw), pair(stride), pair(padding), pair(dilation)
+        self.kernel_size, self.stride = (kh, kw), pair(stride)
+        self.padding, self.dilation = pair(padding), pair(dilation)
         self.weight = _empty(out_channels, in_channels, kh, kw)
         self.register_parameter("bias", _empty(out_channels) if bias else None)
         _default_init(self.weight, self.bias, in_channels * kh * kw)

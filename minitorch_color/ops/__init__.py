@@ -8,8 +8,25 @@ gradients for free. Arguments follow PyTorch (``dim``, ``keepdim``); the ``axis`
 from __future__ import annotations
 
 from .conv import Conv2d, ConvTranspose2d
-from .elementwise import (Abs, Add, Cast, Clamp, Div, Exp, LeakyReLU, Log, Mul, Neg, Pow, ReLU,
-                          Sigmoid, Sqrt, Sub, Tanh, Where)
+from .elementwise import (
+    Abs,
+    Add,
+    Cast,
+    Clamp,
+    Div,
+    Exp,
+    LeakyReLU,
+    Log,
+    Mul,
+    Neg,
+    Pow,
+    ReLU,
+    Sigmoid,
+    Sqrt,
+    Sub,
+    Tanh,
+    Where,
+)
 from .loss import LogSoftmax, SmoothL1
 from .matmul import MatMul
 from .norm import BatchNorm

@@ -9,16 +9,12 @@ The chunks run on the engine's threads (kernels/threads.py).
 """
 from __future__ import annotations
 
-import numpy as np
-
+from .. import conv_util
 from .. import kernels as K
 from ..autograd import Function
 from ..backend import get_array_module
-from .. import conv_util
 from ..conv_util import pair as _pair
 from . import winograd
-
-
 
 
 def _chunks(n, rows, cols, itemsize):

@@ -1,9 +1,9 @@
 """Batch normalisation, the one normalisation primitive; instance norms are composed from it."""
 from __future__ import annotations
 
+from .. import kernels as K
 from ..autograd import Function
 from ..backend import get_array_module
-from .. import kernels as K
 
 
 class BatchNorm(Function):

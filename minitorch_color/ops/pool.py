@@ -1,9 +1,9 @@
 """Pooling and nearest upsampling primitives (bilinear upsampling is composed in functional)."""
 from __future__ import annotations
 
+from .. import kernels as K
 from ..autograd import Function
 from ..backend import get_array_module
-from .. import kernels as K
 from ..conv_util import pair as _pair
 
 

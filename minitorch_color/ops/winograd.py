@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import conv_util
 from .. import kernels as K
 from ..backend import get_array_module
-from .. import conv_util
-
-
-
 
 ENABLED = True  # set False to force im2col everywhere (tests compare both paths)
 
