@@ -52,7 +52,7 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
         bad = err > atol + rtol * np.abs(num)
         if bad.any():
             i = np.unravel_index(np.argmax(err - (atol + rtol * np.abs(num))), t.shape)
-            msg = (f"gradient mismatch for input of shape {t.shape}: {int(bad.sum())} of {t.size} elements; "
+            msg = (f"gradient mismatch for input of shape {t.shape}: {int(bad.sum())} of {t.numel()} elements; "
                    f"worst at {tuple(int(v) for v in i)}: analytic {a[i]:.6g} vs numerical {num[i]:.6g}")
             if raise_exception:
                 raise GradcheckError(msg)

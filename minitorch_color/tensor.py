@@ -15,7 +15,7 @@ from .rng import generator
 
 
 class MaxResult(NamedTuple):
-    """What Tensor.max(dim) returns, as in PyTorch: the values and where they are."""
+    """What Tensor.max(dim) and Tensor.min(dim) return, as in PyTorch: the values and where they are."""
 
     values: "Tensor"
     indices: "Tensor"
@@ -64,9 +64,13 @@ class Tensor:
     def dtype(self):
         return self.data.dtype
 
-    @property
-    def size(self):
-        return self.data.size
+    def size(self, dim: int | None = None):
+        """The shape (a tuple), or its length along dim, as in PyTorch (numel() counts elements)."""
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def dim(self) -> int:
+        """Number of dimensions."""
+        return self.data.ndim
 
     @property
     def device(self) -> str:
@@ -192,15 +196,23 @@ class Tensor:
         return MaxResult(values, self.argmax(dim, keepdim))
 
     def argmax(self, dim=None, keepdim=False, *, axis=None):
-        dim = dim if axis is None else axis
-        idx = self.data.argmax(axis=dim)
-        if keepdim and dim is not None:
-            idx = get_array_module(idx).expand_dims(idx, dim)
-        return Tensor(idx)
+        return Tensor(_argmax(self.data, dim if axis is None else axis, keepdim))
 
     def numel(self) -> int:
         """Number of elements."""
         return int(self.data.size)
+
+    def min(self, dim=None, keepdim=False):
+        """The smallest value; with dim, (values, indices) along it as in PyTorch."""
+        if dim is None:
+            return -_ops.amax(-self)
+        return MaxResult(-_ops.amax(-self, dim, keepdim), Tensor(_argmin(self.data, dim, keepdim)))
+
+    def softmax(self, dim): return _ops.exp(_ops.log_softmax(self, dim))
+    def log_softmax(self, dim): return _ops.log_softmax(self, dim)
+    def pow(self, p): return _ops.pow(self, p)
+    def clone(self): return _ops.mul(self, 1.0)  # a new array, and the gradient flows through
+    def contiguous(self): return self  # every array op here accepts any layout
 
     # ----- shape ------------------------------------------------------------------
     def reshape(self, *shape): return _ops.reshape(self, _shape_arg(shape))
@@ -215,6 +227,16 @@ class Tensor:
 
 def _raw(x):
     return x.data if isinstance(x, Tensor) else x
+
+
+def _argmax(arr, dim, keepdim):
+    idx = arr.argmax(axis=dim)
+    return get_array_module(idx).expand_dims(idx, dim) if keepdim and dim is not None else idx
+
+
+def _argmin(arr, dim, keepdim):
+    idx = arr.argmin(axis=dim)
+    return get_array_module(idx).expand_dims(idx, dim) if keepdim and dim is not None else idx
 
 
 def _shape_arg(shape):

@@ -31,6 +31,7 @@ def test_split_indices_are_fixed_and_disjoint():
         data.load_cifar10("validation")
 
 
+@pytest.mark.slow
 def test_cifar10_test_split(tmp_path, monkeypatch):
     monkeypatch.setenv("MINITORCH_COLOR_CACHE", str(tmp_path))
     test = _or_skip(data.load_cifar10, "test")
@@ -41,6 +42,7 @@ def test_cifar10_test_split(tmp_path, monkeypatch):
     assert any(p.suffix == ".npz" for p in tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_intel_scenes_train_val_and_near_gray(tmp_path, monkeypatch):
     monkeypatch.setenv("MINITORCH_COLOR_CACHE", str(tmp_path))
     train = _or_skip(data.load_intel_scenes, "train")

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+pytestmark = pytest.mark.slow  # real windows under Xvfb
 
 
 def _xvfb():

@@ -31,7 +31,7 @@ def test_parameters_buffers_and_state_dict_names():
                         "bn.num_batches_tracked", "blocks.0.weight", "blocks.0.bias", "blocks.1.weight",
                         "head.1.weight", "head.1.bias"]
     assert sd["conv.weight"].shape == (4, 1, 3, 3)
-    assert m.num_parameters() == sum(p.size for p in m.parameters())
+    assert m.num_parameters() == sum(p.numel() for p in m.parameters())
 
 
 def test_state_dict_matches_pytorch_and_loads_a_numpy_copy_of_it(torch):
@@ -74,6 +74,19 @@ def test_dim_keepdim_numel_and_max_as_in_pytorch():
     assert x.max().item() == 23 and x.max(axis=0).shape == (3, 4)
     assert mt.cat([x, x], dim=1).shape == (2, 6, 4) and mt.stack([x, x], dim=1).shape == (2, 2, 3, 4)
     assert x.numel() == 24 and x.unsqueeze(dim=0).shape == (1, 2, 3, 4)
+    assert x.size() == (2, 3, 4) and x.size(1) == 3 and x.dim() == 3
+    low, where = x.min(dim=1)
+    np.testing.assert_array_equal(low.data, x.data.min(1))
+    np.testing.assert_array_equal(where.data, np.zeros((2, 4)))
+    assert x.min().item() == 0
+    np.testing.assert_allclose(x.softmax(dim=2).data.sum(2), 1, rtol=1e-6)
+    np.testing.assert_allclose(x.log_softmax(2).exp().data, x.softmax(dim=2).data, rtol=1e-5)
+    np.testing.assert_array_equal(x.pow(2).data, x.data ** 2)
+    y = mt.tensor(x.data, requires_grad=True)
+    c = y.clone()
+    assert c.data is not y.data
+    c.sum().backward()
+    np.testing.assert_array_equal(y.grad, np.ones_like(y.data))
     with pytest.raises(TypeError, match="not both"):
         x.sum(dim=1, axis=1)
 

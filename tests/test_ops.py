@@ -102,7 +102,7 @@ def test_shape_ops(backend, rng):
     _check(lambda x: x.unsqueeze(1).squeeze(1), [a], lambda v: v, backend)
     _check(lambda x: x[:, 1:, ::2], [a], lambda v: v[:, 1:, ::2], backend)
     _check(lambda x: x[..., np.array([3, 0, 3])], [a], lambda v: v[..., [3, 0, 3]], backend)
-    _check(lambda x: ops.pad(x, ((0, 0), (1, 2), (2, 0)), 0.0), [a],
+    _check(lambda x: ops.pad_axes(x, ((0, 0), (1, 2), (2, 0)), 0.0), [a],
            lambda v: np.pad(v, ((0, 0), (1, 2), (2, 0))), backend)
     _check(lambda x: x.expand(3, 2, 3, 4), [a], lambda v: np.broadcast_to(v, (3, 2, 3, 4)), backend)
     b = rng.standard_normal((2, 1, 4))

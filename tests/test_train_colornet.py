@@ -31,6 +31,7 @@ def test_overrides_and_errors():
             parse_overrides(bad, T.TrainConfig())
 
 
+@pytest.mark.slow
 def test_tiny_run_checkpoints_and_resumes(tmp_path):
     rng = np.random.default_rng(0)
     data = _tiny_data(rng)
@@ -70,6 +71,7 @@ def test_loss_goes_down(tmp_path):
     assert all(b < a + 1e-3 for a, b in zip(losses, losses[1:])), losses
 
 
+@pytest.mark.slow
 def test_init_fine_tunes_from_an_earlier_run(tmp_path):
     rng = np.random.default_rng(2)
     data = _tiny_data(rng)

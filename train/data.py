@@ -188,9 +188,10 @@ def load_historical() -> list[dict]:
     return out
 
 
-def load_folder(folder, extensions=(".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp")) -> list[tuple]:
+def load_folder(folder, extensions=None) -> list[tuple]:
     """[(path, RGB float image)] for every image file in a folder, sorted by name."""
-    from models.image_io import load_image
+    from models.image_io import IMAGE_EXTENSIONS, load_image
+    extensions = IMAGE_EXTENSIONS if extensions is None else extensions
     folder = Path(folder)
     if not folder.is_dir():
         raise DataMissingError(f"{folder} is not a folder")

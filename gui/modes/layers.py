@@ -34,6 +34,10 @@ class Layers(Mode):
                 dpg.add_text("Layer")
                 dpg.add_combo(c.cz.layer_names() if c.cz else [], tag="layer", width=160,
                               default_value=c.doc.layer or "", callback=lambda s, a: c.set_layer(a))
+            dpg.add_text("Each stage head decodes colour at its\n"
+                         "decoder level, coarse to fine; below,\n"
+                         "the 16 strongest feature maps of the\n"
+                         "chosen layer.", color=(170, 170, 170))
             cells = [(f"tex_stage{k}", f"img_stage{k}", f"lbl_stage{k}", f"stage {k + 1}") for k in range(MAX_STAGES)]
             cells.append(("tex_entropy", "img_entropy", "lbl_entropy", "uncertainty"))
             for row in range(0, len(cells), 2):

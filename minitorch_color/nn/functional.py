@@ -173,7 +173,7 @@ def pad(x, pad, value=0.0):
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    return ops.pad(x, widths, value)
+    return ops.pad_axes(x, widths, value)
 
 
 def _reduce(loss, reduction):

@@ -137,7 +137,7 @@ class Module:
 
     def num_parameters(self) -> int:
         """Total number of trainable values."""
-        return int(sum(p.size for p in self.parameters()))
+        return int(sum(p.numel() for p in self.parameters()))
 
     # ----- state --------------------------------------------------------------------
     optional_state = ()  # names of buffers that files may lack (see BatchNorm2d)

@@ -164,8 +164,8 @@ def stack(tensors, dim=0, *, axis=None):
     return cat([unsqueeze(t, dim) for t in tensors], dim=dim)
 
 
-def pad(x, pad_width, value=0.0):
-    """Constant padding with numpy.pad's ((before, after), ...) per axis."""
+def pad_axes(x, pad_width, value=0.0):
+    """Constant padding with numpy.pad's ((before, after), ...) per axis (F.pad takes PyTorch's flat form)."""
     return Pad.apply(x, tuple(tuple(p) for p in pad_width), value)
 
 
