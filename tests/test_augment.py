@@ -47,3 +47,34 @@ def test_composition_is_seeded(batch):
     assert not np.array_equal(a, c)
     assert a.shape == batch.shape and a.min() >= 0 and a.max() <= 1
     assert not np.array_equal(a, batch)  # something changed
+
+
+@pytest.mark.parametrize("name", ["none", "geometric", "photometric", "degradations", "all", "standard"])
+def test_every_recipe_is_seeded_and_keeps_shape_and_range(batch, name):
+    recipe = A.recipe(name)
+    inp, target = recipe(batch, np.random.default_rng(3))
+    again = recipe(batch, np.random.default_rng(3))
+    np.testing.assert_array_equal(inp, again[0])
+    np.testing.assert_array_equal(target, again[1])
+    for out in (inp, target):
+        assert out.shape == batch.shape and out.dtype == batch.dtype and out.min() >= 0 and out.max() <= 1
+    if name == "none":
+        np.testing.assert_array_equal(inp, batch)
+        np.testing.assert_array_equal(target, batch)
+    else:
+        assert not np.array_equal(inp, batch)  # something changed
+
+
+def test_degradations_touch_the_input_only(batch):
+    recipe = A.Recipe(degradations=True, old_photo_p=0.5)
+    inp, target = recipe(batch, np.random.default_rng(0))
+    np.testing.assert_array_equal(target, batch)  # the colours to learn stay those of the clean photo
+    assert not np.array_equal(inp, batch)
+    geo, geo_target = A.recipe("geometric")(batch, np.random.default_rng(0))
+    np.testing.assert_array_equal(geo, geo_target)  # geometry moves input and colours together
+
+
+def test_recipes_by_name_and_by_old_boolean():
+    assert A.recipe(True) is A.RECIPES["standard"] and A.recipe("false") is A.RECIPES["none"]
+    with pytest.raises(ValueError, match="unknown augmentation recipe 'wild'"):
+        A.recipe("wild")

@@ -26,9 +26,15 @@ def _cfg(tmp_path, steps):
 def test_overrides_and_errors():
     cfg = parse_overrides(["--steps=5", "--use_global=false", "--channels=8,16", "--lr=0.5"], T.TrainConfig())
     assert cfg.steps == 5 and cfg.use_global is False and cfg.channels == (8, 16) and cfg.lr == 0.5
-    for bad in (["--nope=1"], ["--steps=x"], ["steps=3"], ["--augment=maybe"]):
+    for bad in (["--nope=1"], ["--steps=x"], ["steps=3"], ["--use_global=maybe"]):
         with pytest.raises(SystemExit):
             parse_overrides(bad, T.TrainConfig())
+
+
+def test_an_unknown_augmentation_recipe_stops_before_any_work(tmp_path):
+    cfg = parse_overrides(["--augment=maybe", f"--out={tmp_path}"], T.TrainConfig())
+    with pytest.raises(SystemExit, match="unknown augmentation recipe 'maybe'"):
+        T.train(cfg, datasets={"train": None, "val": None}, progress=False)
 
 
 @pytest.mark.slow

@@ -118,3 +118,90 @@ class Augment:
         if blurred.any():
             out[blurred] = blur(out[blurred], self.blur_sigma)
         return out.astype(batch.dtype, copy=False)
+
+
+# ----- recipes: what a training batch goes through ----------------------------------------------
+OLD_PHOTO_DECADES = tuple(range(1850, 1970, 10))
+
+
+def old_photos(batch, rng, decades=OLD_PHOTO_DECADES) -> np.ndarray:
+    """Each sample as photographed and aged in a random decade (train/oldphoto.py), as RGB."""
+    from train.oldphoto import old_photo
+    return np.stack([old_photo(im, int(rng.choice(decades)), rng) for im in batch]).astype(batch.dtype)
+
+
+@dataclass
+class Recipe:
+    """Which augmentation families a training batch goes through (the augmentation study's arms).
+
+    Geometry (flip, small rotation, crop) and photometry (brightness, contrast, gamma) change the
+    photo itself, so the input and the colours to learn change together. Degradations (noise,
+    blur, the old-photo simulation) happen to the input only: the network must still answer with
+    the clean photo's colours, as it must for a real scan of an old print.
+    """
+
+    geometric: bool = False
+    photometric: bool = False
+    degradations: bool = False
+    params: Augment = None  # probabilities and strengths (default: Augment())
+    old_photo_p: float = 0.3
+
+    def __call__(self, batch, rng) -> tuple:
+        """(input RGB, target RGB), both (N, H, W, 3), from a batch; rng decides everything."""
+        a = self.params or Augment()
+        n, size = len(batch), batch.shape[1]
+        out = batch.copy()
+        if self.geometric:
+            out = hflip(out, rng.random(n) < a.flip_p)
+            turn = rng.random(n) < a.rotate_p
+            if turn.any():
+                out[turn] = rotate(out[turn], rng.uniform(-a.max_degrees, a.max_degrees, turn.sum()))
+            crop = rng.random(n) < a.crop_p
+            if crop.any():
+                out[crop] = random_resized_crop(out[crop], size, rng, a.crop_scale)
+        if self.photometric:
+            out = brightness(out, rng.uniform(-a.brightness, a.brightness, n))
+            out = contrast(out, rng.uniform(*a.contrast, n))
+            out = gamma(out, np.exp(rng.uniform(np.log(a.gamma[0]), np.log(a.gamma[1]), n)))
+        target = out
+        if self.degradations:
+            out = out.copy()
+            old = rng.random(n) < self.old_photo_p
+            if old.any():
+                out[old] = old_photos(out[old], rng)
+            noisy = ~old & (rng.random(n) < a.noise_p)
+            if noisy.any():
+                out[noisy] = noise(out[noisy], a.noise_sigma, rng)
+            blurred = ~old & (rng.random(n) < a.blur_p)
+            if blurred.any():
+                out[blurred] = blur(out[blurred], a.blur_sigma)
+        return out.astype(batch.dtype, copy=False), target.astype(batch.dtype, copy=False)
+
+
+class Standard:
+    """The recipe every ColorNet was trained with before the study: Augment() on input and target alike."""
+
+    def __call__(self, batch, rng) -> tuple:
+        out = Augment()(batch, rng)
+        return out, out
+
+
+RECIPES = {
+    "none": Recipe(),
+    "geometric": Recipe(geometric=True),
+    "photometric": Recipe(photometric=True),
+    "degradations": Recipe(degradations=True),
+    "all": Recipe(geometric=True, photometric=True, degradations=True),
+    "standard": Standard(),
+}
+
+
+def recipe(name) -> Recipe:
+    """A recipe by name (True and False, from configurations written before recipes, mean standard and none)."""
+    if name in (True, "true", "1"):
+        name = "standard"
+    elif name in (False, "false", "0"):
+        name = "none"
+    if name not in RECIPES:
+        raise ValueError(f"unknown augmentation recipe {name!r}; one of {', '.join(RECIPES)}")
+    return RECIPES[name]

@@ -44,7 +44,7 @@ class TrainConfig:
     scene_weight: float = 0.1
     rebalance_lambda: float = 0.5
     temperature: float = 0.38
-    augment: bool = True
+    augment: str = "standard"  # a recipe of train/augment.py: none, geometric, photometric, degradations, all
     channels: tuple = (32, 64, 128, 256)
     use_global: bool = True
     max_train_images: int = 0  # 0: all
@@ -86,10 +86,11 @@ def make_batch(pools, cfg, rng, quant, weights, n, augment=True):
         images.append(imgs[i])
         scenes.append(labels[i])
     rgb = np.stack(images).astype(np.float32) / 255
-    if augment:
-        rgb = A.Augment()(rgb, rng)
+    inp = rgb
+    if augment:  # its own generator, one draw from rng: every recipe sees the same images and hints
+        inp, rgb = A.recipe(cfg.augment)(rgb, np.random.default_rng(rng.integers(2 ** 63)))
     lab = rgb_to_lab(rgb.astype(np.float64))
-    L, ab = lab[..., 0], lab[..., 1:]
+    L, ab = (lab if inp is rgb else rgb_to_lab(inp.astype(np.float64)))[..., 0], lab[..., 1:]
     hint, mask = simulate.point_hints(ab, rng)
     no_hint = rng.random(n) >= cfg.hint_prob
     hint[no_hint], mask[no_hint] = 0, 0
@@ -158,6 +159,10 @@ def train(cfg: TrainConfig, resume: bool = False, datasets=None, progress: bool 
         steps, device = cfg.steps, cfg.device
         cfg = config_from_dict(TrainConfig, ckpt["config"])
         cfg.steps, cfg.device = max(steps, cfg.steps), device  # a run may resume on another device
+    try:
+        A.recipe(cfg.augment)
+    except ValueError as e:
+        raise SystemExit(f"--augment: {e}") from None
     if cfg.device not in ("cpu", "cuda"):
         raise SystemExit(f"--device: 'cpu' or 'cuda', not {cfg.device!r}")
     if cfg.device == "cuda" and not cuda_available():
@@ -187,7 +192,7 @@ def train(cfg: TrainConfig, resume: bool = False, datasets=None, progress: bool 
     bar = tqdm(total=cfg.steps, initial=step, desc="train", disable=not progress)
     t0, seen = time.perf_counter(), 0
     while step < cfg.steps:
-        x, targets, pix_w, scenes, _ = make_batch(pools, cfg, rng, quant, weights, cfg.batch, cfg.augment)
+        x, targets, pix_w, scenes, _ = make_batch(pools, cfg, rng, quant, weights, cfg.batch)
         loss = loss_fn(net(mt.tensor(x, device=cfg.device)), targets, pix_w, scenes, cfg)
         opt.zero_grad()
         loss.backward()

@@ -4,7 +4,7 @@
     save({"config": config_dict(cfg), ...}); cfg = config_from_dict(TrainConfig, saved)
 
 Every field can be set; each value is converted to the field's type (booleans from
-true/false/1/0, tuples from comma-separated integers), and an unknown key or an unreadable
+true/false/1/0, tuples from comma-separated values), and an unknown key or an unreadable
 value stops the script with a message naming the known keys.
 """
 from __future__ import annotations
@@ -24,8 +24,9 @@ def _parse_value(key: str, value: str, current):
             if value.lower() not in ("true", "false", "1", "0"):
                 raise ValueError
             return value.lower() in ("true", "1")
-        if isinstance(current, tuple):
-            return tuple(int(v) for v in value.split(","))
+        if isinstance(current, tuple):  # comma-separated, of the default's element type
+            kind = type(current[0]) if current else int
+            return tuple(kind(v) for v in value.split(","))
         return type(current)(value)
     except ValueError:
         raise SystemExit(f"--{key}: cannot read {value!r} as {type(current).__name__}") from None

@@ -75,14 +75,22 @@ def film_gray(rgb, emulsion: str) -> np.ndarray:
     return np.clip(np.where(y > 0.0031308, 1.055 * np.power(np.maximum(y, 0), 1 / 2.4) - 0.055, 12.92 * y), 0, 1)
 
 
+REFERENCE_SIZE = 150  # blur widths and dust counts are drawn for a photo of this size (Intel's)
+
+
 def simulate_old_photo(rgb, params: EraParams, rng) -> np.ndarray:
-    """The photo (H, W, 3) in [0, 1] as taken and aged with params."""
+    """The photo (H, W, 3) in [0, 1] as taken and aged with params.
+
+    Blur and dust scale with the photo's size relative to REFERENCE_SIZE, so a thumbnail ages
+    like the same scene at 150 px, shrunk (not 30 specks on 32 x 32 pixels).
+    """
     from scipy.ndimage import gaussian_filter
     rgb = np.asarray(rgb, dtype=np.float64)
     h, w = rgb.shape[:2]
+    scale = min(h, w) / REFERENCE_SIZE
     g = film_gray(rgb, params.emulsion)
     if params.blur > 0:
-        g = gaussian_filter(g, params.blur, mode="reflect")
+        g = gaussian_filter(g, params.blur * scale, mode="reflect")
     grain = gaussian_filter(rng.standard_normal((h, w)), 0.6) * params.grain * 2.5
     g = g + grain
     g = params.fade * 0.5 + (1 - params.fade) * g  # faded: blacks lifted, whites lowered
@@ -98,7 +106,7 @@ def simulate_old_photo(rgb, params: EraParams, rng) -> np.ndarray:
         start = rng.integers(0, h - length + 1)
         seg = slice(start, start + length)
         g[ys[seg], xs[seg]] = np.maximum(g[ys[seg], xs[seg]], rng.uniform(0.7, 1.0))
-    for _ in range(params.dust):  # small dark or bright specks
+    for _ in range(int(round(params.dust * min(1.0, scale) ** 2))):  # small dark or bright specks
         y, x = rng.integers(0, h), rng.integers(0, w)
         rad = rng.integers(0, 2)
         g[max(0, y - rad):y + rad + 1, max(0, x - rad):x + rad + 1] = 0.05 if rng.random() < 0.5 else 0.95
