@@ -80,8 +80,9 @@ def save(obj, path, metadata: dict | None = None) -> None:
         payload[k] = v
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".npz", dir=folder)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a saved file gets the usual permissions
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **payload)
             f.flush()
@@ -93,10 +94,30 @@ def save(obj, path, metadata: dict | None = None) -> None:
         raise
 
 
+TMP_PREFIX = ".tmp-"  # save() writes here first; a file left by a killed process can be removed
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def remove_stale_temporaries(folder) -> list:
+    """Delete the temporary files that an interrupted save() left in folder; returns their names."""
+    removed = []
+    for name in os.listdir(folder):
+        if name.startswith(TMP_PREFIX) and name.endswith(".npz"):
+            os.unlink(os.path.join(folder, name))
+            removed.append(name)
+    return removed
+
+
 def _read(path):
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"no such file: {path}")
+    raw = b""
     try:
         with open(path, "rb") as f:
             raw = f.read()
@@ -109,7 +130,11 @@ def _read(path):
             arrays = {k: z[k] for k in names if k != _META}
     except SerializationError:
         raise
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError, UnicodeDecodeError) as e:
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError) as e:  # UnicodeDecodeError included
+        if "allow_pickle" in str(e):  # never load pickles, and never pass on NumPy's advice to
+            what = ("holds pickled Python objects" if "Object arrays" in str(e) or raw[:1] == b"\x80"
+                    else "is not a .npz file (corrupt, truncated or another format)")
+            raise SerializationError(f"{path} {what}; pickles are never loaded (they can run arbitrary code)") from None
         raise SerializationError(f"{path} is not a readable minitorch_color file "
                                  f"(corrupt, truncated or another format): {e}") from e
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:

@@ -57,6 +57,55 @@ def lab_to_rgb(lab, clip=True):
     return (np.clip(rgb, 0, 1) if clip else rgb).astype(dtype, copy=False)
 
 
+STRIP_ROWS = 256  # full-resolution work goes in strips of rows, so memory follows the width, not the photo
+
+
+def image_lightness(image, divisor: float = 1.0) -> np.ndarray:
+    """CIE lightness L (H, W) float32 of a gray (H, W) or RGB (H, W, 3) image, in strips of rows.
+
+    image / divisor must be in [0, 1] (models/image_io.image_divisor checks and says which).
+    """
+    image = np.asarray(image)
+    out = np.empty(image.shape[:2], np.float32)
+    for r in range(0, image.shape[0], STRIP_ROWS):
+        strip = image[r:r + STRIP_ROWS].astype(np.float32)
+        if divisor != 1.0:
+            strip /= np.float32(divisor)
+        strip = np.clip(strip, 0, 1)
+        if strip.ndim == 2:
+            strip = np.repeat(strip[..., None], 3, -1)
+        out[r:r + STRIP_ROWS] = rgb_to_lab(strip)[..., 0]
+    return out
+
+
+def bilinear_rows(ab, out_w: int) -> np.ndarray:
+    """Resize (h, w, C) to (h, out_w, C) along rows: the horizontal half of bilinear upsampling."""
+    x0, x1, wx = _bilinear_taps(ab.shape[1], out_w)
+    return ab[:, x0] * (1 - wx)[None, :, None] + ab[:, x1] * wx[None, :, None]
+
+
+def _bilinear_taps(n_in: int, n_out: int):
+    """Source indices and weights of bilinear interpolation with pixel centres (as Pillow upsamples)."""
+    src = np.clip((np.arange(n_out) + 0.5) * (n_in / n_out) - 0.5, 0, n_in - 1)
+    i0 = np.floor(src).astype(np.int64)
+    i1 = np.minimum(i0 + 1, n_in - 1)
+    return i0, i1, (src - i0).astype(np.float32)
+
+
+def compose_full(L_full, ab_work) -> np.ndarray:
+    """sRGB (H, W, 3) float32 from full-resolution lightness and working-size ab (h, w, 2), upsampled
+    bilinearly and converted strip by strip, so that memory grows with the width, not the photo."""
+    H, W = L_full.shape
+    rows = bilinear_rows(np.asarray(ab_work, np.float32), W)  # (h, W, 2)
+    y0, y1, wy = _bilinear_taps(rows.shape[0], H)
+    out = np.empty((H, W, 3), np.float32)
+    for r in range(0, H, STRIP_ROWS):
+        sl = slice(r, min(H, r + STRIP_ROWS))
+        ab = rows[y0[sl]] * (1 - wy[sl])[:, None, None] + rows[y1[sl]] * wy[sl][:, None, None]
+        out[sl] = lab_to_rgb(np.concatenate([L_full[sl, :, None], ab], -1))
+    return out
+
+
 # ----- the quantised ab gamut ----------------------------------------------------------------
 GRID = 10
 

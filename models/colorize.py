@@ -20,6 +20,8 @@ from pathlib import Path
 
 from .image_io import IMAGE_EXTENSIONS
 
+MAX_WORK_SIZE = 1024  # the network's activations at 1024 px take about 2 GB; the photo itself may be any size
+
 
 def bounded(kind, lo, hi):
     """An argparse type: `kind` (int or float) within lo..hi, with a clear message otherwise."""
@@ -43,8 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="folder for the colorized PNGs")
     p.add_argument("--weights", default=None,
                    help="ColorNet weights (default: the shipped weights/colornet.npz, or $MINITORCH_COLOR_WEIGHTS)")
-    p.add_argument("--size", type=bounded(int, 8, 4096), default=None,
-                   help="working size: the longer side the network sees (default: the weights' card)")
+    p.add_argument("--size", type=bounded(int, 8, MAX_WORK_SIZE), default=None,
+                   help=f"working size: the longer side the network sees, at most {MAX_WORK_SIZE} (default: the "
+                        "weights' card; larger costs memory and time, and the network was trained at 64)")
     p.add_argument("--temperature", type=bounded(float, 0.01, 10), default=None,
                    help="annealed-mean temperature: lower is more vivid, 1 is the mean (default: the card's)")
     p.add_argument("--prior-correction", type=bounded(float, 0, 1), default=None,
@@ -74,8 +77,10 @@ def collect_inputs(paths) -> tuple[list, list]:
             if not found:
                 errors.append((str(p), "folder holds no image files (" + ", ".join(IMAGE_EXTENSIONS) + ")"))
             files += found
-        elif p.exists():
+        elif p.is_file():
             files.append(p)
+        elif p.exists():
+            errors.append((str(p), "not a regular file (a pipe, device or socket)"))
         else:
             errors.append((str(p), "no such file or folder"))
     return files, errors
@@ -91,12 +96,30 @@ def _output_path(out_dir: Path, src: Path, taken: set, overwrite: bool) -> Path:
     return cand
 
 
+def input_error(src, e: Exception) -> str:
+    """What to tell the user about one input that failed (the batch goes on)."""
+    if isinstance(e, MemoryError):
+        return f"{src}: not enough memory for this photo (try a smaller --size)"
+    if isinstance(e, (OSError, ValueError)):  # ImageLoadError and HintError included: their messages are made for users
+        return str(e) if str(e).startswith(str(src)) else f"{src}: {e}"
+    return f"{src}: could not be colorized ({type(e).__name__}: {e})"
+
+
+def join_hint_values(argv) -> list:
+    """'--hint -5,40,#fff' as '--hint=-5,40,#fff': argparse would read a leading minus as an option."""
+    out, it = [], iter(argv)
+    for a in it:
+        out.append(f"--hint={next(it, '')}" if a == "--hint" else a)
+    return out
+
+
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser().parse_args(join_hint_values(argv))
     from tqdm import tqdm
 
     from .hints import HintError, Hints, parse_hint_arg
-    from .image_io import ImageLoadError, load_image, save_image
+    from .image_io import load_image, save_image
     from .inference import Colorizer
     from .weights import WeightsError, shipped
 
@@ -131,7 +154,7 @@ def main(argv=None) -> int:
         rec = {"input": str(src)}
         t0 = time.perf_counter()
         try:
-            image = load_image(src)
+            image = load_image(src, as_float=False)  # 8-bit stays 8-bit: a 24 MP photo in bounded memory
             t1 = time.perf_counter()
             # the stage images, entropy and activations only when --stages asks for them
             result = cz.process(image, hints or None, layers=cz.layer_names() if args.stages else (),
@@ -149,8 +172,8 @@ def main(argv=None) -> int:
                 from .visualize import activation_figure, stage_strip
                 for kind, make in (("stages", stage_strip), ("activations", activation_figure)):
                     make(result, title=src.name).savefig(args.stages / f"{dst.stem}_{kind}.png", dpi=110)
-        except (ImageLoadError, HintError, OSError, ValueError) as e:
-            msg = str(e) if str(e).startswith(str(src)) else f"{src}: {e}"
+        except Exception as e:  # one photo's failure never stops the batch, and no traceback reaches the user
+            msg = input_error(src, e)
             print(f"colorize: {msg}", file=sys.stderr)
             rec.update(status="error", error=msg)
         records.append(rec)

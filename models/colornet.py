@@ -27,6 +27,22 @@ class ColorNetConfig:
     global_dim: int = 128
     use_global: bool = True
 
+    def __post_init__(self):
+        """Refuse configurations no ColorNet can have (a damaged or hand-edited card), by name."""
+        def count(name, v, lo, hi):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
+                raise ValueError(f"ColorNet {name} must be an integer in {lo}..{hi}, got {v!r}")
+        ch = self.channels
+        if not isinstance(ch, (tuple, list)) or not 2 <= len(ch) <= 7:
+            raise ValueError(f"ColorNet channels must be 2 to 7 integers, got {ch!r}")
+        for c in ch:
+            count("channels", c, 1, 4096)
+        count("num_bins", self.num_bins, 2, 10000)
+        count("num_scenes", self.num_scenes, 1, 10000)
+        count("global_dim", self.global_dim, 1, 8192)
+        if not isinstance(self.use_global, bool):
+            raise ValueError(f"ColorNet use_global must be true or false, got {self.use_global!r}")
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["channels"] = list(self.channels)

@@ -70,6 +70,24 @@ class Point:
     radius: int = 1
 
 
+MAX_RADIUS = 64
+
+
+def make_point(x, y, rgb, radius=1, where: str = "point") -> Point:
+    """A Point from checked values: finite coordinates, an RGB triple in [0, 1], an integer radius 0..64.
+
+    The one validation behind hints files, --hint and the API.
+    """
+    if isinstance(radius, bool) or not isinstance(radius, (int, np.integer)) or not 0 <= radius <= MAX_RADIUS:
+        raise HintError(f"{where}: radius {radius!r} must be an integer in 0..{MAX_RADIUS}")
+    rgb = tuple(rgb) if isinstance(rgb, (list, tuple, np.ndarray)) else rgb
+    if not (isinstance(rgb, tuple) and len(rgb) == 3 and all(
+            isinstance(c, (int, float, np.number)) and not isinstance(c, bool) and np.isfinite(c) and 0 <= c <= 1
+            for c in rgb)):
+        raise HintError(f"{where}: colour {rgb!r} must be three numbers in 0..1")
+    return Point(_number(x, where + ".x"), _number(y, where + ".y"), tuple(float(c) for c in rgb), int(radius))
+
+
 @dataclass
 class Region:
     rgb: tuple
@@ -88,8 +106,9 @@ class Hints:
     def __len__(self):
         return len(self.points) + len(self.regions)
 
-    def add_point(self, x, y, rgb, radius: int = 1) -> "Hints":
-        self.points.append(Point(float(x), float(y), tuple(rgb), int(radius)))
+    def add_point(self, x, y, rgb, radius: int = 1, where: str = "point") -> "Hints":
+        """Add a colour point (x, y in input pixels, rgb in [0, 1], radius 0..64), or a HintError."""
+        self.points.append(make_point(x, y, rgb, radius, where))
         return self
 
     @classmethod
@@ -100,15 +119,14 @@ class Hints:
         if unknown:
             raise HintError(f"{source}: unknown key(s) {sorted(unknown)}; expected 'points' and/or 'regions'")
         hints = cls()
+        for key in ("points", "regions"):
+            if not isinstance(data.get(key, []), list):
+                raise HintError(f"{source}: '{key}' must be a list, not {type(data[key]).__name__}")
         for i, p in enumerate(data.get("points", [])):
             where = f"{source}: points[{i}]"
             if not isinstance(p, dict) or not {"x", "y", "color"} <= set(p):
                 raise HintError(f"{where}: needs 'x', 'y' and 'color'")
-            radius = p.get("radius", 1)
-            if isinstance(radius, bool) or not isinstance(radius, int) or not 0 <= radius <= 64:
-                raise HintError(f"{where}: radius {radius!r} must be an integer in 0..64")
-            hints.add_point(_number(p["x"], where + ".x"), _number(p["y"], where + ".y"),
-                            parse_color(p["color"], where + ".color"), radius)
+            hints.add_point(p["x"], p["y"], parse_color(p["color"], where + ".color"), p.get("radius", 1), where)
         for i, r in enumerate(data.get("regions", [])):
             where = f"{source}: regions[{i}]"
             if not isinstance(r, dict) or "color" not in r or ("box" in r) == ("polygon" in r):
@@ -143,6 +161,8 @@ class Hints:
             data = json.loads(text)
         except json.JSONDecodeError as e:
             raise HintError(f"{path}: not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
+        except RecursionError:
+            raise HintError(f"{path}: nested too deeply to be a hints file") from None
         return cls.from_dict(data, source=str(path))
 
     def to_dict(self) -> dict:
@@ -167,7 +187,7 @@ def parse_hint_arg(text: str) -> Point:
         x, y = float(parts[0]), float(parts[1])
     except ValueError:
         raise HintError(f"--hint {text!r}: X and Y must be numbers") from None
-    return Point(x, y, parse_color(parts[2], f"--hint {text!r}"))
+    return make_point(x, y, parse_color(parts[2], f"--hint {text!r}"), 1, f"--hint {text!r}")
 
 
 def _polygon_mask(poly, height, width, sx, sy):

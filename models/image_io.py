@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import warnings
 from pathlib import Path
 
@@ -27,7 +28,7 @@ class ImageLoadError(ValueError):
     """An input is not a usable image (missing, empty, not an image, corrupt, or too large)."""
 
 
-def _to_rgb_float(img) -> np.ndarray:
+def _to_rgb_float(img, as_float: bool = True) -> np.ndarray:
     from PIL import Image
 
     mode = img.mode
@@ -46,12 +47,18 @@ def _to_rgb_float(img) -> np.ndarray:
         rgba = img.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         img = Image.alpha_composite(background, rgba)
+    if not as_float and img.mode == "L":
+        return np.asarray(img)  # 8-bit gray stays (H, W) uint8: a quarter of the memory of RGB floats
     img = img.convert("RGB")  # grey, palette, CMYK, YCbCr, 1-bit ...
-    return (np.asarray(img, dtype=np.float32) / 255.0)
+    return np.asarray(img) if not as_float else (np.asarray(img, dtype=np.float32) / 255.0)
 
 
-def load_image(source, max_pixels: int = MAX_PIXELS) -> np.ndarray:
-    """Read a file path (or bytes) into an RGB float32 array (H, W, 3) in [0, 1]."""
+def load_image(source, max_pixels: int = MAX_PIXELS, as_float: bool = True) -> np.ndarray:
+    """Read a file path (or bytes) into an RGB float32 array (H, W, 3) in [0, 1].
+
+    as_float=False keeps 8-bit files as uint8, and 8-bit gray ones as (H, W): what the colorize
+    command uses for large photos (16-bit and float files still come back as float32 RGB).
+    """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     if isinstance(source, (bytes, bytearray)):
@@ -62,6 +69,8 @@ def load_image(source, max_pixels: int = MAX_PIXELS) -> np.ndarray:
             raise ImageLoadError(f"{name}: no such file")
         if os.path.isdir(name):
             raise ImageLoadError(f"{name}: is a folder, not an image file")
+        if not stat.S_ISREG(os.stat(name).st_mode):  # a FIFO or device would block or never end
+            raise ImageLoadError(f"{name}: not a regular file (a pipe, device or socket)")
         with open(name, "rb") as f:
             data = f.read()
     if not data:
@@ -77,11 +86,11 @@ def load_image(source, max_pixels: int = MAX_PIXELS) -> np.ndarray:
                                      "(possibly a decompression bomb)")
             img.load()
             img = ImageOps.exif_transpose(img)
-            arr = _to_rgb_float(img)
+            arr = _to_rgb_float(img, as_float)
     except ImageLoadError:
         raise
-    except UnidentifiedImageError as e:
-        raise ImageLoadError(f"{name}: not an image Pillow can read ({e})") from e
+    except UnidentifiedImageError:
+        raise ImageLoadError(f"{name}: not an image file (or a format Pillow cannot read)") from None
     except Image.DecompressionBombError as e:
         raise ImageLoadError(f"{name}: more than the limit of pixels Pillow opens safely "
                              f"(possibly a decompression bomb): {e}") from e
@@ -104,9 +113,13 @@ def resize(arr, hw, resample: str = "bilinear") -> np.ndarray:
     return np.stack([resize(arr[..., c], hw, resample) for c in range(arr.shape[-1])], -1)
 
 
-def to_uint8(rgb) -> np.ndarray:
-    """Float RGB (or gray) in [0, 1] to uint8, rounded and clipped."""
-    return np.clip(np.round(np.asarray(rgb) * 255), 0, 255).astype(np.uint8)
+def to_uint8(rgb, strip_rows: int = 256) -> np.ndarray:
+    """Float RGB (or gray) in [0, 1] to uint8, rounded and clipped (in strips of rows, to bound memory)."""
+    rgb = np.asarray(rgb)
+    out = np.empty(rgb.shape, np.uint8)
+    for r in range(0, max(1, rgb.shape[0]), strip_rows):
+        out[r:r + strip_rows] = np.clip(np.round(rgb[r:r + strip_rows] * 255), 0, 255)
+    return out
 
 
 def save_image(rgb, path, quality: int = 95) -> None:
@@ -127,3 +140,30 @@ def save_image(rgb, path, quality: int = 95) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def image_divisor(image) -> float:
+    """Check an image array for colorization; return what divides it into [0, 1].
+
+    Accepted: gray (H, W) or RGB (H, W, 3); uint8 (divided by 255), uint16 (by 65535), or float
+    already in [0, 1] (values a little outside are clipped later). Everything else is a ValueError
+    that says why: other integer types, non-finite values, floats on a 0..255 scale, no pixels.
+    """
+    a = np.asarray(image)
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[-1] != 3):
+        raise ValueError(f"expected a gray (H, W) or RGB (H, W, 3) image, got an array of shape {a.shape}")
+    if a.shape[0] == 0 or a.shape[1] == 0:
+        raise ValueError(f"the image has no pixels (shape {a.shape})")
+    if a.dtype == np.uint8:
+        return 255.0
+    if a.dtype == np.uint16:
+        return 65535.0
+    if a.dtype.kind != "f":
+        raise ValueError(f"images must be uint8, uint16 or floats in [0, 1], not {a.dtype}")
+    lo, hi = float(a.min()), float(a.max())
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise ValueError("the image holds non-finite values (NaN or infinity)")
+    if lo < -0.5 or hi > 1.5:
+        raise ValueError(f"float images must hold values in [0, 1], these span {lo:g}..{hi:g} "
+                         "(divide 8-bit values by 255)")
+    return 1.0

@@ -28,11 +28,11 @@ import numpy as np
 import minitorch_color as mt
 from minitorch_color.backend import asnumpy
 
-from .color import ABQuantizer, lab_to_rgb, rgb_to_lab
+from .color import ABQuantizer, compose_full, image_lightness, lab_to_rgb
 from .colornet import ColorNet, ColorNetConfig, encode_input
 from .decoding import annealed_mean, entropy_bits, softmax
 from .hints import Hints, encode
-from .image_io import resize
+from .image_io import image_divisor, resize
 from .refine import DEFAULT_REACH, DEFAULT_SIGMA, propagate
 from .weights import WeightsError, load_state, load_weights, save_weights, shipped
 
@@ -53,6 +53,22 @@ def work_shape(image_hw, size: int, multiple: int = 8) -> tuple:
         raise ValueError(f"working size must be at least {multiple}, got {size}")
     scale = size / max(H, W)
     return tuple(max(multiple, int(round(s * scale / multiple)) * multiple) for s in (H, W))
+
+
+def full_lightness(image=None, lightness=None) -> np.ndarray:
+    """The photo's lightness (H, W) float32 in 0..100, from an image or given directly (checked)."""
+    if lightness is not None:
+        if image is not None:
+            raise ValueError("give an image or its lightness, not both")
+        L = np.asarray(lightness)
+        if L.ndim != 2 or L.size == 0 or L.dtype.kind != "f":
+            raise ValueError(f"lightness must be a non-empty (H, W) float array, got {L.dtype} {L.shape}")
+        if not np.isfinite(L).all():
+            raise ValueError("the lightness holds non-finite values (NaN or infinity)")
+        return np.clip(L, 0, 100).astype(np.float32)
+    if image is None:
+        raise ValueError("no image given")
+    return image_lightness(image, image_divisor(image))
 
 
 @dataclass
@@ -138,7 +154,7 @@ class Colorizer:
         try:
             cfg = meta["model_config"]
             cfg = ColorNetConfig(**{**cfg, "channels": tuple(cfg["channels"])})
-        except (KeyError, TypeError) as e:
+        except (KeyError, TypeError, ValueError) as e:
             raise WeightsError(f"{path}: model configuration missing or unreadable ({e})") from e
         net = ColorNet(cfg)
         load_state(net, loaded)
@@ -152,18 +168,14 @@ class Colorizer:
         return cls(net, loaded.arrays.get("class_weights"), metadata=meta, **kwargs)
 
     # ----- the network ----------------------------------------------------------------------
-    def predict(self, image, hints: Hints | None = None, size: int | None = None, layers=()) -> Prediction:
-        """Run the network on an RGB image (H, W, 3) in [0, 1] (or lightness (H, W) in 0..100).
+    def predict(self, image=None, hints: Hints | None = None, size: int | None = None, layers=(), *,
+                lightness=None) -> Prediction:
+        """Run the network on a photo: image is gray (H, W) or RGB (H, W, 3), uint8, uint16 or floats in
+        [0, 1] (colour photos are reduced to their lightness); or give lightness= (H, W) in 0..100.
 
         layers: names of modules (see layer_names()) whose outputs to keep as activations.
         """
-        image = np.asarray(image)
-        if image.ndim == 3 and image.shape[-1] == 3:
-            L_full = rgb_to_lab(np.clip(image, 0, 1).astype(np.float32))[..., 0].astype(np.float32)
-        elif image.ndim == 2:
-            L_full = np.asarray(image, np.float32)
-        else:
-            raise ValueError(f"expected an RGB image (H, W, 3) or lightness (H, W), got shape {image.shape}")
+        L_full = full_lightness(image, lightness)
         hw = work_shape(L_full.shape, size or self.size, self.net.multiple)
         L = resize(L_full, hw)
         hint_ab, mask = encode(hints, L_full.shape, hw)
@@ -225,16 +237,14 @@ class Colorizer:
     def compose(self, pred: Prediction, ab_work, full: bool = True) -> np.ndarray:
         """RGB (H, W, 3) float32 from the lightness and the working-size ab (upsampled when full)."""
         if full:
-            L, ab = pred.L_full, resize(ab_work, pred.image_hw)
-        else:
-            L, ab = pred.L, ab_work
-        lab = np.concatenate([L[..., None], ab], -1)
-        return lab_to_rgb(lab).astype(np.float32)
+            return compose_full(pred.L_full, ab_work)
+        return lab_to_rgb(np.concatenate([pred.L[..., None], ab_work], -1)).astype(np.float32)
 
-    def colorize(self, image, hints: Hints | None = None, size: int | None = None,
-                 temperature: float | None = None, prior_correction: float | None = None) -> np.ndarray:
-        """Colorize an RGB image (colour inputs are reduced to their lightness first) at full resolution."""
-        pred = self.predict(image, hints, size)
+    def colorize(self, image=None, hints: Hints | None = None, size: int | None = None,
+                 temperature: float | None = None, prior_correction: float | None = None, *,
+                 lightness=None) -> np.ndarray:
+        """Colorize a photo (see predict for what it may be) at its full resolution: RGB float32 in [0, 1]."""
+        pred = self.predict(image, hints, size, lightness=lightness)
         return self.compose(pred, self.ab(pred, temperature, prior_correction))
 
     def ab(self, pred: Prediction, temperature=None, prior_correction=None, refine: bool | None = None) -> np.ndarray:
@@ -295,11 +305,11 @@ class Colorizer:
         best = max(probs, key=probs.get)
         return Scene(best, probs[best], probs)
 
-    def process(self, image, hints: Hints | None = None, size: int | None = None, layers=(),
-                explain: bool = False, temperature=None, prior_correction=None) -> Colorization:
+    def process(self, image=None, hints: Hints | None = None, size: int | None = None, layers=(),
+                explain: bool = False, temperature=None, prior_correction=None, *, lightness=None) -> Colorization:
         """Colorize one image and keep what the network said: the scene always; the activations of
         `layers` (names from layer_names()); with explain, the stage images and the entropy map."""
-        pred = self.predict(image, hints, size, layers)
+        pred = self.predict(image, hints, size, layers, lightness=lightness)
         out = self.compose(pred, self.ab(pred, temperature, prior_correction))
         result = Colorization(pred, out, self.scene(pred))
         if explain:

@@ -9,6 +9,10 @@ as float32.
 The shipped weights are found in $MINITORCH_COLOR_WEIGHTS when set, else in the `weights/`
 folder installed beside this package (the checkout's folder, or the copy `pip install .` puts
 into site-packages), so the commands work from anywhere.
+
+Loading verifies what it can: when a card (the .json beside the .npz) records a sha256, the file
+must match it (MINITORCH_COLOR_VERIFY_WEIGHTS=0 skips this while developing weights), and every
+value must be finite.
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from minitorch_color.backend import asnumpy
 from minitorch_color.serialization import SerializationError, load_metadata
 
 ENV_VAR = "MINITORCH_COLOR_WEIGHTS"
+VERIFY_VAR = "MINITORCH_COLOR_VERIFY_WEIGHTS"  # 0: skip the card's sha256 check (while developing weights)
 
 
 class WeightsError(ValueError):
@@ -81,6 +86,9 @@ def load_weights(path, kind: str, hint: str = "") -> LoadedWeights:
     path = Path(path)
     if not path.exists():
         raise WeightsError(f"{path}: no such weights file" + (f" ({hint})" if hint else ""))
+    if not path.is_file():
+        raise WeightsError(f"{path}: not a regular file")
+    verify_card(path)
     try:
         meta = load_metadata(path)
         blob = mt.load(path)
@@ -93,7 +101,27 @@ def load_weights(path, kind: str, hint: str = "") -> LoadedWeights:
         raise WeightsError(f"{path}: no network state inside")
     state = {k: np.asarray(v, np.float32) if np.asarray(v).dtype == np.float16 else v for k, v in state.items()}
     arrays = {k: v for k, v in blob.items() if k != "model"} if "model" in blob else {}
+    for name, v in list(state.items()) + list(arrays.items()):
+        v = np.asarray(v)
+        if v.dtype.kind == "f" and not np.isfinite(v).all():
+            raise WeightsError(f"{path}: {name} holds non-finite values (NaN or infinity); the file is damaged")
     return LoadedWeights(path, state, meta, arrays)
+
+
+def verify_card(path) -> None:
+    """Check the file against the sha256 its card records (no card, or no sha256 in it: nothing to check)."""
+    import json
+    card = Path(path).with_suffix(".json")
+    if os.environ.get(VERIFY_VAR, "1") == "0" or not card.exists():
+        return
+    try:
+        want = json.loads(card.read_text()).get("sha256")
+    except (OSError, ValueError, AttributeError):
+        raise WeightsError(f"{card}: the weights' card is unreadable") from None
+    if want and sha256(path) != want:
+        raise WeightsError(f"{path}: its contents do not match the sha256 in {card.name} (changed or damaged). "
+                           f"If you changed the weights on purpose, update the card's sha256, or set {VERIFY_VAR}=0 "
+                           "while developing")
 
 
 def load_state(net, loaded: LoadedWeights) -> None:

@@ -78,8 +78,8 @@ def test_network_input_scaling():
 
 
 def test_training_configuration_parses_and_round_trips(capsys):
-    cfg = parse_overrides(["--steps=7", "--channels=8,16", "--augment=false", "--lr=0.5"], TrainConfig())
-    assert (cfg.steps, cfg.channels, cfg.augment, cfg.lr) == (7, (8, 16), False, 0.5)
+    cfg = parse_overrides(["--steps=7", "--channels=8,16", "--use_global=false", "--lr=0.5"], TrainConfig())
+    assert (cfg.steps, cfg.channels, cfg.use_global, cfg.lr) == (7, (8, 16), False, 0.5)
     assert config_from_dict(TrainConfig, config_dict(cfg)) == cfg
     assert parse_config(["--help"], TrainConfig(), "the doc") is None
     assert "the doc" in capsys.readouterr().out

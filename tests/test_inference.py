@@ -93,7 +93,7 @@ def test_colorize_keeps_full_resolution_lightness(tiny_weights):
     L_in, L_out = rgb_to_lab(img)[..., 0], rgb_to_lab(out)[..., 0]
     assert np.median(np.abs(L_in - L_out)) < 1.0  # gamut clipping may move a few pixels
     gray = np.repeat(rgb_to_lab(img)[..., :1] / 100, 3, -1)  # not the same as L, but a colour input
-    np.testing.assert_allclose(cz.colorize(img), cz.colorize(rgb_to_lab(img)[..., 0]), atol=1e-5)
+    np.testing.assert_allclose(cz.colorize(img), cz.colorize(lightness=rgb_to_lab(img)[..., 0]), atol=1e-5)
     assert cz.colorize(gray).shape == img.shape
 
 

@@ -36,7 +36,7 @@ def test_shipped_colornet_colorizes_a_real_photo():
     cz = Colorizer.from_weights()
     truth = skimage.data.rocket().astype(np.float32) / 255  # 427 x 640
     lab = rgb_to_lab(truth)
-    out = cz.colorize(lab[..., 0])
+    out = cz.colorize(lightness=lab[..., 0])
     out_lab = rgb_to_lab(out)
     assert out.shape == truth.shape
     assert np.median(np.abs(out_lab[..., 0] - lab[..., 0])) < 1.0

@@ -7,6 +7,7 @@ bins plus deep supervision on the stage heads and a scene loss on the Intel samp
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from tqdm import tqdm
 import minitorch_color as mt
 from minitorch_color import nn
 from minitorch_color.backend import cuda_available, device_of, to_device
+from minitorch_color.serialization import remove_stale_temporaries
 from models.color import ABQuantizer, lab_to_rgb, rgb_to_lab
 from models.colornet import ColorNet, ColorNetConfig, encode_input
 from train import augment as A
@@ -147,18 +149,48 @@ def evaluate(net, batches, quant, cfg):
             "auc_raw": metrics.ab_auc(t, p)["auc_raw"], "psnr": float(np.mean(psnrs))}
 
 
-def train(cfg: TrainConfig, resume: bool = False, datasets=None, progress: bool = True):
-    """Run (or resume) training; returns the history of logged metrics."""
+RESUME_OVERRIDES = ("steps", "device", "out")  # all that --resume may change; the rest is the run's
+
+
+def resume_config(saved: TrainConfig, requested: TrainConfig, step: int, given=None) -> TrainConfig:
+    """The configuration of a resumed run: the checkpoint's, with only RESUME_OVERRIDES taken from the request.
+
+    given: the settings the user named (None: every field of requested counts). A named setting that
+    contradicts the run is an error, not silently ignored; --steps may extend the run (the cosine
+    decay is then re-planned over the new length from the current step) but not cut it below the
+    step reached.
+    """
+    names = [f.name for f in dataclasses.fields(TrainConfig) if f.name != "extra"]
+    given = set(names if given is None else given)
+    conflicts = [k for k in names if k in given and k not in RESUME_OVERRIDES
+                 and getattr(requested, k) != getattr(saved, k)]
+    if conflicts:
+        raise SystemExit("--resume continues a run with its own configuration; "
+                         + ", ".join(f"--{k}={getattr(requested, k)!r} (the run has {getattr(saved, k)!r})"
+                                     for k in conflicts)
+                         + "; only " + ", ".join(f"--{k}" for k in RESUME_OVERRIDES) + " may change")
+    cfg = dataclasses.replace(saved, out=requested.out, device=requested.device if "device" in given else saved.device)
+    if "steps" in given:
+        if requested.steps < step:
+            raise SystemExit(f"--steps={requested.steps}: the run has already done {step} steps")
+        cfg.steps = requested.steps
+    return cfg
+
+
+def train(cfg: TrainConfig, resume: bool = False, datasets=None, progress: bool = True, given=None):
+    """Run (or resume) training; returns the history of logged metrics.
+
+    given: on resume, the settings the user named (see resume_config); None compares them all.
+    """
     out_dir = Path(cfg.out)
     out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out_dir)  # a save interrupted by a kill leaves one behind
     ckpt_path = out_dir / "checkpoint.npz"
     if resume:
         if not ckpt_path.exists():
             raise SystemExit(f"--resume: no checkpoint at {ckpt_path}")
         ckpt = mt.load(ckpt_path)
-        steps, device = cfg.steps, cfg.device
-        cfg = config_from_dict(TrainConfig, ckpt["config"])
-        cfg.steps, cfg.device = max(steps, cfg.steps), device  # a run may resume on another device
+        cfg = resume_config(config_from_dict(TrainConfig, ckpt["config"]), cfg, int(ckpt["step"]), given)
     try:
         A.recipe(cfg.augment)
     except ValueError as e:

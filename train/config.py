@@ -65,3 +65,8 @@ def config_from_dict(cls, data: dict):
     defaults = cls()
     return cls(**{k: tuple(v) if isinstance(getattr(defaults, k, None), tuple) and isinstance(v, list) else v
                   for k, v in data.items()})
+
+
+def given_keys(argv) -> set:
+    """The settings named in --key=value arguments (to tell a chosen value from a default)."""
+    return {a[2:].split("=", 1)[0].replace("-", "_") for a in argv if a.startswith("--") and "=" in a}

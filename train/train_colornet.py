@@ -1,7 +1,7 @@
 """Train ColorNet on the engine: a linear loop with checkpoints and resume.
 
     python -m train.train_colornet [--key=value ...]   e.g. --steps=20000 --size=64 --out=runs/colornet
-    python -m train.train_colornet --resume --out=runs/colornet
+    python -m train.train_colornet --resume --out=runs/colornet            (--steps=N extends the run)
     python -m train.train_colornet --init=runs/colornet/checkpoint.npz --lr=5e-4 --out=runs/finetune
     python -m train.train_colornet --device=cuda ...   (CuPy backend; the default and the shipped weights are CPU)
 
@@ -17,15 +17,16 @@ from __future__ import annotations
 import sys
 
 from train.colornet_training import TrainConfig, train
-from train.config import parse_config
+from train.config import given_keys, parse_config
 
 
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     resume = "--resume" in argv
-    cfg = parse_config([a for a in argv if a != "--resume"], TrainConfig(), __doc__)
+    argv = [a for a in argv if a != "--resume"]
+    cfg = parse_config(argv, TrainConfig(), __doc__)
     if cfg is not None:
-        train(cfg, resume=resume)
+        train(cfg, resume=resume, given=given_keys(argv))
     return 0
 
 

@@ -1,0 +1,277 @@
+"""Bad and unusual inputs, built on the fly: every one gets a clear answer, nothing else is lost.
+
+Each command-line case runs the colorize command on the bad input next to a good photo and checks
+the exit status (1: an input failed and the rest was written; 2: bad arguments, nothing done), the
+message, and that the good photo's output exists. API and training cases check the error and its words.
+"""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import minitorch_color as mt
+from models.colorize import main
+from models.colornet import ColorNet, ColorNetConfig
+from models.hints import HintError, Hints
+from models.inference import Colorizer, save_colornet
+from models.weights import WeightsError, sha256
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory):
+    mt.manual_seed(0)
+    path = tmp_path_factory.mktemp("w") / "tiny.npz"
+    save_colornet(ColorNet(ColorNetConfig(channels=(8, 16, 32, 64))), path, np.ones(261), {"decode": {"size": 32}})
+    return path
+
+
+@pytest.fixture
+def good(tmp_path):
+    path = tmp_path / "good.png"
+    Image.fromarray((np.random.default_rng(0).random((30, 40)) * 255).astype(np.uint8)).save(path)
+    return path
+
+
+def _card(weights_path, **fields):
+    weights_path.with_suffix(".json").write_text(json.dumps({"sha256": sha256(weights_path), **fields}))
+
+
+def _tampered(weights, tmp_path, change):
+    """A copy of the weights with one change to its state or metadata, saved in the valid format."""
+    blob, meta = mt.load(weights), mt.serialization.load_metadata(weights)
+    change(blob, meta)
+    path = tmp_path / "tampered.npz"
+    mt.save(blob, path, metadata=meta)
+    return path
+
+
+def _scale_first(blob, meta):
+    key = next(iter(blob["model"]))
+    blob["model"][key] = blob["model"][key] * 3
+
+
+def _nan_first(blob, meta):
+    key = next(iter(blob["model"]))
+    blob["model"][key] = np.full_like(blob["model"][key], np.nan)
+
+
+def _huge_channels(blob, meta):
+    meta["model_config"]["channels"] = [10 ** 9, 16]
+
+
+def _text_channels(blob, meta):
+    meta["model_config"]["channels"] = ["wide", 16]
+
+
+# ----- bad inputs among good ones: exit 1, the good one written ---------------------------------
+def _truncated_jpeg(tmp_path):
+    path = tmp_path / "cut.jpg"
+    Image.fromarray((np.random.default_rng(1).random((64, 64, 3)) * 255).astype(np.uint8)).save(path, quality=90)
+    path.write_bytes(path.read_bytes()[:600])
+    return path
+
+
+def _fifo(tmp_path):
+    path = tmp_path / "pipe.png"
+    os.mkfifo(path)
+    return path
+
+
+INPUT_CASES = {
+    "broken PNG": (lambda t: (t / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\nbroken") and t / "bad.png",
+                   "not an image file"),
+    "truncated JPEG": (lambda t: _truncated_jpeg(t), "corrupt or truncated"),
+    "empty file": (lambda t: (t / "empty.jpg").write_bytes(b"") or t / "empty.jpg", "empty"),
+    "text file": (lambda t: (t / "text.jpg").write_text("hello") and t / "text.jpg", "not an image"),
+    "a FIFO": (_fifo, "not a regular file"),
+    "/dev/zero": (lambda t: "/dev/zero", "not a regular file"),
+    "missing file": (lambda t: t / "missing.png", "no such file"),
+}
+
+
+@pytest.mark.parametrize("case", list(INPUT_CASES))
+def test_a_bad_input_is_reported_and_the_batch_goes_on(case, weights, good, tmp_path):
+    make, message = INPUT_CASES[case]
+    bad = make(tmp_path)
+    out = tmp_path / "out"
+    # a subprocess with a timeout: a FIFO that were opened would block forever
+    r = subprocess.run([sys.executable, "-m", "models.colorize", str(bad), str(good), "-o", str(out),
+                        "--weights", str(weights), "-q"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1, r.stderr
+    assert message in r.stderr and str(bad) in r.stderr
+    assert "Traceback" not in r.stderr and "BytesIO" not in r.stderr
+    assert (out / "good.png").exists()
+
+
+def test_any_failure_of_one_photo_spares_the_others(weights, good, tmp_path, monkeypatch, capsys):
+    other = tmp_path / "other.png"
+    Image.fromarray(np.zeros((20, 20), np.uint8)).save(other)
+    real = Colorizer.process
+
+    def flaky(self, image, *args, **kwargs):
+        if image.shape[:2] == (20, 20):
+            raise MemoryError
+        return real(self, image, *args, **kwargs)
+    monkeypatch.setattr(Colorizer, "process", flaky)
+    assert main([str(other), str(good), "-o", str(tmp_path / "out"), "--weights", str(weights), "-q"]) == 1
+    assert "not enough memory" in capsys.readouterr().err
+    assert (tmp_path / "out" / "good.png").exists()
+
+
+# ----- bad arguments: exit 2 before any work, with a message naming the problem ------------------
+def _hints_file(tmp_path, text):
+    path = tmp_path / "h.json"
+    path.write_text(text)
+    return ["--hints", str(path)]
+
+
+ARG_CASES = {
+    "points is null": (lambda t: _hints_file(t, '{"points": null}'), "'points' must be a list"),
+    "points is a number": (lambda t: _hints_file(t, '{"points": 3}'), "'points' must be a list"),
+    "JSON nested 100,000 deep": (lambda t: _hints_file(t, "[" * 100_000 + "]" * 100_000), "nested too deeply"),
+    "radius -3 in a file": (lambda t: _hints_file(t, '{"points": [{"x": 1, "y": 1, "color": "#ffffff", '
+                                                  '"radius": -3}]}'), "radius -3 must be"),
+    "--hint nan": (lambda t: ["--hint", "nan,4,#ff0000"], "is not a number"),
+    "altered weights": (lambda t: ["--weights", str(_card_for(_tampered(WEIGHTS[0], t, _scale_first),
+                                                              WEIGHTS[0]))], "do not match the sha256"),
+    "NaN weights": (lambda t: ["--weights", str(_tampered(WEIGHTS[0], t, _nan_first))], "non-finite"),
+    "huge channel count": (lambda t: ["--weights", str(_tampered(WEIGHTS[0], t, _huge_channels))], "channels"),
+    "text channel count": (lambda t: ["--weights", str(_tampered(WEIGHTS[0], t, _text_channels))], "channels"),
+    "a pickle as weights": (lambda t: ["--weights", str(_pickle(t))], "never loaded"),
+}
+WEIGHTS = []  # the module's weights file, for the cases above
+
+
+def _card_for(tampered, original):
+    """The tampered file with the card of the original (whose sha256 it no longer matches)."""
+    _card(original)
+    tampered.with_suffix(".json").write_text(original.with_suffix(".json").read_text())
+    return tampered
+
+
+def _pickle(tmp_path):
+    path = tmp_path / "evil.npz"
+    np.save(path, np.array([{"x": 1}], dtype=object), allow_pickle=True)
+    os.replace(str(path) + ".npy", path)
+    return path
+
+
+@pytest.mark.parametrize("case", list(ARG_CASES))
+def test_bad_arguments_stop_at_once_with_a_clear_message(case, weights, good, tmp_path, capsys):
+    WEIGHTS[:] = [weights]
+    make, message = ARG_CASES[case]
+    args = make(tmp_path)
+    argv = [str(good), "-o", str(tmp_path / "out"), "-q"] + (["--weights", str(weights)] if "--weights" not in args
+                                                              else []) + args
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err, err
+    assert "allow_pickle" not in err and "Traceback" not in err
+    assert not (tmp_path / "out" / "good.png").exists()
+
+
+def test_a_negative_hint_coordinate_is_a_hint_not_an_option(weights, good, tmp_path, capsys):
+    rc = main([str(good), "-o", str(tmp_path / "out"), "--weights", str(weights), "--hint", "-5,4,#ff0000", "-q"])
+    err = capsys.readouterr().err
+    assert "expected one argument" not in err
+    assert rc == 1 and "outside" in err  # read as a point, which lies outside the picture
+
+
+def test_the_working_size_has_a_documented_maximum(weights, good, tmp_path):
+    with pytest.raises(SystemExit) as e:
+        main([str(good), "-o", str(tmp_path / "o"), "--weights", str(weights), "--size", "4096"])
+    assert e.value.code == 2
+
+
+def test_weights_check_can_be_bypassed_while_developing(weights, tmp_path, monkeypatch):
+    altered = _card_for(_tampered(weights, tmp_path, _scale_first), weights)
+    with pytest.raises(WeightsError, match="MINITORCH_COLOR_VERIFY_WEIGHTS=0"):
+        Colorizer.from_weights(altered)
+    monkeypatch.setenv("MINITORCH_COLOR_VERIFY_WEIGHTS", "0")
+    Colorizer.from_weights(altered)
+
+
+# ----- the Python API -----------------------------------------------------------------------------
+API_CASES = {
+    "int32 image": (np.zeros((8, 8, 3), np.int32), "uint8, uint16 or floats"),
+    "NaN image": (np.full((8, 8, 3), np.nan, np.float32), "non-finite"),
+    "0..255 floats": (np.full((8, 8, 3), 200.0, np.float32), "divide 8-bit values by 255"),
+    "no pixels": (np.zeros((0, 8, 3), np.float32), "no pixels"),
+    "four channels": (np.zeros((8, 8, 4), np.float32), "shape"),
+}
+
+
+@pytest.mark.parametrize("case", list(API_CASES))
+def test_the_api_refuses_what_it_cannot_read(case, weights):
+    image, message = API_CASES[case]
+    with pytest.raises(ValueError, match=message):
+        Colorizer.from_weights(weights).colorize(image)
+
+
+def test_the_api_reads_every_scale_of_the_same_photo_alike(weights):
+    cz = Colorizer.from_weights(weights)
+    gray = np.random.default_rng(0).random((24, 32))
+    as_float = cz.colorize(gray.astype(np.float32))
+    rgb = cz.colorize(np.repeat(gray[..., None], 3, -1).astype(np.float32))
+    u8 = cz.colorize(np.round(gray * 255).astype(np.uint8))
+    u16 = cz.colorize(np.round(gray * 65535).astype(np.uint16))
+    np.testing.assert_allclose(as_float, rgb, atol=1e-5)  # a 2-D array is a gray image on the RGB scale
+    assert np.abs(as_float - u8).max() < 0.02 and np.abs(as_float - u16).max() < 1e-3
+    from models.color import rgb_to_lab
+    L = rgb_to_lab(np.repeat(gray[..., None], 3, -1))[..., 0]
+    np.testing.assert_allclose(cz.colorize(lightness=L), as_float, atol=1e-4)  # lightness only when named
+
+
+@pytest.mark.parametrize("kwargs, message", [({"radius": -3}, "radius"), ({"rgb": (2, 0, 0)}, "colour"),
+                                             ({"x": float("nan")}, "not a number")])
+def test_hints_from_the_api_are_checked_like_files(kwargs, message):
+    args = {"x": 1.0, "y": 2.0, "rgb": (1, 0, 0), "radius": 1, **kwargs}
+    with pytest.raises(HintError, match=message):
+        Hints().add_point(**args)
+
+
+# ----- training ------------------------------------------------------------------------------------
+def _tiny_data(rng, n=12, size=16):
+    imgs = (rng.random((n, size, size, 3)) * 255).astype(np.uint8)
+    split = {"cifar": (imgs, np.full(n, -1)), "intel": (imgs, rng.integers(0, 6, n))}
+    return {"train": split, "val": split}
+
+
+def _run(tmp_path, argv, data):
+    """train_colornet's main, in-process: the settings named on the command line count as given."""
+    from train import colornet_training as T
+    from train.config import given_keys, parse_overrides
+    resume = "--resume" in argv
+    argv = ["--size=16", "--batch=4", "--val_every=2", "--val_images=4", "--channels=8,16", "--warmup=1",
+            f"--out={tmp_path / 'run'}"] + [a for a in argv if a != "--resume"]
+    cfg = parse_overrides(argv, T.TrainConfig())
+    return T.train(cfg, resume=resume, datasets=data, progress=False, given=given_keys(argv))
+
+
+def test_resume_keeps_the_run_and_refuses_contradictions(tmp_path):
+    data = _tiny_data(np.random.default_rng(0))
+    _run(tmp_path, ["--steps=2"], data)
+    ckpt = tmp_path / "run" / "checkpoint.npz"
+    assert oct(ckpt.stat().st_mode & 0o777) == oct(0o666 & ~_umask())  # the usual permissions, not 0600
+    (tmp_path / "run" / ".tmp-left-by-a-kill.npz").write_bytes(b"half a file")
+    hist = _run(tmp_path, ["--resume"], data)  # no --steps: the run's own length (2), not the default
+    assert hist[-1]["step"] == 2 and mt.load(ckpt)["config"]["steps"] == 2
+    assert not (tmp_path / "run" / ".tmp-left-by-a-kill.npz").exists()  # stale temporary removed
+    with pytest.raises(SystemExit, match="--lr=0.5 .the run has 0.001"):
+        _run(tmp_path, ["--resume", "--lr=0.5"], data)
+    with pytest.raises(SystemExit, match="already done 2 steps"):
+        _run(tmp_path, ["--resume", "--steps=1"], data)
+    hist = _run(tmp_path, ["--resume", "--steps=4"], data)  # extending is allowed
+    assert hist[-1]["step"] == 4
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
