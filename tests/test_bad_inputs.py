@@ -69,6 +69,10 @@ def _text_channels(blob, meta):
     meta["model_config"]["channels"] = ["wide", 16]
 
 
+def _negative_channels(blob, meta):
+    meta["model_config"]["channels"] = [-8, 16]
+
+
 # ----- bad inputs among good ones: exit 1, the good one written ---------------------------------
 def _truncated_jpeg(tmp_path):
     path = tmp_path / "cut.jpg"
@@ -143,6 +147,8 @@ ARG_CASES = {
     "NaN weights": (lambda t: ["--weights", str(_tampered(WEIGHTS[0], t, _nan_first))], "non-finite"),
     "huge channel count": (lambda t: ["--weights", str(_tampered(WEIGHTS[0], t, _huge_channels))], "channels"),
     "text channel count": (lambda t: ["--weights", str(_tampered(WEIGHTS[0], t, _text_channels))], "channels"),
+    "negative channel count": (lambda t: ["--weights", str(_tampered(WEIGHTS[0], t, _negative_channels))],
+                               "channels"),
     "a pickle as weights": (lambda t: ["--weights", str(_pickle(t))], "never loaded"),
 }
 WEIGHTS = []  # the module's weights file, for the cases above
