@@ -100,6 +100,11 @@ class Augment:
 
     def __call__(self, batch, rng):
         """Augmented copy of batch (N, H, W, 3); rng decides everything."""
+        out = self.sensor(self.photometric(self.geometric(batch, rng), rng), rng)
+        return out.astype(batch.dtype, copy=False)
+
+    def geometric(self, batch, rng):
+        """Flip, small rotation and crop, each with its probability."""
         n, size = len(batch), batch.shape[1]
         out = hflip(batch, rng.random(n) < self.flip_p)
         turn = rng.random(n) < self.rotate_p
@@ -108,16 +113,27 @@ class Augment:
         crop = rng.random(n) < self.crop_p
         if crop.any():
             out[crop] = random_resized_crop(out[crop], size, rng, self.crop_scale)
-        out = brightness(out, rng.uniform(-self.brightness, self.brightness, n))
+        return out
+
+    def photometric(self, batch, rng):
+        """Brightness, contrast and gamma, drawn for every sample."""
+        n = len(batch)
+        out = brightness(batch, rng.uniform(-self.brightness, self.brightness, n))
         out = contrast(out, rng.uniform(*self.contrast, n))
-        out = gamma(out, np.exp(rng.uniform(np.log(self.gamma[0]), np.log(self.gamma[1]), n)))
-        noisy = rng.random(n) < self.noise_p
+        return gamma(out, np.exp(rng.uniform(np.log(self.gamma[0]), np.log(self.gamma[1]), n)))
+
+    def sensor(self, batch, rng, spare=None):
+        """Noise and blur, each with its probability (never on the samples where spare is True)."""
+        n = len(batch)
+        out = batch.copy()
+        spare = np.zeros(n, bool) if spare is None else spare
+        noisy = ~spare & (rng.random(n) < self.noise_p)
         if noisy.any():
             out[noisy] = noise(out[noisy], self.noise_sigma, rng)
-        blurred = rng.random(n) < self.blur_p
+        blurred = ~spare & (rng.random(n) < self.blur_p)
         if blurred.any():
             out[blurred] = blur(out[blurred], self.blur_sigma)
-        return out.astype(batch.dtype, copy=False)
+        return out
 
 
 # ----- recipes: what a training batch goes through ----------------------------------------------
@@ -149,32 +165,18 @@ class Recipe:
     def __call__(self, batch, rng) -> tuple:
         """(input RGB, target RGB), both (N, H, W, 3), from a batch; rng decides everything."""
         a = self.params or Augment()
-        n, size = len(batch), batch.shape[1]
         out = batch.copy()
         if self.geometric:
-            out = hflip(out, rng.random(n) < a.flip_p)
-            turn = rng.random(n) < a.rotate_p
-            if turn.any():
-                out[turn] = rotate(out[turn], rng.uniform(-a.max_degrees, a.max_degrees, turn.sum()))
-            crop = rng.random(n) < a.crop_p
-            if crop.any():
-                out[crop] = random_resized_crop(out[crop], size, rng, a.crop_scale)
+            out = a.geometric(out, rng)
         if self.photometric:
-            out = brightness(out, rng.uniform(-a.brightness, a.brightness, n))
-            out = contrast(out, rng.uniform(*a.contrast, n))
-            out = gamma(out, np.exp(rng.uniform(np.log(a.gamma[0]), np.log(a.gamma[1]), n)))
+            out = a.photometric(out, rng)
         target = out
         if self.degradations:
+            old = rng.random(len(out)) < self.old_photo_p
             out = out.copy()
-            old = rng.random(n) < self.old_photo_p
             if old.any():
                 out[old] = old_photos(out[old], rng)
-            noisy = ~old & (rng.random(n) < a.noise_p)
-            if noisy.any():
-                out[noisy] = noise(out[noisy], a.noise_sigma, rng)
-            blurred = ~old & (rng.random(n) < a.blur_p)
-            if blurred.any():
-                out[blurred] = blur(out[blurred], a.blur_sigma)
+            out = a.sensor(out, rng, spare=old)
         return out.astype(batch.dtype, copy=False), target.astype(batch.dtype, copy=False)
 
 
