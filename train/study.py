@@ -226,6 +226,7 @@ def write_report(cfg, variants, models, histories, scores, quant) -> dict:
     if "none" in arms:
         report["verdicts_pixel_acc"] = verdicts(arms, metric="pixel_acc")
         report["verdicts_auc_rebalanced"] = verdicts(arms, metric="auc_rebalanced")
+        report["conclusion"] = {m: conclusion(report[f"verdicts_{m}"], m) for m in ("pixel_acc", "auc_rebalanced")}
         effect_figure(arms).savefig(out / "effect_pixel_acc.png", dpi=110)
         effect_figure(arms, "auc_rebalanced").savefig(out / "effect_auc_rebalanced.png", dpi=110)
     (out / "report.json").write_text(json.dumps(report, indent=1))
@@ -244,14 +245,32 @@ def write_report(cfg, variants, models, histories, scores, quant) -> dict:
     return report
 
 
+def conclusion(v: dict, metric: str) -> dict:
+    """{arm: one plain sentence}: on how many robustness variants the arm beats no augmentation beyond
+    the seed spread, on how many it loses, and what it does on the clean test split."""
+    out = {}
+    for arm, per in v.items():
+        robust = [t for t in per if t != "clean"]
+        better = [t for t in robust if per[t]["verdict"] == "better"]
+        worse = [t for t in robust if per[t]["verdict"] == "worse"]
+        clean = per["clean"]
+        out[arm] = (f"{metric}: better than no augmentation on {len(better)} of {len(robust)} robustness variants"
+                    + (f" ({', '.join(better)})" if better else "")
+                    + (f", worse on {len(worse)} ({', '.join(worse)})" if worse else ", worse on none")
+                    + f"; on the clean split {clean['difference']:+.3f} ({clean['verdict']}, seed spread "
+                      f"{clean['seed_spread']:.3f})")
+    return out
+
+
 def table(report) -> str:
-    """The pixel-accuracy table: mean +- spread per arm and test set, with all-gray."""
+    """The pixel-accuracy table: mean +- seed spread per arm and test set, with all-gray."""
     variants = list(report["all_gray"])
-    lines = [f"{'pixel acc':14s}" + "".join(f"{v[:11]:>13s}" for v in variants),
-             f"{'all-gray':14s}" + "".join(f"{report['all_gray'][v]['pixel_acc']:13.3f}" for v in variants)]
+    cell = "{:>14s}".format
+    lines = [f"{'pixel acc':13s}" + "".join(cell(v[:13]) for v in variants),
+             f"{'all-gray':13s}" + "".join(cell(f"{report['all_gray'][v]['pixel_acc']:.3f}") for v in variants)]
     for arm, res in report["arms"].items():
-        lines.append(f"{arm:14s}" + "".join(f"{res[v]['pixel_acc']['mean']:8.3f}+-{res[v]['pixel_acc']['spread']:.3f}"
-                                            for v in variants))
+        acc = {v: res[v]["pixel_acc"] for v in variants}
+        lines.append(f"{arm:13s}" + "".join(cell(f"{acc[v]['mean']:.3f}+-{acc[v]['spread']:.3f}") for v in variants))
     return "\n".join(lines)
 
 
