@@ -46,7 +46,9 @@ class TrainConfig:
     scene_weight: float = 0.1
     rebalance_lambda: float = 0.5
     temperature: float = 0.38
-    augment: str = "standard"  # a recipe of train/augment.py: none, geometric, photometric, degradations, all
+    # a recipe of train/augment.py; "degradations" won the augmentation study (reports/augmentation/);
+    # "standard" is what the shipped ColorNet was trained with
+    augment: str = "degradations"
     channels: tuple = (32, 64, 128, 256)
     use_global: bool = True
     max_train_images: int = 0  # 0: all

@@ -232,12 +232,12 @@ def write_report(cfg, variants, models, histories, scores, quant) -> dict:
     (out / "report.json").write_text(json.dumps(report, indent=1))
     curves_figure(histories).savefig(out / "learning_curves.png", dpi=110)
     seed = cfg.seeds[0]
-    shown = {arm: models[arm, seed] for arm in ("none", "all") if arm in cfg.arms}
+    shown = {arm: models[arm, seed] for arm in ("none", "degradations") if arm in cfg.arms}  # the chosen default
     picks = np.random.default_rng(4).permutation(len(variants["clean"][0]))[:8]
     before_after_figure({f"{a} (seed {seed})": m for a, m in shown.items()}, variants, picks).savefig(
         out / "before_after.png", dpi=110)
     try:
-        photos = [(h["file"], h["image"]) for h in data.load_historical() if h["decade"]][:6]
+        photos = [(f"{h['decade']}s", h["image"]) for h in data.load_historical() if h["decade"]][:6]
     except data.DataMissingError:
         photos = []
     if photos:
@@ -286,8 +286,8 @@ def before_after_figure(models: dict, variants: dict, picks, names=("clean", "ol
     rows = []
     for v in names:
         inp, truth = variants[v]
-        rows.append((f"{v}: input", inp[picks]))
         L = rgb_to_lab(inp[picks].astype(np.float64))[..., 0]  # what the user's photo holds
+        rows.append((f"{v}: input (L)", np.repeat(L[..., None] / 100, 3, -1)))  # all the network sees
         for label, cz in models.items():
             rows.append((f"{v}: {label}", compose(L, predict_ab(cz, inp[picks]))))
     rows.append(("truth", variants["clean"][1][picks]))
