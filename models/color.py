@@ -9,6 +9,7 @@ rebalancing with lambda = 0.5, decoding by the annealed mean with T about 0.38.
 """
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 import numpy as np
@@ -57,7 +58,26 @@ def lab_to_rgb(lab, clip=True):
     return (np.clip(rgb, 0, 1) if clip else rgb).astype(dtype, copy=False)
 
 
-STRIP_ROWS = 256  # full-resolution work goes in strips of rows, so memory follows the width, not the photo
+STRIP_ROWS = 128  # full-resolution work goes in strips of rows, so memory follows the width, not the photo
+
+
+def _strips(fn, n_rows: int) -> None:
+    """Call fn(slice) for every strip of rows, on as many threads as cores (NumPy releases the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+    strips = [slice(r, min(n_rows, r + STRIP_ROWS)) for r in range(0, n_rows, STRIP_ROWS)]
+    workers = min(len(strips), os.cpu_count() or 1, 4)
+    if workers < 2:
+        for sl in strips:
+            fn(sl)
+        return
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(fn, strips))
+
+
+def gray_to_lightness(gray) -> np.ndarray:
+    """CIE L of neutral sRGB grays in [0, 1] (R = G = B): it depends on the luminance alone."""
+    y = _srgb_to_linear(np.asarray(gray, np.float64)) * _RGB_TO_XYZ[1].sum() / _WHITE[1]
+    return 116 * np.where(y > _EPS, np.cbrt(y), _SLOPE * y + 16 / 116) - 16
 
 
 def image_lightness(image, divisor: float = 1.0) -> np.ndarray:
@@ -67,14 +87,14 @@ def image_lightness(image, divisor: float = 1.0) -> np.ndarray:
     """
     image = np.asarray(image)
     out = np.empty(image.shape[:2], np.float32)
-    for r in range(0, image.shape[0], STRIP_ROWS):
-        strip = image[r:r + STRIP_ROWS].astype(np.float32)
+
+    def strip(sl):
+        part = image[sl].astype(np.float32)
         if divisor != 1.0:
-            strip /= np.float32(divisor)
-        strip = np.clip(strip, 0, 1)
-        if strip.ndim == 2:
-            strip = np.repeat(strip[..., None], 3, -1)
-        out[r:r + STRIP_ROWS] = rgb_to_lab(strip)[..., 0]
+            part /= np.float32(divisor)
+        part = np.clip(part, 0, 1)
+        out[sl] = gray_to_lightness(part) if part.ndim == 2 else rgb_to_lab(part)[..., 0]
+    _strips(strip, image.shape[0])
     return out
 
 
@@ -99,10 +119,11 @@ def compose_full(L_full, ab_work) -> np.ndarray:
     rows = bilinear_rows(np.asarray(ab_work, np.float32), W)  # (h, W, 2)
     y0, y1, wy = _bilinear_taps(rows.shape[0], H)
     out = np.empty((H, W, 3), np.float32)
-    for r in range(0, H, STRIP_ROWS):
-        sl = slice(r, min(H, r + STRIP_ROWS))
+
+    def strip(sl):
         ab = rows[y0[sl]] * (1 - wy[sl])[:, None, None] + rows[y1[sl]] * wy[sl][:, None, None]
         out[sl] = lab_to_rgb(np.concatenate([L_full[sl, :, None], ab], -1))
+    _strips(strip, H)
     return out
 
 
