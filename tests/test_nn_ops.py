@@ -252,6 +252,21 @@ def test_cross_entropy_hard_and_soft(backend, rng, torch):
         F.cross_entropy(L, soft[:, :3])
 
 
+@pytest.mark.parametrize("dim", [1, -1, 0])
+def test_soft_cross_entropy_primitive(dim, backend, rng):
+    x = rng.standard_normal((3, 4, 5)) * 3
+    t = rng.random((3, 4, 5))
+    X, T = t64(x, backend), t64(t, backend)
+    ref = -(t * (x - np.log(np.exp(x).sum(axis=dim, keepdims=True)))).sum(axis=dim)
+    np.testing.assert_allclose(mt.ops.soft_cross_entropy(X, T, dim).numpy(), ref, rtol=1e-10)
+    assert mt.gradcheck(lambda a, b: mt.ops.soft_cross_entropy(a, b, dim), [X, T])
+    huge = mt.tensor(np.array([[1000.0, 0.0, -1000.0]]))
+    onehot = mt.tensor(np.array([[0.0, 1.0, 0.0]]))
+    np.testing.assert_allclose(mt.ops.soft_cross_entropy(huge, onehot).numpy(), [1000.0])
+    with pytest.raises(ValueError, match="shape"):
+        mt.ops.soft_cross_entropy(X, T[:, :2], dim)
+
+
 def test_gram_and_embedding_and_linear(backend, rng):
     x = rng.standard_normal((2, 3, 4, 4))
     X = t64(x, backend)

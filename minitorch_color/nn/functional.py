@@ -210,31 +210,32 @@ def cross_entropy(logits, target, weight=None, dim=1, reduction="mean"):
     loss divides by the total weight; soft-target losses divide by the number of positions.
     """
     dim = dim % logits.ndim
-    logp = ops.log_softmax(logits, dim)
     xp = get_array_module(logits.data)
-    t = target.data if isinstance(target, Tensor) else xp.asarray(target)
+    raw = target.data if isinstance(target, Tensor) else xp.asarray(target)
     c = logits.shape[dim]
     bshape = [1] * logits.ndim
     bshape[dim] = c
     w = None if weight is None else (weight.data if isinstance(weight, Tensor) else xp.asarray(weight))
-    if t.dtype.kind in "iu":
-        if t.shape != logits.shape[:dim] + logits.shape[dim + 1:]:
-            raise ValueError(f"class-index target shape {t.shape} does not match logits {logits.shape}")
-        if t.size and (int(t.min()) < 0 or int(t.max()) >= c):
+    if raw.dtype.kind in "iu":
+        if raw.shape != logits.shape[:dim] + logits.shape[dim + 1:]:
+            raise ValueError(f"class-index target shape {raw.shape} does not match logits {logits.shape}")
+        if raw.size and (int(raw.min()) < 0 or int(raw.max()) >= c):
             raise ValueError(f"target class out of range [0, {c})")
-        onehot = (xp.expand_dims(t, dim) == xp.arange(c).reshape(bshape)).astype(logits.dtype)
+        onehot = (xp.expand_dims(raw, dim) == xp.arange(c).reshape(bshape)).astype(logits.dtype)
         if w is not None:
             onehot = onehot * w.astype(logits.dtype).reshape(bshape)
-        loss = -(logp * onehot).sum(dim=dim)
+        loss = ops.soft_cross_entropy(logits, onehot, dim)
         if reduction == "mean" and w is not None:
             return loss.sum() / float(onehot.sum())
         return _reduce(loss, reduction)
-    if t.shape != logits.shape:
-        raise ValueError(f"soft target shape {t.shape} does not match logits {logits.shape}")
-    tt = t.astype(logits.dtype)
+    if raw.shape != logits.shape:
+        raise ValueError(f"soft target shape {raw.shape} does not match logits {logits.shape}")
     if w is not None:
-        tt = tt * w.astype(logits.dtype).reshape(bshape)
-    return _reduce(-(logp * tt).sum(dim=dim), reduction)
+        target = target * w.astype(logits.dtype).reshape(bshape) if isinstance(target, Tensor) \
+            else raw.astype(logits.dtype) * w.astype(logits.dtype).reshape(bshape)
+    elif not isinstance(target, Tensor):
+        target = raw.astype(logits.dtype, copy=False)
+    return _reduce(ops.soft_cross_entropy(logits, target, dim), reduction)
 
 
 def gram_matrix(x):

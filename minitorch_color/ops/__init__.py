@@ -27,7 +27,7 @@ from .elementwise import (
     Tanh,
     Where,
 )
-from .loss import LogSoftmax, SmoothL1
+from .loss import LogSoftmax, SmoothL1, SoftCrossEntropy
 from .matmul import MatMul
 from .norm import BatchNorm
 from .pool import AvgPool2d, MaxPool2d, UpsampleNearest
@@ -209,6 +209,13 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, t
 
 def log_softmax(x, dim=-1, *, axis=None):
     return LogSoftmax.apply(x, resolve_dim(dim, axis)[0] % x.ndim)
+
+
+def soft_cross_entropy(x, target, dim=1):
+    """-sum over dim of target * log_softmax(x, dim), per position (dim removed), in one primitive."""
+    if tuple(target.shape) != tuple(x.shape):
+        raise ValueError(f"soft target shape {tuple(target.shape)} does not match logits {tuple(x.shape)}")
+    return SoftCrossEntropy.apply(x, target, dim % x.ndim)
 
 
 def smooth_l1(a, b, beta=1.0):

@@ -1,6 +1,9 @@
-"""Loss primitives: log-softmax and the elementwise smooth-L1 (Huber) term."""
+"""Loss primitives: log-softmax, soft-target cross-entropy and the elementwise smooth-L1 (Huber) term."""
 from __future__ import annotations
 
+import math
+
+from .. import kernels as K
 from ..autograd import Function
 from ..backend import get_array_module
 
@@ -20,6 +23,67 @@ class LogSoftmax(Function):
         (out,) = ctx.saved_tensors
         xp = get_array_module(g)
         return g - xp.exp(out) * g.sum(axis=ctx.axis, keepdims=True), None
+
+
+class SoftCrossEntropy(Function):
+    """Per position, -sum_c t_c log softmax(x)_c over axis dim of x: one primitive instead of
+    log-softmax, a product and a sum (a colorizer's 261-bin loss spent 40% of its training
+    step in those three).
+
+    Forward keeps exp(x - max) and the per-position factor sum(t) / sum(exp); the input
+    gradient is then g * (softmax(x) * sum(t) - t) in one pass, with no second exp. The work
+    runs a few leading rows at a time on the engine's threads (each chunk stays in cache).
+    """
+
+    @staticmethod
+    def forward(ctx, x, t, dim):
+        xp = get_array_module(x)
+        shape = x.shape
+        rows, c = math.prod(shape[:dim]), shape[dim]
+        x3 = xp.ascontiguousarray(x).reshape(rows, c, -1)
+        t3 = xp.ascontiguousarray(t, dtype=x.dtype).reshape(x3.shape)
+        e = xp.empty_like(x3)
+        loss = xp.empty((rows, x3.shape[2]), dtype=x.dtype)
+        scale = xp.empty_like(loss)
+        lse = xp.empty_like(loss)
+
+        def run(chunk):
+            a, b = chunk
+            xs, ts, es = x3[a:b], t3[a:b], e[a:b]
+            top = xs.max(axis=1, keepdims=True)
+            xp.subtract(xs, top, out=es)
+            xp.exp(es, out=es)
+            s = es.sum(axis=1)
+            tsum = ts.sum(axis=1)
+            lse[a:b] = top[:, 0] + xp.log(s)
+            loss[a:b] = lse[a:b] * tsum - (ts * xs).sum(axis=1)
+            scale[a:b] = tsum / s
+
+        K.map_chunks(run, [(a, a + 1) for a in range(rows)], xp)
+        ctx.save_for_backward(x3, t3, e, scale, lse)
+        ctx.shapes = shape, t.shape
+        return loss.reshape(shape[:dim] + shape[dim + 1:])
+
+    @staticmethod
+    def backward(ctx, g):
+        x3, t3, e, scale, lse = ctx.saved_tensors
+        (x_shape, t_shape), xp = ctx.shapes, get_array_module(g)
+        g2 = xp.ascontiguousarray(g).reshape(scale.shape)
+        gx = gt = None
+        if ctx.needs_input_grad[0]:
+            gx = xp.empty_like(x3)
+
+            def run(chunk):
+                a, b = chunk
+                gs = g2[a:b, None]
+                xp.multiply(e[a:b], (g2[a:b] * scale[a:b])[:, None], out=gx[a:b])
+                gx[a:b] -= t3[a:b] * gs
+
+            K.map_chunks(run, [(a, a + 1) for a in range(x3.shape[0])], xp)
+            gx = gx.reshape(x_shape)
+        if ctx.needs_input_grad[1]:  # d/dt = -log softmax(x) * g
+            gt = ((lse[:, None] - x3) * g2[:, None]).reshape(t_shape)
+        return gx, gt, None
 
 
 class SmoothL1(Function):
