@@ -468,3 +468,279 @@ wino_input = _jit(_wino_input)
 wino_output = _jit(_wino_output)
 wino_output_adjoint = _jit(_wino_output_adjoint)
 wino_input_adjoint = _jit(_wino_input_adjoint)
+
+
+# ----- Winograd F(4x4, 3x3): 6x6 input tiles, 4x4 output tiles ---------------------------
+# The same scheme with the transforms of Lavin and Gray (2016) for interpolation points
+# 0, +-1, +-2: 36 GEMMs per 16 outputs instead of 16 per 4 (2.25x fewer than F(2x2, 3x3)'s
+# 4 per output... i.e. 4x fewer multiplications than direct). Tile tx covers padded columns
+# 4tx .. 4tx + 5, so padded rows are split into four column phases P_k[t] = row[4t + k] and
+# tile tx reads P0[tx], P1[tx], P2[tx], P3[tx], P0[tx + 1], P1[tx + 1].
+
+def _phases4(src, lo, n, p):
+    """p[k, t] = row[4t + k] of a zero-padded row whose column q is src[q - lo], len(src) = n."""
+    length = p.shape[1]
+    for k in range(4):
+        d = p[k]
+        t_lo = min(length, max(0, (lo - k + 3) // 4))  # from here on 4t + k - lo >= 0
+        t_hi = min(length, max(t_lo, (n - 1 - k + lo) // 4 + 1))  # up to here 4t + k - lo < n
+        for t in range(t_lo):
+            d[t] = 0
+        s, dd = src[4 * t_lo + k - lo:], d[t_lo:]
+        for t in range(t_hi - t_lo):
+            dd[t] = s[4 * t]
+        for t in range(t_hi, length):
+            d[t] = 0
+
+
+_phases4_jit = njit(cache=True, inline="always")(_phases4)
+
+
+def _consts(like):
+    """(2, 4, 5, 8) in like's dtype: an integer literal times float32 would compute in float64."""
+    k = np.empty(4, dtype=like.dtype)
+    k[0], k[1], k[2], k[3] = 2, 4, 5, 8
+    return k[0], k[1], k[2], k[3]
+
+
+_consts_jit = njit(cache=True, inline="always")(_consts)
+
+
+def _wino4_input(x, pad, n0, n1, ty0, ty1, tw, v):
+    """Fill v (36, C, tiles) with B^T d B of every 6x6 input tile d (step 4) of x (N, C, H, W) in the chunk."""
+    c_, h, w = x.shape[1], x.shape[2], x.shape[3]
+    nty = ty1 - ty0
+    width = 4 * (tw + 1)
+    two, four, five, eight = _consts_jit(x)
+    for c in prange(c_):
+        p = np.empty((6, 4, tw + 1), dtype=x.dtype)  # the six padded rows of a tile row, by phase
+        t = np.empty((6, 4, tw + 1), dtype=x.dtype)  # B^T down the rows
+        pf, tf = p.reshape(6, width), t.reshape(6, width)
+        for n in range(n0, n1):
+            for ty in range(ty0, ty1):
+                for r in range(6):
+                    iy = 4 * ty - pad + r
+                    if 0 <= iy < h:
+                        _phases4_jit(x[n, c, iy], pad, w, p[r])
+                    else:
+                        pf[r, :] = 0
+                d0, d1, d2, d3, d4, d5 = pf[0], pf[1], pf[2], pf[3], pf[4], pf[5]
+                t0, t1, t2, t3, t4, t5 = tf[0], tf[1], tf[2], tf[3], tf[4], tf[5]
+                # one output row per loop: with a single store stream LLVM vectorises each loop
+                for e in range(width):
+                    t0[e] = four * d0[e] - five * d2[e] + d4[e]
+                for e in range(width):
+                    t1[e] = (d4[e] - four * d2[e]) + (d3[e] - four * d1[e])
+                for e in range(width):
+                    t2[e] = (d4[e] - four * d2[e]) - (d3[e] - four * d1[e])
+                for e in range(width):
+                    t3[e] = (d4[e] - d2[e]) + two * (d3[e] - d1[e])
+                for e in range(width):
+                    t4[e] = (d4[e] - d2[e]) - two * (d3[e] - d1[e])
+                for e in range(width):
+                    t5[e] = four * d1[e] - five * d3[e] + d5[e]
+                col0 = ((n - n0) * nty + (ty - ty0)) * tw
+                for i in range(6):  # B along the columns
+                    q0, q1, q2, q3 = t[i, 0], t[i, 1], t[i, 2], t[i, 3]
+                    q4, q5 = t[i, 0, 1:], t[i, 1, 1:]
+                    o0 = v[6 * i, c, col0:col0 + tw]
+                    o1 = v[6 * i + 1, c, col0:col0 + tw]
+                    o2 = v[6 * i + 2, c, col0:col0 + tw]
+                    o3 = v[6 * i + 3, c, col0:col0 + tw]
+                    o4 = v[6 * i + 4, c, col0:col0 + tw]
+                    o5 = v[6 * i + 5, c, col0:col0 + tw]
+                    for tx in range(tw):
+                        o0[tx] = four * q0[tx] - five * q2[tx] + q4[tx]
+                    for tx in range(tw):
+                        o1[tx] = (q4[tx] - four * q2[tx]) + (q3[tx] - four * q1[tx])
+                    for tx in range(tw):
+                        o2[tx] = (q4[tx] - four * q2[tx]) - (q3[tx] - four * q1[tx])
+                    for tx in range(tw):
+                        o3[tx] = (q4[tx] - q2[tx]) + two * (q3[tx] - q1[tx])
+                    for tx in range(tw):
+                        o4[tx] = (q4[tx] - q2[tx]) - two * (q3[tx] - q1[tx])
+                    for tx in range(tw):
+                        o5[tx] = four * q1[tx] - five * q3[tx] + q5[tx]
+
+
+def _wino4_output(m, bias, n0, n1, ty0, ty1, tw, out):
+    """Fill out[n0:n1], tile rows ty0..ty1, with A^T M A (+ bias[o] when bias has O entries) of m (36, O, tiles)."""
+    o_, oh, ow = out.shape[1], out.shape[2], out.shape[3]
+    nty = ty1 - ty0
+    full = ow // 4  # tiles whose four output columns all exist
+    two, four, five, eight = _consts_jit(out)
+    for o in prange(o_):
+        s = np.empty((4, 6, tw), dtype=out.dtype)  # A^T down the rows: output row k, tile column q
+        y = np.empty((4, tw), dtype=out.dtype)
+        b0 = bias[o] if bias.shape[0] > 0 else two - two
+        for n in range(n0, n1):
+            for ty in range(ty0, ty1):
+                col0 = ((n - n0) * nty + (ty - ty0)) * tw
+                for q in range(6):
+                    m0 = m[q, o, col0:col0 + tw]
+                    m1 = m[6 + q, o, col0:col0 + tw]
+                    m2 = m[12 + q, o, col0:col0 + tw]
+                    m3 = m[18 + q, o, col0:col0 + tw]
+                    m4 = m[24 + q, o, col0:col0 + tw]
+                    m5 = m[30 + q, o, col0:col0 + tw]
+                    s0, s1, s2, s3 = s[0, q], s[1, q], s[2, q], s[3, q]
+                    for tx in range(tw):
+                        s0[tx] = m0[tx] + (m1[tx] + m2[tx]) + (m3[tx] + m4[tx])
+                    for tx in range(tw):
+                        s1[tx] = (m1[tx] - m2[tx]) + two * (m3[tx] - m4[tx])
+                    for tx in range(tw):
+                        s2[tx] = (m1[tx] + m2[tx]) + four * (m3[tx] + m4[tx])
+                    for tx in range(tw):
+                        s3[tx] = (m1[tx] - m2[tx]) + eight * (m3[tx] - m4[tx]) + m5[tx]
+                for k in range(4):
+                    yy = 4 * ty + k
+                    if yy >= oh:
+                        break
+                    k0, k1, k2, k3, k4, k5 = s[k, 0], s[k, 1], s[k, 2], s[k, 3], s[k, 4], s[k, 5]
+                    y0, y1, y2, y3 = y[0], y[1], y[2], y[3]
+                    for tx in range(tw):  # y = s A along the columns
+                        y0[tx] = k0[tx] + (k1[tx] + k2[tx]) + (k3[tx] + k4[tx]) + b0
+                    for tx in range(tw):
+                        y1[tx] = (k1[tx] - k2[tx]) + two * (k3[tx] - k4[tx]) + b0
+                    for tx in range(tw):
+                        y2[tx] = (k1[tx] + k2[tx]) + four * (k3[tx] + k4[tx]) + b0
+                    for tx in range(tw):
+                        y3[tx] = (k1[tx] - k2[tx]) + eight * (k3[tx] - k4[tx]) + k5[tx] + b0
+                    row = out[n, o, yy]
+                    for j in range(4):
+                        dst, src = row[j:], y[j]
+                        for tx in range(full):
+                            dst[4 * tx] = src[tx]
+                    for j in range(ow - 4 * full):
+                        row[4 * full + j] = y[j, full]
+
+
+def _wino4_output_adjoint(g, n0, n1, ty0, ty1, tw, m):
+    """Fill m (36, O, tiles) with A dY A^T of every 4x4 tile of g (N, O, OH, OW) in the chunk.
+
+    The adjoint of _wino4_output."""
+    o_, oh, ow = g.shape[1], g.shape[2], g.shape[3]
+    nty = ty1 - ty0
+    two, four, five, eight = _consts_jit(g)
+    for o in prange(o_):
+        gp = np.empty((4, 4, tw), dtype=g.dtype)  # the tile row's four output rows, by column phase
+        hh = np.empty((6, 4, tw), dtype=g.dtype)  # A down the rows
+        gf, hf = gp.reshape(4, 4 * tw), hh.reshape(6, 4 * tw)
+        for n in range(n0, n1):
+            for ty in range(ty0, ty1):
+                for r in range(4):
+                    yy = 4 * ty + r
+                    if yy < oh:
+                        _phases4_jit(g[n, o, yy], 0, ow, gp[r])
+                    else:
+                        gf[r, :] = 0
+                g0, g1, g2, g3 = gf[0], gf[1], gf[2], gf[3]
+                h0, h1, h2, h3, h4, h5 = hf[0], hf[1], hf[2], hf[3], hf[4], hf[5]
+                for e in range(4 * tw):
+                    h0[e] = g0[e]
+                for e in range(4 * tw):
+                    h1[e] = (g0[e] + g2[e]) + (g1[e] + g3[e])
+                for e in range(4 * tw):
+                    h2[e] = (g0[e] + g2[e]) - (g1[e] + g3[e])
+                for e in range(4 * tw):
+                    h3[e] = (g0[e] + four * g2[e]) + (two * g1[e] + eight * g3[e])
+                for e in range(4 * tw):
+                    h4[e] = (g0[e] + four * g2[e]) - (two * g1[e] + eight * g3[e])
+                for e in range(4 * tw):
+                    h5[e] = g3[e]
+                col0 = ((n - n0) * nty + (ty - ty0)) * tw
+                for i in range(6):  # then A along the columns
+                    a0, a1, a2, a3 = hh[i, 0], hh[i, 1], hh[i, 2], hh[i, 3]
+                    o0 = m[6 * i, o, col0:col0 + tw]
+                    o1 = m[6 * i + 1, o, col0:col0 + tw]
+                    o2 = m[6 * i + 2, o, col0:col0 + tw]
+                    o3 = m[6 * i + 3, o, col0:col0 + tw]
+                    o4 = m[6 * i + 4, o, col0:col0 + tw]
+                    o5 = m[6 * i + 5, o, col0:col0 + tw]
+                    for tx in range(tw):
+                        o0[tx] = a0[tx]
+                    for tx in range(tw):
+                        o1[tx] = (a0[tx] + a2[tx]) + (a1[tx] + a3[tx])
+                    for tx in range(tw):
+                        o2[tx] = (a0[tx] + a2[tx]) - (a1[tx] + a3[tx])
+                    for tx in range(tw):
+                        o3[tx] = (a0[tx] + four * a2[tx]) + (two * a1[tx] + eight * a3[tx])
+                    for tx in range(tw):
+                        o4[tx] = (a0[tx] + four * a2[tx]) - (two * a1[tx] + eight * a3[tx])
+                    for tx in range(tw):
+                        o5[tx] = a3[tx]
+
+
+def _wino4_input_adjoint(v, pad, n0, n1, ty0, ty1, tw, out):
+    """Add B V B^T of every tile of v (36, C, tiles) into out (N, C, H, W) at its 6x6 window.
+
+    The adjoint of _wino4_input."""
+    c_, h, w = out.shape[1], out.shape[2], out.shape[3]
+    nty = ty1 - ty0
+    two, four, five, eight = _consts_jit(out)
+    for c in prange(c_):
+        e = np.empty((6, 6, tw), dtype=out.dtype)  # B along the columns: tile row i, tile column q
+        f = np.empty((6, 6, tw), dtype=out.dtype)  # then B down the rows: padded row r, tile column q
+        ef, ff = e.reshape(6, 6 * tw), f.reshape(6, 6 * tw)
+        band = np.empty((6, 4 * tw + 2), dtype=out.dtype)  # the six padded rows a tile row covers
+        for n in range(n0, n1):
+            for ty in range(ty0, ty1):
+                col0 = ((n - n0) * nty + (ty - ty0)) * tw
+                for i in range(6):
+                    v0 = v[6 * i, c, col0:col0 + tw]
+                    v1 = v[6 * i + 1, c, col0:col0 + tw]
+                    v2 = v[6 * i + 2, c, col0:col0 + tw]
+                    v3 = v[6 * i + 3, c, col0:col0 + tw]
+                    v4 = v[6 * i + 4, c, col0:col0 + tw]
+                    v5 = v[6 * i + 5, c, col0:col0 + tw]
+                    e0, e1, e2, e3, e4, e5 = e[i, 0], e[i, 1], e[i, 2], e[i, 3], e[i, 4], e[i, 5]
+                    for tx in range(tw):
+                        e0[tx] = four * v0[tx]
+                    for tx in range(tw):
+                        e1[tx] = four * (v2[tx] - v1[tx] + v5[tx]) + two * (v4[tx] - v3[tx])
+                    for tx in range(tw):
+                        e2[tx] = -five * v0[tx] - four * (v1[tx] + v2[tx]) - v3[tx] - v4[tx]
+                    for tx in range(tw):
+                        e3[tx] = v1[tx] - v2[tx] + two * (v3[tx] - v4[tx]) - five * v5[tx]
+                    for tx in range(tw):
+                        e4[tx] = v0[tx] + v1[tx] + v2[tx] + v3[tx] + v4[tx]
+                    for tx in range(tw):
+                        e5[tx] = v5[tx]
+                e0, e1, e2, e3, e4, e5 = ef[0], ef[1], ef[2], ef[3], ef[4], ef[5]
+                f0, f1, f2, f3, f4, f5 = ff[0], ff[1], ff[2], ff[3], ff[4], ff[5]
+                for k in range(6 * tw):
+                    f0[k] = four * e0[k]
+                for k in range(6 * tw):
+                    f1[k] = four * (e2[k] - e1[k] + e5[k]) + two * (e4[k] - e3[k])
+                for k in range(6 * tw):
+                    f2[k] = -five * e0[k] - four * (e1[k] + e2[k]) - e3[k] - e4[k]
+                for k in range(6 * tw):
+                    f3[k] = e1[k] - e2[k] + two * (e3[k] - e4[k]) - five * e5[k]
+                for k in range(6 * tw):
+                    f4[k] = e0[k] + e1[k] + e2[k] + e3[k] + e4[k]
+                for k in range(6 * tw):
+                    f5[k] = e5[k]
+                # column q of tile tx lands at padded column 4tx + q: each q is one collision-free loop
+                for r in range(6):
+                    br, fr = band[r], f[r]
+                    for q in range(4):
+                        dst, src = br[q:], fr[q]
+                        for tx in range(tw):
+                            dst[4 * tx] = src[tx]
+                    br[4 * tw:] = 0
+                    for q in range(4, 6):
+                        dst, src = br[q:], fr[q]
+                        for tx in range(tw):
+                            dst[4 * tx] += src[tx]
+                for r in range(6):
+                    iy = 4 * ty - pad + r
+                    if 0 <= iy < h:
+                        row, src = out[n, c, iy], band[r, pad:pad + w]
+                        for ix in range(w):
+                            row[ix] += src[ix]
+
+
+wino4_input = _jit(_wino4_input)
+wino4_output = _jit(_wino4_output)
+wino4_output_adjoint = _jit(_wino4_output_adjoint)
+wino4_input_adjoint = _jit(_wino4_input_adjoint)
