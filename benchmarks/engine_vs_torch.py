@@ -3,7 +3,9 @@
     python -m benchmarks.engine_vs_torch [--threads 2] [--repeats 7] [--rounds 2] [--json FILE]
 
 Training step: U-Net 32-64-128-256 (benchmarks/unet.py), batch 16x1x64x64, MSE, Adam.
-Inference: one 1x1x256x256 image in eval mode without gradients. Each framework runs in
+Inference: one 1x1x256x256 image in eval mode without gradients. Each network is written two
+ways (benchmarks/unet.py): "ordinary" PyTorch-style layers (Conv2d with bias, BatchNorm2d, ReLU)
+and "fused" (no conv bias; our BatchNormReLU2d). Each framework runs in
 its own process (two frameworks in one process slow each other down) with the same
 number of BLAS threads; rounds alternate the frameworks so that a noisy neighbour hurts
 both alike. JIT compilation and first-call costs are excluded by warm-up iterations;
@@ -28,28 +30,28 @@ def _rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def _framework(name, threads):
+def _framework(name, threads, variant):
     """What differs between the two frameworks: model, tensors, optimiser, loss, no-grad."""
     if name == "ours":
         import minitorch_color as mt
         from benchmarks.unet import build_ours
         mt.manual_seed(0)
-        return dict(model=build_ours(), tensor=mt.tensor, adam=mt.optim.Adam, mse=mt.nn.F.mse_loss,
-                    no_grad=mt.no_grad)
+        return dict(model=build_ours(variant=variant), tensor=mt.tensor, adam=mt.optim.Adam,
+                    mse=mt.nn.F.mse_loss, no_grad=mt.no_grad)
     import torch
 
     from benchmarks.unet import build_torch
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    return dict(model=build_torch(), tensor=torch.from_numpy, adam=torch.optim.Adam,
+    return dict(model=build_torch(variant=variant), tensor=torch.from_numpy, adam=torch.optim.Adam,
                 mse=torch.nn.functional.mse_loss, no_grad=torch.no_grad)
 
 
-def worker(name, task, warmup, repeats, threads):
-    """Time one task of one framework in this process; return times and memory."""
+def worker(name, task, warmup, repeats, threads, variant):
+    """Time one task of one framework's network variant in this process; return times and memory."""
     import numpy as np
 
-    fw = _framework(name, threads)
+    fw = _framework(name, threads, variant)
     model = fw["model"]
     base = _rss_mb()
     rng = np.random.default_rng(0)
@@ -102,37 +104,39 @@ def torch_available():
 
 def run(threads=2, repeats=7, rounds=2, warmup=2, kernels=True):
     """Measure everything and return the results dict (also what --json writes)."""
-    from benchmarks.unet import conv_flops
+    from benchmarks.unet import VARIANTS, conv_flops
 
     frameworks = ["minitorch_color"] + (["pytorch"] if torch_available() else [])
-    raw = {(f, t): {"times": [], "peak": 0.0, "base": 0.0} for f in frameworks for t in ("train", "infer")}
+    raw = {(f, v, t): {"times": [], "peak": 0.0, "base": 0.0}
+           for v in VARIANTS for f in frameworks for t in ("train", "infer")}
     mm = []
     for _ in range(rounds):
         mm += _run_worker(["matmul", "--repeats", str(repeats)], threads)["times"]
         for task in ("train", "infer"):
-            for f in frameworks:
-                r = _run_worker([{"minitorch_color": "ours", "pytorch": "torch"}[f], "--task", task,
-                                 "--repeats", str(repeats), "--warmup", str(warmup)], threads)
-                slot = raw[(f, task)]
-                slot["times"] += r["times"]
-                slot["peak"] = max(slot["peak"], r["peak_rss_mb"])
-                slot["base"] = max(slot["base"], r["base_rss_mb"])
+            for v in VARIANTS:
+                for f in frameworks:
+                    r = _run_worker([{"minitorch_color": "ours", "pytorch": "torch"}[f], "--task", task,
+                                     "--variant", v, "--repeats", str(repeats), "--warmup", str(warmup)], threads)
+                    slot = raw[(f, v, task)]
+                    slot["times"] += r["times"]
+                    slot["peak"] = max(slot["peak"], r["peak_rss_mb"])
+                    slot["base"] = max(slot["base"], r["base_rss_mb"])
     peak_gflops = 2 * 4096 * 3072 * 4096 / median(mm) / 1e9
     flops = {"train": 3 * conv_flops(size=TRAIN_SIZE, batch=BATCH), "infer": conv_flops(size=INFER_SIZE)}
     images = {"train": BATCH, "infer": 1}
     rows = []
-    for (f, task), slot in raw.items():
+    for (f, v, task), slot in raw.items():
         t = median(slot["times"])
-        rows.append({"framework": f, "task": task, "median_ms": 1e3 * t, "images_per_s": images[task] / t,
+        rows.append({"framework": f, "layers": v, "task": task, "median_ms": 1e3 * t, "images_per_s": images[task] / t,
                      "peak_rss_mb": slot["peak"], "rss_above_import_mb": slot["peak"] - slot["base"],
                      "gflops": flops[task] / t / 1e9, "pct_matmul_peak": 100 * flops[task] / t / 1e9 / peak_gflops,
                      "n_timed": len(slot["times"])})
     ratios = {}
     if "pytorch" in frameworks:
-        by = {(r["framework"], r["task"]): r for r in rows}
-        for task in ("train", "infer"):
-            ours, peer = by[("minitorch_color", task)], by[("pytorch", task)]
-            ratios[task] = {"speed_ours_over_torch": peer["median_ms"] / ours["median_ms"],
+        by = {(r["framework"], r["layers"], r["task"]): r for r in rows}
+        for v, task in ((v, t) for v in VARIANTS for t in ("train", "infer")):
+            ours, peer = by[("minitorch_color", v, task)], by[("pytorch", v, task)]
+            ratios[f"{v} {task}"] = {"speed_ours_over_torch": peer["median_ms"] / ours["median_ms"],
                             "peak_rss_ours_over_torch": ours["peak_rss_mb"] / peer["peak_rss_mb"]}
     result = {"threads": threads, "repeats": repeats, "rounds": rounds, "numpy_matmul_gflops": peak_gflops,
               "workload": {"train": f"U-Net 32-64-128-256, {BATCH}x1x{TRAIN_SIZE}x{TRAIN_SIZE}, MSE + Adam",
@@ -149,10 +153,12 @@ def format_table(res):
     lines = [f"NumPy float32 matmul (4096x3072 @ 3072x4096) peak in this run: "
              f"{res['numpy_matmul_gflops']:.0f} GFLOP/s; "
              f"{res['threads']} threads; medians of {res['rounds']}x{res['repeats']} timed runs",
-             f"{'framework':16s} {'task':6s} {'img/s':>8s} {'ms':>8s} {'peak RSS MB':>12s} {'(above import)':>14s} "
+             f"{'framework':16s} {'layers':9s} {'task':6s} {'img/s':>8s} {'ms':>8s} {'peak RSS MB':>12s} "
+             f"{'(above import)':>14s} "
              f"{'GFLOP/s':>8s} {'% matmul':>9s}"]
     for r in res["rows"]:
-        lines.append(f"{r['framework']:16s} {r['task']:6s} {r['images_per_s']:8.1f} {r['median_ms']:8.1f} "
+        lines.append(f"{r['framework']:16s} {r['layers']:9s} {r['task']:6s} {r['images_per_s']:8.1f} "
+                     f"{r['median_ms']:8.1f} "
                      f"{r['peak_rss_mb']:12.0f} {r['rss_above_import_mb']:14.0f} {r['gflops']:8.1f} "
                      f"{r['pct_matmul_peak']:8.1f}%")
     for task, rr in res.get("ratios", {}).items():
@@ -177,11 +183,12 @@ def main(argv=None):
     p.add_argument("--no-kernels", action="store_true", help="skip the NumPy-vs-Numba kernel table")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--task", default="train", help=argparse.SUPPRESS)
+    p.add_argument("--variant", default="fused", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.repeats < 1 or a.rounds < 1 or a.threads < 1:
         p.error("--repeats, --rounds and --threads must be at least 1")
     if a.worker in ("ours", "torch"):
-        print(json.dumps(worker(a.worker, a.task, a.warmup, a.repeats, a.threads)))
+        print(json.dumps(worker(a.worker, a.task, a.warmup, a.repeats, a.threads, a.variant)))
         return 0
     if a.worker == "matmul":
         print(json.dumps(worker_matmul(a.repeats)))

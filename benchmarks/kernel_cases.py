@@ -40,7 +40,7 @@ def _cases():
     v = np.empty((16, 32, tiles), np.float32)
     cases.append(("winograd input tiles", "wino_input", (x, 1, 0, 16, 0, 32, 32, v)))
     out = np.empty_like(x)
-    cases.append(("winograd output tiles", "wino_output", (v, 0, 16, 0, 32, 32, out)))
+    cases.append(("winograd output tiles + bias", "wino_output", (v, b, 0, 16, 0, 32, 32, out)))
     cases.append(("winograd output adjoint", "wino_output_adjoint", (x, 0, 16, 0, 32, 32, v)))
     acc = np.zeros_like(x)
     cases.append(("winograd input adjoint", "wino_input_adjoint", (v, 1, 0, 16, 0, 32, 32, acc)))

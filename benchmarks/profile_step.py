@@ -7,7 +7,7 @@ timer for the measured steps; 3x3 stride-1 convolutions (Winograd) are told apar
 (im2col + GEMM). What no primitive accounts for - building the graph, autograd's bookkeeping,
 Python in the modules, allocation outside the ops - is "other"; the optimiser and zero_grad are
 timed apart. Three workloads: DESIGN.md's reference U-Net with the fused BatchNormReLU2d, the
-same with PyTorch's ordinary BatchNorm2d + ReLU modules, and ColorNet (32-64-128-256, 64 px, its
+same written with ordinary layers (conv bias, BatchNorm2d and ReLU modules), and ColorNet (32-64-128-256, 64 px, its
 training loss). Batch 16, two warm-up steps excluded; run on a quiet machine.
 """
 from __future__ import annotations
@@ -69,8 +69,8 @@ class OpTimer:
 
 
 def reference_unet(fused: bool):
-    from benchmarks.unet import build, build_ours
-    net = build_ours() if fused else build(nn, mt.cat, lambda c: nn.Sequential(nn.BatchNorm2d(c), nn.ReLU()))
+    from benchmarks.unet import build_ours
+    net = build_ours(variant="fused" if fused else "ordinary")
     rng = np.random.default_rng(0)
     x, y = rng.standard_normal((16, 1, 64, 64)).astype(np.float32), rng.standard_normal((16, 2, 64, 64))
 
@@ -151,7 +151,8 @@ def main(argv=None):
     results = {}
     try:
         for name, make in (("reference U-Net, fused BatchNormReLU2d", lambda: reference_unet(True)),
-                           ("reference U-Net, BatchNorm2d + ReLU modules", lambda: reference_unet(False)),
+                           ("reference U-Net, ordinary layers (conv bias, BatchNorm2d, ReLU)",
+                            lambda: reference_unet(False)),
                            ("ColorNet 32-64-128-256 at 64 px", colornet)):
             results[name] = profile(*make(), a.steps, timer)
             print(format_table(name, results[name]) + "\n")

@@ -4,6 +4,11 @@ U-Net, channels 32-64-128-256, two 3x3 conv + batch norm + ReLU blocks per level
 max-pool down, 2x2 stride-2 transposed-conv up, skip connections by concatenation,
 a 1x1 head predicting 2 channels. ``build(nn, cat, bn_relu)`` is written against the
 PyTorch-style API that both libraries share, so the two networks cannot drift apart.
+
+Two ways of writing it are measured (issue 12): "ordinary", as users write it in PyTorch
+(``Conv2d`` with its default bias, ``BatchNorm2d`` and ``ReLU`` as separate modules), and "fused"
+(convolutions without bias, and here the fused ``BatchNormReLU2d``; PyTorch's eager mode has no
+such module, so its "fused" twin is the bias-free network with separate modules).
 """
 from __future__ import annotations
 
@@ -27,15 +32,18 @@ def conv_flops(in_ch=1, out_ch=2, size=64, batch=1, channels=CHANNELS):
     return flops * batch
 
 
-def build(nn, cat, bn_relu, in_ch=1, out_ch=2):
+VARIANTS = ("ordinary", "fused")
+
+
+def build(nn, cat, bn_relu, in_ch=1, out_ch=2, bias=False):
     """The U-Net on a library with PyTorch's nn API; bn_relu(c) makes batch norm + ReLU."""
 
     class Block(nn.Module):
         def __init__(self, cin, cout):
             super().__init__()
-            self.conv1 = nn.Conv2d(cin, cout, 3, padding=1, bias=False)
+            self.conv1 = nn.Conv2d(cin, cout, 3, padding=1, bias=bias)
             self.bn1 = bn_relu(cout)
-            self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
+            self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=bias)
             self.bn2 = bn_relu(cout)
 
         def forward(self, x):
@@ -65,14 +73,20 @@ def build(nn, cat, bn_relu, in_ch=1, out_ch=2):
     return UNet()
 
 
-def build_ours(in_ch=1, out_ch=2):
-    """The U-Net on minitorch_color (batch norm and ReLU fused in one kernel)."""
+def _ordinary(nn):
+    return lambda c: nn.Sequential(nn.BatchNorm2d(c), nn.ReLU())
+
+
+def build_ours(in_ch=1, out_ch=2, variant="fused"):
+    """The U-Net on minitorch_color; "fused": batch norm and ReLU in one kernel, no conv bias."""
     from minitorch_color import cat, nn
-    return build(nn, cat, nn.BatchNormReLU2d, in_ch, out_ch)
+    if variant == "fused":
+        return build(nn, cat, nn.BatchNormReLU2d, in_ch, out_ch)
+    return build(nn, cat, _ordinary(nn), in_ch, out_ch, bias=True)
 
 
-def build_torch(in_ch=1, out_ch=2):
-    """The same U-Net on PyTorch."""
+def build_torch(in_ch=1, out_ch=2, variant="fused"):
+    """The same U-Net on PyTorch (separate BatchNorm2d and ReLU either way; bias when "ordinary")."""
     import torch
     from torch import nn
-    return build(nn, torch.cat, lambda c: nn.Sequential(nn.BatchNorm2d(c), nn.ReLU()), in_ch, out_ch)
+    return build(nn, torch.cat, _ordinary(nn), in_ch, out_ch, bias=variant == "ordinary")

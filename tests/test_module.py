@@ -198,3 +198,33 @@ def test_backend_fixture_runs_module(backend):
     m = Tiny().to(backend)
     out = m(mt.randn(2, 1, 6, 6, device=backend))
     assert out.device == backend
+
+
+def test_sequential_fuses_batch_norm_and_relu_with_the_same_results(monkeypatch):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 3, 5, 5)).astype(np.float32)
+    fused_calls = []
+    real = nn.F.batch_norm_relu
+    monkeypatch.setattr(nn.F, "batch_norm_relu", lambda *a, **k: fused_calls.append(1) or real(*a, **k))
+
+    def run(seq, watch):
+        mt.manual_seed(0)
+        if watch:  # a hook on the batch norm needs its own output, so nothing is fused
+            seq[0].register_forward_hook(lambda m, i, o: None)
+        xt = mt.tensor(x, requires_grad=True)
+        y = seq(xt)
+        (y * y).sum().backward()
+        seq.eval()
+        with mt.no_grad():
+            y_eval = seq(mt.tensor(x)).numpy()
+        return y.numpy(), xt.grad.copy(), seq[0].weight.grad.copy(), y_eval, seq[0].num_batches_tracked
+
+    results = {}
+    for watch in (False, True):
+        fused_calls.clear()
+        results[watch] = run(nn.Sequential(nn.BatchNorm2d(3), nn.ReLU()), watch)
+        assert len(fused_calls) == (0 if watch else 2)  # training and eval forward
+    for a, b in zip(results[False], results[True]):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    assert nn.BatchNorm2d(3).fused_with(nn.LeakyReLU()) is None
+    assert nn.BatchNormReLU2d(3).fused_with(nn.ReLU()) is None

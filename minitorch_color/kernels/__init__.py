@@ -166,9 +166,11 @@ def wino_input(x, pad, n0, n1, ty0, ty1, tw, v):
     _impl("wino_input", x)(x, int(pad), n0, n1, ty0, ty1, tw, v)
 
 
-def wino_output(m, n0, n1, ty0, ty1, tw, out):
-    """Write the 2x2 output tiles of m (16, O, tiles) into out (N, O, OH, OW)."""
-    _impl("wino_output", m)(m, n0, n1, ty0, ty1, tw, out)
+def wino_output(m, n0, n1, ty0, ty1, tw, out, bias=None):
+    """Write the 2x2 output tiles of m (16, O, tiles) into out (N, O, OH, OW), adding bias (O,) if given."""
+    xp = get_array_module(m)
+    bias = xp.empty(0, dtype=out.dtype) if bias is None else xp.ascontiguousarray(bias, dtype=out.dtype)
+    _impl("wino_output", m)(m, bias, n0, n1, ty0, ty1, tw, out)
 
 
 def wino_output_adjoint(g, n0, n1, ty0, ty1, tw, m):

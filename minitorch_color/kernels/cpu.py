@@ -335,13 +335,15 @@ def _wino_input(x, pad, n0, n1, ty0, ty1, tw, v):
                         d3[tx] = to[r, tx] - to[r, tx + 1]
 
 
-def _wino_output(m, n0, n1, ty0, ty1, tw, out):
-    """Fill out[n0:n1] (N, O, OH, OW), tile rows ty0..ty1, with A^T M A of every tile of m (16, O, tiles)."""
+def _wino_output(m, bias, n0, n1, ty0, ty1, tw, out):
+    """Fill out[n0:n1] (N, O, OH, OW), tile rows ty0..ty1, with A^T M A of every tile of m (16, O, tiles),
+    plus bias[o] when bias has O entries (a convolution's bias costs no pass of its own)."""
     o_, oh, ow = out.shape[1], out.shape[2], out.shape[3]
     nty = ty1 - ty0
     full = ow // 2  # tiles whose two output columns both exist
     for o in prange(o_):
         s = np.empty((8, tw), dtype=out.dtype)
+        b0 = bias[o] if bias.shape[0] > 0 else np.zeros(1, dtype=out.dtype)[0]
         for n in range(n0, n1):
             for ty in range(ty0, ty1):
                 col0 = ((n - n0) * nty + (ty - ty0)) * tw
@@ -360,10 +362,10 @@ def _wino_output(m, n0, n1, ty0, ty1, tw, out):
                     row = out[n, o, y]
                     b = 4 * r
                     for tx in range(full):  # y = s A
-                        row[2 * tx] = s[b, tx] + s[b + 1, tx] + s[b + 2, tx]
-                        row[2 * tx + 1] = s[b + 1, tx] - s[b + 2, tx] - s[b + 3, tx]
+                        row[2 * tx] = s[b, tx] + s[b + 1, tx] + s[b + 2, tx] + b0
+                        row[2 * tx + 1] = s[b + 1, tx] - s[b + 2, tx] - s[b + 3, tx] + b0
                     if full < tw:
-                        row[2 * full] = s[b, full] + s[b + 1, full] + s[b + 2, full]
+                        row[2 * full] = s[b, full] + s[b + 1, full] + s[b + 2, full] + b0
 
 
 def _wino_output_adjoint(g, n0, n1, ty0, ty1, tw, m):

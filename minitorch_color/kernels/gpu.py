@@ -141,8 +141,9 @@ def wino_input(x, pad, n0, n1, ty0, ty1, tw, v):
     v[...] = t.reshape(16, x.shape[1], -1)
 
 
-def wino_output(m, n0, n1, ty0, ty1, tw, out):
-    """Fill out[n0:n1] (N, O, OH, OW), tile rows ty0..ty1, with A^T M A of every tile of m (16, O, tiles)."""
+def wino_output(m, bias, n0, n1, ty0, ty1, tw, out):
+    """Fill out[n0:n1] (N, O, OH, OW), tile rows ty0..ty1, with A^T M A of every tile of m (16, O, tiles),
+    plus bias[o] when bias has O entries."""
     xp = get_array_module(m)
     at = xp.asarray(_AT, dtype=m.dtype)
     o, oh, ow = out.shape[1:]
@@ -151,6 +152,8 @@ def wino_output(m, n0, n1, ty0, ty1, tw, out):
     y = xp.einsum("ar,rqonyx,bq->onyaxb", at, mm, at).reshape(o, n1 - n0, 2 * nty, 2 * tw)
     rows = min(oh, 2 * ty1) - 2 * ty0
     out[n0:n1, :, 2 * ty0:2 * ty0 + rows] = y[:, :, :rows, :ow].transpose(1, 0, 2, 3)
+    if bias.shape[0]:
+        out[n0:n1, :, 2 * ty0:2 * ty0 + rows] += bias.reshape(1, -1, 1, 1)
 
 
 def wino_output_adjoint(g, n0, n1, ty0, ty1, tw, m):

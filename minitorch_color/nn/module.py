@@ -90,6 +90,14 @@ class Module:
                 out = result
         return out
 
+    def fused_with(self, following):
+        """A function computing following(self(x)) in one step, or None when there is none.
+
+        Sequential asks each module about the next one; a layer overrides this where a fused
+        kernel gives the same result (BatchNorm2d followed by ReLU). The default: no fusion.
+        """
+        return None
+
     def register_forward_hook(self, hook):
         """Call hook(module, inputs, output) after every forward; it may return a new output."""
         key = object()
@@ -267,8 +275,14 @@ class Sequential(Module):
             setattr(self, str(i), m)
 
     def forward(self, x):
-        for m in self._modules.values():
-            x = m(x)
+        mods = list(self._modules.values())
+        i = 0
+        while i < len(mods):
+            fused = mods[i].fused_with(mods[i + 1]) if i + 1 < len(mods) else None
+            if fused is not None:  # e.g. BatchNorm2d + ReLU as one kernel pass
+                x, i = fused(x), i + 2
+            else:
+                x, i = mods[i](x), i + 1
         return x
 
     def __getitem__(self, i):

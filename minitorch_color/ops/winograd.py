@@ -55,8 +55,8 @@ def _wino_weight(w, xp):
     return (gg @ w.reshape(o * c, 9).T).reshape(16, o, c)
 
 
-def conv(x, w, pad):
-    """Convolution of x (N, C, H, W) by 3x3 filters w (O, C, 3, 3), stride 1, padding pad."""
+def conv(x, w, pad, bias=None):
+    """Convolution of x (N, C, H, W) by 3x3 filters w (O, C, 3, 3), stride 1, padding pad, plus bias (O,)."""
     xp = get_array_module(x)
     x = xp.ascontiguousarray(x)
     n, c, h, wd = x.shape
@@ -72,7 +72,7 @@ def conv(x, w, pad):
         K.wino_input(x, pad, n0, n1, t0, t1, tw, v)
         m = K.workspace((16, o, tiles), x.dtype, x, slot=2)
         xp.matmul(u, v, out=m)  # (16, O, C) @ (16, C, tiles)
-        K.wino_output(m, n0, n1, t0, t1, tw, out)
+        K.wino_output(m, n0, n1, t0, t1, tw, out, bias)
 
     K.map_chunks(run, _wino_chunks(n, th, tw, max(c, o), x.itemsize), xp)
     return out
