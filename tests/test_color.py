@@ -117,3 +117,10 @@ def test_fast_soft_encoding_matches_exact_on_whole_units(quant, rng):
     np.testing.assert_allclose(fast.sum(-1), 1, rtol=1e-5)
     # rounding moves a point by at most 0.71 units: the decoded mean moves by about as much
     assert np.abs(quant.decode(fast, 1.0) - quant.decode(exact, 1.0)).max() < 1.5
+
+
+def test_soft_encoding_channels_first_is_the_same_numbers(quant, rng):
+    ab = rgb_to_lab(rng.random((2, 5, 4, 3)))[..., 1:]  # (N, h, w, 2)
+    for exact in (True, False):
+        np.testing.assert_array_equal(quant.soft_encode(ab, exact=exact, channels_first=True),
+                                      np.moveaxis(quant.soft_encode(ab, exact=exact), -1, 1))

@@ -147,3 +147,16 @@ def test_importing_numba_first_does_not_break_later_compilation():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "4.0"
+
+
+def test_soft_ce_stats_twins(rng):
+    x = rng.standard_normal((7, 13)).astype(np.float32)
+    t = rng.random((7, 13)).astype(np.float32)
+    expect = (x.max(axis=0), (t * x).sum(axis=0), t.sum(axis=0))
+    for mod in (cpu, gpu):
+        outs = [np.empty(13, np.float32) for _ in range(3)]
+        mod.soft_ce_stats(x[:, :], t, *outs)
+        for got, want in zip(outs, expect):
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    strided = np.ascontiguousarray(np.concatenate([x, x], axis=1))[:, :13]  # a block of a wider array
+    np.testing.assert_allclose(kernels.soft_ce_stats(strided, t)[0], expect[0])

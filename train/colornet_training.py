@@ -109,7 +109,7 @@ def make_batch(pools, cfg, rng, quant, weights, n, augment=True):
     for level in range(len(cfg.channels)):  # finest first; stages are listed coarse to fine
         f = 2 ** level
         ab_l = ab.reshape(n, s // f, f, s // f, f, 2).mean((2, 4))
-        targets.append(quant.soft_encode(ab_l, exact=False).transpose(0, 3, 1, 2))
+        targets.append(quant.soft_encode(ab_l, exact=False, channels_first=True))
         pix_w.append(weights[quant.nearest(ab_l)].astype(np.float32))
     return (x, targets[::-1], pix_w[::-1],
             np.array(scenes, np.int64), rgb)

@@ -151,6 +151,14 @@ def bn_bwd(g, x, y, mean, invstd, weight, relu):
     return gx, gw, gb
 
 
+def soft_ce_stats(x, t):
+    """Return (max over c, sum over c of t * x, sum over c of t) of x and t (C, P), each (P,)."""
+    xp = get_array_module(x)
+    top, tdotx, tsum = (xp.empty(x.shape[1], dtype=x.dtype) for _ in range(3))
+    _impl("soft_ce_stats", x)(x, t, top, tdotx, tsum)
+    return top, tdotx, tsum
+
+
 def adam_step(p, g, m, v, lr, beta1, beta2, eps, weight_decay, decoupled, bc1, bc2):
     """One Adam(W) step on contiguous arrays p, m, v (updated in place) with gradient g."""
     if not (p.flags.c_contiguous and m.flags.c_contiguous and v.flags.c_contiguous):

@@ -248,6 +248,22 @@ def _adam_step(p, g, m, v, lr, beta1, beta2, eps, weight_decay, decoupled, bc1, 
         p[i] -= step * mi / (math.sqrt(vi) * rbc2 + eps)
 
 
+def _soft_ce_stats(x, t, top, tdotx, tsum):
+    """Fill top, tdotx, tsum (P,) with max over c of x (C, P), and sums over c of t*x and of t (C, P)."""
+    c_, p_ = x.shape
+    top[:] = x[0]
+    tdotx[:] = 0
+    tsum[:] = 0
+    for c in range(c_):  # row by row, one store stream per loop (each loop vectorises)
+        xc, tc = x[c], t[c]
+        for p in range(p_):
+            top[p] = max(top[p], xc[p])
+        for p in range(p_):
+            tdotx[p] += tc[p] * xc[p]
+        for p in range(p_):
+            tsum[p] += tc[p]
+
+
 im2col = _jit(_im2col)
 col2im = _jit(_col2im)
 max_pool2d_fwd = _jit(_max_pool2d_fwd)
@@ -259,6 +275,7 @@ bn_bwd = _jit(_bn_bwd, fastmath=True)
 # Numba's parallel backend: with even one thread its loop vectorises (4x here), because a
 # parfor's arrays are known not to alias.
 adam_step = _jit(_adam_step, fastmath=True, parallel=True)
+soft_ce_stats = _jit(_soft_ce_stats, fastmath=True)
 
 
 # ----- Winograd F(2x2, 3x3): 4x4 input tiles, 2x2 output tiles ---------------------------

@@ -111,6 +111,13 @@ def adam_step(p, g, m, v, lr, beta1, beta2, eps, weight_decay, decoupled, bc1, b
     p -= (lr / bc1) * m / (xp.sqrt(v) / math.sqrt(bc2) + eps)
 
 
+def soft_ce_stats(x, t, top, tdotx, tsum):
+    """Fill top, tdotx, tsum (P,) with max over c of x (C, P), and sums over c of t*x and of t (C, P)."""
+    top[...] = x.max(axis=0)
+    tdotx[...] = (t * x).sum(axis=0)
+    tsum[...] = t.sum(axis=0)
+
+
 # ----- Winograd F(2x2, 3x3) (see cpu.py for the layout of tiles) --------------------------
 _BT = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]
 _AT = [[1, 1, 1, 0], [0, 1, -1, -1]]

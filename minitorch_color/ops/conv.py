@@ -36,15 +36,21 @@ def _conv(x, w, stride, padding, dilation):
     w2 = w.reshape(o, -1)  # (O, C*KH*KW)
     out = xp.empty((n, o, oh * ow), dtype=x.dtype)
 
+    pointwise = _pointwise(kh, kw, stride, padding)
+
     def run(chunk):
         a, b = chunk
-        pointwise = kh == kw == 1 and sh == sw == 1 and ph == pw == 0  # patches are x itself
         cols = None if pointwise else K.workspace((b - a, w2.shape[1], oh * ow), x.dtype, x)
         cols = K.im2col(x[a:b], kh, kw, sh, sw, ph, pw, dh, dw, out=cols)  # (n, C*KH*KW, OH*OW)
         xp.matmul(w2, cols, out=out[a:b])
 
     K.map_chunks(run, _chunks(n, w2.shape[1], oh * ow, x.itemsize), xp)
     return out.reshape(n, o, oh, ow)
+
+
+def _pointwise(kh, kw, stride, padding):
+    """Whether the patches of a convolution are its input itself (1x1, stride 1, no padding)."""
+    return kh == kw == 1 and tuple(stride) == (1, 1) and tuple(padding) == (0, 0)
 
 
 def _conv_data_grad(g, w, in_shape, stride, padding, dilation):
@@ -55,9 +61,13 @@ def _conv_data_grad(g, w, in_shape, stride, padding, dilation):
     g2 = xp.ascontiguousarray(g).reshape(n, o, -1)  # (N, O, P)
     wt = xp.ascontiguousarray(w.reshape(o, -1).T)  # (C*KH*KW, O)
     out = xp.empty(in_shape, dtype=g.dtype)
+    pointwise = _pointwise(kh, kw, stride, padding)
 
     def run(chunk):  # samples are independent: chunks write disjoint parts of out
         a, b = chunk
+        if pointwise:  # the columns are the gradient itself: multiply straight into it
+            xp.matmul(wt, g2[a:b], out=out[a:b].reshape(b - a, c, -1))
+            return
         cols = K.workspace((b - a, wt.shape[0], g2.shape[2]), g.dtype, g)
         xp.matmul(wt, g2[a:b], out=cols)
         K.col2im(cols, (b - a,) + tuple(in_shape[1:]), kh, kw, *stride, *padding, *dilation, out=out[a:b])
@@ -75,10 +85,15 @@ def _weight_grad(x, g, w_shape, stride, padding, dilation):
     n = x.shape[0]
     g2 = xp.ascontiguousarray(g).reshape(n, o, -1)  # (N, O, P)
 
+    pointwise = _pointwise(kh, kw, stride, padding)
+
     def run(chunk):
         a, b = chunk
-        cols = K.workspace((b - a, c * kh * kw, g2.shape[2]), x.dtype, x)
-        cols = K.im2col(x[a:b], kh, kw, sh, sw, ph, pw, dh, dw, out=cols)
+        if pointwise:  # the patches are x itself: no copy
+            cols = x[a:b].reshape(b - a, c, -1)
+        else:
+            cols = K.workspace((b - a, c * kh * kw, g2.shape[2]), x.dtype, x)
+            cols = K.im2col(x[a:b], kh, kw, sh, sw, ph, pw, dh, dw, out=cols)
         gw = g2[a] @ cols[0].T
         for i in range(1, b - a):
             gw += g2[a + i] @ cols[i].T  # (O, P) @ (P, C*KH*KW), one GEMM per sample
