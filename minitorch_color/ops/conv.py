@@ -118,12 +118,6 @@ def _conv_any(x, w, stride, padding, dilation, bias=None):
     return out
 
 
-def _bias_grad(g):
-    """Sum of g (N, C, H, W) over all but the channel axis, as contiguous row sums (3x faster than
-    NumPy's sum over axes (0, 2, 3))."""
-    n, c = g.shape[:2]
-    return get_array_module(g).ascontiguousarray(g).reshape(n, c, -1).sum(axis=2).sum(axis=0)
-
 
 def _data_grad_any(g, w, in_shape, stride, padding, dilation):
     if winograd.applies(w.shape, stride, padding, dilation):
@@ -152,7 +146,7 @@ class Conv2d(Function):
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         gx, gw = _backward_any(x, g, w, ctx.opts, need_x, need_w)
-        gb = _bias_grad(g) if need_b else None
+        gb = g.sum(axis=(0, 2, 3)) if need_b else None
         return gx, gw, gb
 
 
@@ -189,5 +183,5 @@ class ConvTranspose2d(Function):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         gx = _conv_any(g, w, *ctx.opts) if need_x else None
         gw = _backward_any(g, x, w, ctx.opts, False, True)[1] if need_w else None
-        gb = _bias_grad(g) if need_b else None
+        gb = g.sum(axis=(0, 2, 3)) if need_b else None
         return gx, gw, gb
