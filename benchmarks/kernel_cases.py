@@ -42,8 +42,6 @@ def _cases():
     out = np.empty_like(x)
     cases.append(("winograd output tiles + bias", "wino_output", (v, b, 0, 16, 0, 32, 32, out)))
     cases.append(("winograd output adjoint", "wino_output_adjoint", (x, 0, 16, 0, 32, 32, v)))
-    acc = np.zeros_like(x)
-    cases.append(("winograd input adjoint", "wino_input_adjoint", (v, 1, 0, 16, 0, 32, 32, acc)))
     p = rng.standard_normal(2_000_000).astype(np.float32)
     gg, m, vv = p.copy(), np.zeros_like(p), np.zeros_like(p)
     cases.append(("adam step 2M params", "adam_step", (p, gg, m, vv, 1e-3, 0.9, 0.999, 1e-8, 0.0, False, 0.1, 0.001)))

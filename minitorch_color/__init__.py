@@ -4,7 +4,7 @@
     x = mt.randn(4, 3, requires_grad=True)
     (x * x).sum().backward()      # x.grad == 2 * x
 """
-from . import backend, kernels, ops
+from . import backend, kernels, memory, ops  # memory: freed arrays stay in the process (memory.py)
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad
 from .backend import cuda_available
 from .kernels.threads import get_num_threads, set_num_threads

@@ -91,7 +91,6 @@ def test_winograd_twins(pad, chunks, rng):
     g = rng.standard_normal((n, c, oh, ow))
     bias = rng.standard_normal(c) if pad == 1 else np.empty(0)  # with and without a bias
     outs = {k: np.zeros((n, c, oh, ow)) for k in ("cpu", "gpu")}
-    adj = {k: np.zeros((n, c, h, w)) for k in ("cpu", "gpu")}
     for n0, n1, t0, t1 in chunks:
         tiles = (n1 - n0) * (t1 - t0) * tw
         for name, mod in (("cpu", cpu), ("gpu", gpu)):
@@ -100,14 +99,12 @@ def test_winograd_twins(pad, chunks, rng):
             m = np.zeros((16, c, tiles))
             mod.wino_output_adjoint(g, n0, n1, t0, t1, tw, m)
             mod.wino_output(v, bias, n0, n1, t0, t1, tw, outs[name])
-            mod.wino_input_adjoint(m, pad, n0, n1, t0, t1, tw, adj[name])
             if name == "cpu":
                 v_cpu, m_cpu = v, m
             else:
                 np.testing.assert_allclose(v_cpu, v, atol=1e-12)
                 np.testing.assert_allclose(m_cpu, m, atol=1e-12)
     np.testing.assert_allclose(outs["cpu"], outs["gpu"], atol=1e-12)
-    np.testing.assert_allclose(adj["cpu"], adj["gpu"], atol=1e-12)
 
 
 def test_kernels_run_with_jit_disabled():
@@ -160,3 +157,28 @@ def test_soft_ce_stats_twins(rng):
             np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     strided = np.ascontiguousarray(np.concatenate([x, x], axis=1))[:, :13]  # a block of a wider array
     np.testing.assert_allclose(kernels.soft_ce_stats(strided, t)[0], expect[0])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the malloc tuning applies to glibc only")
+def test_freed_arrays_are_reused_without_page_faults():
+    """memory.py: a step's worth of 4-20 MB arrays, freed and allocated again, costs no new pages."""
+    code = ("import resource, numpy as np, minitorch_color as mt\n"
+            "def step():\n"
+            "    arrs = [np.ones(s, np.float32) for s in (1 << 20, 3 << 20, 2 << 20, 5 << 20, 4 << 20)]\n"
+            "for _ in range(3):\n"
+            "    step()\n"
+            "before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt\n"
+            "for _ in range(5):\n"
+            "    step()\n"
+            "print(mt.memory.KEPT, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)\n")
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    faults = {}
+    for keep in ("1", "0"):
+        env["MINITORCH_KEEP_MEMORY"] = keep
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        kept, faults[keep] = out.stdout.split()
+        if kept == "False" and keep == "1":
+            pytest.skip("not glibc: malloc cannot be tuned here")
+        assert kept == ("True" if keep == "1" else "False")
+    assert int(faults["1"]) < 100 < int(faults["0"])  # 75 MB of fresh pages per round when not kept

@@ -185,7 +185,3 @@ def wino_output_adjoint(g, n0, n1, ty0, ty1, tw, m):
     """Fill m (16, O, tiles) with the adjoint output transform of g (N, O, OH, OW)."""
     _impl("wino_output_adjoint", g)(g, n0, n1, ty0, ty1, tw, m)
 
-
-def wino_input_adjoint(v, pad, n0, n1, ty0, ty1, tw, out):
-    """Add the adjoint input transform of v (16, C, tiles) into out (N, C, H, W)."""
-    _impl("wino_input_adjoint", v)(v, int(pad), n0, n1, ty0, ty1, tw, out)

@@ -430,60 +430,6 @@ def _wino_output_adjoint(g, n0, n1, ty0, ty1, tw, m):
                         d3[tx] = -b[r, tx]
 
 
-def _wino_input_adjoint(v, pad, n0, n1, ty0, ty1, tw, out):
-    """Add B V B^T of every tile of v (16, C, tiles) into out (N, C, H, W) at its 4x4 window.
-
-    The adjoint of _wino_input."""
-    c_, h, w = out.shape[1], out.shape[2], out.shape[3]
-    nty = ty1 - ty0
-    for c in prange(c_):
-        e = np.empty((16, tw), dtype=out.dtype)  # column transform, row r column j at 4r + j
-        band = np.empty((4, 2 * tw + 2), dtype=out.dtype)  # the four padded rows a tile row covers
-        for n in range(n0, n1):
-            for ty in range(ty0, ty1):
-                col0 = ((n - n0) * nty + (ty - ty0)) * tw
-                for r in range(4):  # each tile row times B^T: (V0, V1 - V2 + V3, V1 + V2 - V0, -V3)
-                    v0 = v[4 * r, c, col0:col0 + tw]
-                    v1 = v[4 * r + 1, c, col0:col0 + tw]
-                    v2 = v[4 * r + 2, c, col0:col0 + tw]
-                    v3 = v[4 * r + 3, c, col0:col0 + tw]
-                    for tx in range(tw):
-                        e[4 * r, tx] = v0[tx]
-                        e[4 * r + 1, tx] = v1[tx] - v2[tx] + v3[tx]
-                        e[4 * r + 2, tx] = v1[tx] + v2[tx] - v0[tx]
-                        e[4 * r + 3, tx] = -v3[tx]
-                # B times that: band rows (e0, e1 - e2 + e3, e1 + e2 - e0, -e3); column j of tile tx
-                # lands at padded column 2tx + j, so each j is one collision-free loop over tx
-                for tx in range(tw):
-                    band[0, 2 * tx] = e[0, tx]
-                    band[1, 2 * tx] = e[4, tx] - e[8, tx] + e[12, tx]
-                    band[2, 2 * tx] = e[4, tx] + e[8, tx] - e[0, tx]
-                    band[3, 2 * tx] = -e[12, tx]
-                for tx in range(tw):
-                    band[0, 2 * tx + 1] = e[1, tx]
-                    band[1, 2 * tx + 1] = e[5, tx] - e[9, tx] + e[13, tx]
-                    band[2, 2 * tx + 1] = e[5, tx] + e[9, tx] - e[1, tx]
-                    band[3, 2 * tx + 1] = -e[13, tx]
-                band[:, 2 * tw:] = 0
-                for tx in range(tw):
-                    band[0, 2 * tx + 2] += e[2, tx]
-                    band[1, 2 * tx + 2] += e[6, tx] - e[10, tx] + e[14, tx]
-                    band[2, 2 * tx + 2] += e[6, tx] + e[10, tx] - e[2, tx]
-                    band[3, 2 * tx + 2] -= e[14, tx]
-                for tx in range(tw):
-                    band[0, 2 * tx + 3] += e[3, tx]
-                    band[1, 2 * tx + 3] += e[7, tx] - e[11, tx] + e[15, tx]
-                    band[2, 2 * tx + 3] += e[7, tx] + e[11, tx] - e[3, tx]
-                    band[3, 2 * tx + 3] -= e[15, tx]
-                for r in range(4):
-                    iy = 2 * ty - pad + r
-                    if 0 <= iy < h:
-                        row, src = out[n, c, iy], band[r, pad:pad + w]  # padded column p is input p - pad
-                        for ix in range(w):
-                            row[ix] += src[ix]
-
-
 wino_input = _jit(_wino_input)
 wino_output = _jit(_wino_output)
 wino_output_adjoint = _jit(_wino_output_adjoint)
-wino_input_adjoint = _jit(_wino_input_adjoint)

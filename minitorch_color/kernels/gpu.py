@@ -171,20 +171,3 @@ def wino_output_adjoint(g, n0, n1, ty0, ty1, tw, m):
     t = xp.einsum("ra,noyxrq,qb->abonyx", at, d, at)
     m[...] = t.reshape(16, g.shape[1], -1)
 
-
-def wino_input_adjoint(v, pad, n0, n1, ty0, ty1, tw, out):
-    """Add B V B^T of every tile of v (16, C, tiles) into out (N, C, H, W) at its 4x4 window."""
-    xp = get_array_module(v)
-    bt = xp.asarray(_BT, dtype=v.dtype)
-    c, h, w = out.shape[1:]
-    nty = ty1 - ty0
-    vv = v.reshape(4, 4, c, n1 - n0, nty, tw)
-    t = xp.einsum("ar,abcnyx,bq->ncyxrq", bt, vv, bt)  # (n, C, nty, tw, 4, 4)
-    top = 2 * ty0 - pad
-    canvas = xp.zeros((n1 - n0, c, 2 * nty + 2, 2 * tw + 2), dtype=out.dtype)
-    for r in range(4):
-        for q in range(4):
-            canvas[:, :, r:r + 2 * nty:2, q:q + 2 * tw:2] += t[..., r, q]
-    y0, y1 = max(top, 0), min(h, top + canvas.shape[2])
-    x1 = min(w, canvas.shape[3] - pad)
-    out[n0:n1, :, y0:y1, :x1] += canvas[:, :, y0 - top:y1 - top, pad:pad + x1]
