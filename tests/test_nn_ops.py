@@ -47,8 +47,9 @@ def conv_transpose_ref(x, w, b, stride, pad, out_pad, dil):
 
 CONV_CASES = [  # (N, C, H, W, O, k, stride, pad, dil)
     (2, 3, 7, 6, 4, 3, 1, 1, 1),   # Winograd path
-    (1, 2, 5, 8, 3, 3, 1, 0, 1),   # Winograd, no padding, odd width
-    (2, 2, 6, 6, 3, 3, 1, 2, 1),   # Winograd, padding 2
+    (1, 3, 5, 8, 3, 3, 1, 0, 1),   # Winograd, no padding, odd width
+    (2, 4, 6, 6, 3, 3, 1, 2, 1),   # Winograd, padding 2
+    (2, 2, 6, 5, 3, 3, 1, 1, 1),   # 3x3 stride 1 below MIN_CHANNELS: im2col
     (2, 3, 9, 8, 2, 3, 2, 1, 1),
     (1, 2, 8, 7, 3, 3, 1, 2, 2),
     (2, 2, 7, 7, 2, 2, 2, 0, 1),
@@ -72,7 +73,7 @@ def test_conv2d(case, winograd, backend, rng, monkeypatch):
 TRANSPOSE_CASES = [  # (N, Cin, H, W, Cout, k, stride, pad, out_pad, dil)
     (2, 3, 4, 5, 2, 2, 2, 0, 0, 1),
     (1, 2, 3, 3, 3, 3, 2, 1, 1, 1),
-    (2, 2, 4, 4, 2, 3, 1, 1, 0, 1),   # its gradient runs through the Winograd conv
+    (2, 2, 4, 4, 3, 3, 1, 1, 0, 1),   # its gradient runs through the Winograd conv
     (1, 2, 3, 4, 2, 3, 3, 1, 2, 2),
 ]
 
