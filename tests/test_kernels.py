@@ -55,12 +55,14 @@ def test_pool_bn_adam_twins(rng):
     w, b = rng.standard_normal(3).astype(np.float32), rng.standard_normal(3).astype(np.float32)
     y1 = kernels.bn_fwd(x, m1, inv, w, b, True)
     y2 = np.empty_like(x)
-    gpu.bn_fwd(x, m1, inv, w, b, True, y2)
+    for c0, c1 in ((0, 1), (1, 3)):  # the wrappers run channel ranges on the engine's threads
+        gpu.bn_fwd(x, m1, inv, w, b, True, y2, c0, c1)
     np.testing.assert_allclose(y1, y2, rtol=1e-5, atol=1e-6)
     gy = rng.standard_normal(x.shape).astype(np.float32)
     r1 = kernels.bn_bwd(gy, x, y1, m1, inv, w, True)
     r2 = [np.empty_like(x), np.empty(3, np.float32), np.empty(3, np.float32)]
-    gpu.bn_bwd(gy, x, y1, m1, inv, w, True, *r2)
+    for c0, c1 in ((0, 2), (2, 3)):
+        gpu.bn_bwd(gy, x, y1, m1, inv, w, True, *r2, c0, c1)
     for a, c in zip(r1, r2):
         np.testing.assert_allclose(a, c, rtol=1e-4, atol=1e-5)
 

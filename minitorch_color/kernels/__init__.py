@@ -126,28 +126,44 @@ def max_pool2d_bwd(g, idx, shape):
     return out
 
 
+def _channel_ranges(c):
+    """Split C channels into one contiguous range per engine thread (per-channel kernels)."""
+    k = max(1, min(c, threads.conv_threads()))
+    return [(c * i // k, c * (i + 1) // k) for i in range(k)]
+
+
+def _by_channels(name, x, *args):
+    """Run kernel name(*args, c0, c1) over the channels of x (N, C, H, W), a range per thread."""
+    xp = get_array_module(x)
+    kernel = _impl(name, x)
+    map_chunks(lambda r: kernel(*args, *r), _channel_ranges(x.shape[1]), xp)
+
+
 def bn_stats(x):
     """Return the per-channel mean and biased variance of x (N, C, H, W)."""
     xp = get_array_module(x)
     c = x.shape[1]
     mean, var = xp.empty(c, dtype=x.dtype), xp.empty(c, dtype=x.dtype)
-    _impl("bn_stats", x)(_contig(x), mean, var)
+    x = _contig(x)
+    _by_channels("bn_stats", x, x, mean, var)
     return mean, var
 
 
 def bn_fwd(x, mean, invstd, weight, bias, relu):
     """Return (x - mean) * invstd * weight + bias per channel, with a fused ReLU when relu."""
+    x = _contig(x)
     out = get_array_module(x).empty_like(x)
-    _impl("bn_fwd", x)(_contig(x), mean, invstd, weight, bias, bool(relu), out)
+    _by_channels("bn_fwd", x, x, mean, invstd, weight, bias, bool(relu), out)
     return out
 
 
 def bn_bwd(g, x, y, mean, invstd, weight, relu):
     """Return (gx, gweight, gbias) of training-mode batch norm; y is the forward output (ReLU mask)."""
     xp = get_array_module(g)
+    g, x, y = _contig(g), _contig(x), _contig(y)
     gx = xp.empty_like(x)
     gw, gb = xp.empty_like(weight), xp.empty_like(weight)
-    _impl("bn_bwd", g)(_contig(g), _contig(x), _contig(y), mean, invstd, weight, bool(relu), gx, gw, gb)
+    _by_channels("bn_bwd", g, g, x, y, mean, invstd, weight, bool(relu), gx, gw, gb)
     return gx, gw, gb
 
 

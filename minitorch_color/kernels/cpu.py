@@ -162,11 +162,11 @@ def _max_pool2d_bwd(g, idx, out):
                     out[n, c, k // w, k % w] += g[n, c, oy, ox]
 
 
-def _bn_stats(x, mean, var):
-    """Fill mean (C,) and var (C,) with the biased per-channel statistics of x (N, C, H, W)."""
-    n_, c_, h, w = x.shape
+def _bn_stats(x, mean, var, c0, c1):
+    """Fill mean[c0:c1] and var[c0:c1] with the biased per-channel statistics of x (N, C, H, W)."""
+    n_, _, h, w = x.shape
     m = n_ * h * w
-    for c in prange(c_):
+    for c in prange(c0, c1):
         s = 0.0
         for n in range(n_):
             for y in range(h):
@@ -183,27 +183,27 @@ def _bn_stats(x, mean, var):
         var[c] = ss / m
 
 
-def _bn_fwd(x, mean, invstd, weight, bias, relu, out):
-    """Fill out (N, C, H, W) with (x - mean) * invstd * weight + bias per channel, then ReLU if relu."""
-    n_, c_, h, w = x.shape
-    for nc in prange(n_ * c_):
-        n = nc // c_
-        c = nc % c_
+def _bn_fwd(x, mean, invstd, weight, bias, relu, out, c0, c1):
+    """Fill out[:, c0:c1] (N, C, H, W) with (x - mean) * invstd * weight + bias per channel, then ReLU if relu."""
+    n_, _, h, w = x.shape
+    for c in prange(c0, c1):
         scale = invstd[c] * weight[c]
         shift = bias[c] - mean[c] * scale
-        for y in range(h):
-            for x_ in range(w):
-                v = x[n, c, y, x_] * scale + shift
-                if relu and v < 0:
-                    v = 0
-                out[n, c, y, x_] = v
+        for n in range(n_):
+            for y in range(h):
+                for x_ in range(w):
+                    v = x[n, c, y, x_] * scale + shift
+                    if relu and v < 0:
+                        v = 0
+                    out[n, c, y, x_] = v
 
 
-def _bn_bwd(g, x, y, mean, invstd, weight, relu, gx, gweight, gbias):
-    """Fill gx (N, C, H, W), gweight (C,), gbias (C,) with batch-norm gradients; y masks a fused ReLU."""
-    n_, c_, h, w = x.shape
+def _bn_bwd(g, x, y, mean, invstd, weight, relu, gx, gweight, gbias, c0, c1):
+    """Fill gx[:, c0:c1] (N, C, H, W), gweight[c0:c1], gbias[c0:c1] with batch-norm gradients; y masks a
+    fused ReLU."""
+    n_, _, h, w = x.shape
     m = n_ * h * w
-    for c in prange(c_):
+    for c in prange(c0, c1):
         mu = mean[c]
         inv = invstd[c]
         sg = 0.0

@@ -66,23 +66,26 @@ def max_pool2d_bwd(g, idx, out):
     out[...] = flat.reshape(n, c, h, w)
 
 
-def bn_stats(x, mean, var):
-    """Fill mean (C,) and var (C,) with the biased per-channel statistics of x (N, C, H, W)."""
-    mean[...] = x.mean(axis=(0, 2, 3))
-    var[...] = x.var(axis=(0, 2, 3))
+def bn_stats(x, mean, var, c0, c1):
+    """Fill mean[c0:c1] and var[c0:c1] with the biased per-channel statistics of x (N, C, H, W)."""
+    mean[c0:c1] = x[:, c0:c1].mean(axis=(0, 2, 3))
+    var[c0:c1] = x[:, c0:c1].var(axis=(0, 2, 3))
 
 
-def bn_fwd(x, mean, invstd, weight, bias, relu, out):
-    """Fill out (N, C, H, W) with (x - mean) * invstd * weight + bias per channel, then ReLU if relu."""
+def bn_fwd(x, mean, invstd, weight, bias, relu, out, c0, c1):
+    """Fill out[:, c0:c1] (N, C, H, W) with (x - mean) * invstd * weight + bias per channel, then ReLU if relu."""
     xp = get_array_module(x)
-    scale = (invstd * weight).reshape(1, -1, 1, 1)
-    shift = (bias - mean * invstd * weight).reshape(1, -1, 1, 1)
-    y = x * scale + shift
-    out[...] = xp.maximum(y, 0) if relu else y
+    scale = (invstd * weight)[c0:c1].reshape(1, -1, 1, 1)
+    shift = (bias - mean * invstd * weight)[c0:c1].reshape(1, -1, 1, 1)
+    y = x[:, c0:c1] * scale + shift
+    out[:, c0:c1] = xp.maximum(y, 0) if relu else y
 
 
-def bn_bwd(g, x, y, mean, invstd, weight, relu, gx, gweight, gbias):
-    """Fill gx (N, C, H, W), gweight (C,), gbias (C,) with batch-norm gradients; y masks a fused ReLU."""
+def bn_bwd(g, x, y, mean, invstd, weight, relu, gx, gweight, gbias, c0, c1):
+    """Fill gx[:, c0:c1] (N, C, H, W), gweight[c0:c1], gbias[c0:c1] with batch-norm gradients; y masks a
+    fused ReLU."""
+    g, x, y = g[:, c0:c1], x[:, c0:c1], y[:, c0:c1]
+    mean, invstd, weight = mean[c0:c1], invstd[c0:c1], weight[c0:c1]
     if relu:
         g = g * (y > 0)
     m = x.shape[0] * x.shape[2] * x.shape[3]
@@ -90,10 +93,10 @@ def bn_bwd(g, x, y, mean, invstd, weight, relu, gx, gweight, gbias):
     xhat = (x - mean.reshape(1, -1, 1, 1)) * inv
     sg = g.sum(axis=(0, 2, 3))
     sgx = (g * xhat).sum(axis=(0, 2, 3))
-    gbias[...] = sg
-    gweight[...] = sgx
+    gbias[c0:c1] = sg
+    gweight[c0:c1] = sgx
     k = (weight * invstd / m).reshape(1, -1, 1, 1)
-    gx[...] = k * (m * g - sg.reshape(1, -1, 1, 1) - xhat * sgx.reshape(1, -1, 1, 1))
+    gx[:, c0:c1] = k * (m * g - sg.reshape(1, -1, 1, 1) - xhat * sgx.reshape(1, -1, 1, 1))
 
 
 def adam_step(p, g, m, v, lr, beta1, beta2, eps, weight_decay, decoupled, bc1, bc2):
