@@ -1,8 +1,10 @@
 """ColorNet: a U-Net on lightness plus user hints that predicts a distribution over ab bins.
 
 Inputs (N, 4, H, W): L / 50 - 1, the hint ab map / 110 and the hint mask (zero hints =
-automatic colorization). Outputs: logits over the in-gamut ab bins at full resolution,
-logits from a small head on every decoder level (coarse to fine, for deep supervision and
+automatic colorization); a model with film inputs (ColorNetConfig.film_inputs) takes two more
+planes saying which film recorded the gray: both zero for panchromatic (a modern camera's
+lightness, the default), one for orthochromatic, the other for blue-sensitive (train/oldphoto.py).
+Outputs: logits over the in-gamut ab bins at full resolution, logits from a small head on every decoder level (coarse to fine, for deep supervision and
 for showing the colorization take shape), and scene logits from a global-context branch
 pooled from the bottleneck and fused back into every position (Iizuka et al. 2016).
 H and W must be multiples of 2 ** (levels - 1).
@@ -26,6 +28,8 @@ class ColorNetConfig:
     num_scenes: int = 6
     global_dim: int = 128
     use_global: bool = True
+    film_inputs: bool = False  # two input planes for the film response (FILMS)
+    bottleneck_dilation: int = 1  # dilation of the lowest level's 3x3 convolutions (a wider receptive field)
 
     def __post_init__(self):
         """Refuse configurations no ColorNet can have (a damaged or hand-edited card), by name."""
@@ -40,8 +44,15 @@ class ColorNetConfig:
         count("num_bins", self.num_bins, 2, 10000)
         count("num_scenes", self.num_scenes, 1, 10000)
         count("global_dim", self.global_dim, 1, 8192)
-        if not isinstance(self.use_global, bool):
-            raise ValueError(f"ColorNet use_global must be true or false, got {self.use_global!r}")
+        count("bottleneck_dilation", self.bottleneck_dilation, 1, 16)
+        for name in ("use_global", "film_inputs"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"ColorNet {name} must be true or false, got {getattr(self, name)!r}")
+
+    @property
+    def in_channels(self) -> int:
+        """Planes of the network input: L, hint ab, hint mask, and the film planes if any."""
+        return 4 + 2 * self.film_inputs
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -49,16 +60,33 @@ class ColorNetConfig:
         return d
 
 
-def encode_input(L, hint_ab=None, mask=None) -> np.ndarray:
-    """The network input (N, 4, h, w) float32 from lightness (N, h, w) in 0..100, hint ab (N, h, w, 2)
+FILMS = ("panchromatic", "orthochromatic", "blue-sensitive")  # as train/oldphoto.EMULSIONS names them
+
+
+def film_index(film) -> int:
+    """FILMS' index of a film name, or a clear error listing them."""
+    if film not in FILMS:
+        raise ValueError(f"unknown film response {film!r}; one of: {', '.join(FILMS)}")
+    return FILMS.index(film)
+
+
+def encode_input(L, hint_ab=None, mask=None, film=None) -> np.ndarray:
+    """The network input (N, C, h, w) float32 from lightness (N, h, w) in 0..100, hint ab (N, h, w, 2)
     and hint mask (N, h, w, 1); missing hints are zeros (automatic colorization).
 
+    film None: the 4 planes of a model without film inputs; otherwise a FILMS name for every image
+    or FILMS indices (N,), giving 6 planes (the last two: orthochromatic, blue-sensitive).
     Scaled in the inputs' own precision, then stored as float32.
     """
     L = np.asarray(L)
     hint_ab = np.zeros(L.shape + (2,), L.dtype) if hint_ab is None else np.asarray(hint_ab)
     mask = np.zeros(L.shape + (1,), L.dtype) if mask is None else np.asarray(mask)
-    x = np.concatenate([(L / 50 - 1)[..., None], hint_ab / 110, mask], -1).transpose(0, 3, 1, 2)
+    planes = [(L / 50 - 1)[..., None], hint_ab / 110, mask]
+    if film is not None:
+        index = np.full(L.shape[0], film_index(film)) if isinstance(film, str) else np.asarray(film)
+        onehot = (index[:, None] == np.arange(1, len(FILMS))).astype(L.dtype)  # (N, 2)
+        planes.append(np.broadcast_to(onehot[:, None, None, :], L.shape + (2,)))
+    x = np.concatenate(planes, -1).transpose(0, 3, 1, 2)
     return np.ascontiguousarray(x, dtype=np.float32)
 
 
@@ -72,16 +100,16 @@ class ColorNetOutput:
 
 
 class ConvBlock(nn.Module):
-    """Two 3x3 convolutions, each with fused batch norm + ReLU.
+    """Two 3x3 convolutions (dilated by dilation), each with fused batch norm + ReLU.
 
     Shape: (N, cin, H, W) -> (N, cout, H, W).
     """
 
-    def __init__(self, cin, cout):
+    def __init__(self, cin, cout, dilation=1):
         super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, padding=1, bias=False)
+        self.conv1 = nn.Conv2d(cin, cout, 3, padding=dilation, dilation=dilation, bias=False)
         self.bn1 = nn.BatchNormReLU2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
+        self.conv2 = nn.Conv2d(cout, cout, 3, padding=dilation, dilation=dilation, bias=False)
         self.bn2 = nn.BatchNormReLU2d(cout)
 
     def forward(self, x):
@@ -91,7 +119,7 @@ class ConvBlock(nn.Module):
 class ColorNet(nn.Module):
     """U-Net colorizer with hints, global scene context and per-level stage heads.
 
-    Shape: (N, 4, H, W) -> {"logits": (N, Q, H, W), "stages": [(N, Q, H/2^k, W/2^k), ...],
+    Shape: (N, config.in_channels, H, W) -> {"logits": (N, Q, H, W), "stages": [(N, Q, H/2^k, W/2^k), ...],
     "scene_logits": (N, num_scenes) or None}.
     """
 
@@ -99,7 +127,9 @@ class ColorNet(nn.Module):
         super().__init__()
         self.config = cfg = config or ColorNetConfig()
         c = tuple(cfg.channels)
-        self.encoders = nn.ModuleList([ConvBlock(a, b) for a, b in zip((4,) + c[:-1], c)])
+        dilations = [1] * (len(c) - 1) + [cfg.bottleneck_dilation]
+        self.encoders = nn.ModuleList([ConvBlock(a, b, d)
+                                       for a, b, d in zip((cfg.in_channels,) + c[:-1], c, dilations)])
         self.pool = nn.MaxPool2d(2)
         if cfg.use_global:
             self.global_fc = nn.Linear(c[-1], cfg.global_dim)
@@ -116,6 +146,9 @@ class ColorNet(nn.Module):
         return 2 ** (len(self.config.channels) - 1)
 
     def forward(self, x):
+        if x.ndim != 4 or x.shape[1] != self.config.in_channels:
+            raise ValueError(f"ColorNet expects input (N, {self.config.in_channels}, H, W) (see encode_input), "
+                             f"got {tuple(x.shape)}")
         if x.shape[2] % self.multiple or x.shape[3] % self.multiple:
             raise ValueError(f"ColorNet input {x.shape[2]}x{x.shape[3]} is not a multiple of {self.multiple}")
         skips = []

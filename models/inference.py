@@ -29,7 +29,7 @@ import minitorch_color as mt
 from minitorch_color.backend import asnumpy
 
 from .color import ABQuantizer, compose_full, image_lightness, lab_to_rgb
-from .colornet import ColorNet, ColorNetConfig, encode_input
+from .colornet import ColorNet, ColorNetConfig, encode_input, film_index
 from .decoding import annealed_mean, entropy_bits, softmax
 from .hints import Hints, encode
 from .image_io import image_divisor, resize
@@ -168,18 +168,29 @@ class Colorizer:
         return cls(net, loaded.arrays.get("class_weights"), metadata=meta, **kwargs)
 
     # ----- the network ----------------------------------------------------------------------
+    def network_input(self, L, hint_ab=None, mask=None, film: str = "panchromatic") -> np.ndarray:
+        """encode_input for this network: with its film planes when it has them. A film other than
+        panchromatic (a modern camera's lightness) needs a network trained with film inputs."""
+        if self.net.config.film_inputs:
+            return encode_input(L, hint_ab, mask, film)
+        film_index(film)  # an unknown name is an error either way
+        if film != "panchromatic":
+            raise ValueError(f"these weights cannot read a {film} gray (trained without film inputs)")
+        return encode_input(L, hint_ab, mask)
+
     def predict(self, image=None, hints: Hints | None = None, size: int | None = None, layers=(), *,
-                lightness=None) -> Prediction:
+                lightness=None, film: str = "panchromatic") -> Prediction:
         """Run the network on a photo: image is gray (H, W) or RGB (H, W, 3), uint8, uint16 or floats in
         [0, 1] (colour photos are reduced to their lightness); or give lightness= (H, W) in 0..100.
 
         layers: names of modules (see layer_names()) whose outputs to keep as activations.
+        film: the film response that recorded the gray (models.colornet.FILMS).
         """
         L_full = full_lightness(image, lightness)
         hw = work_shape(L_full.shape, size or self.size, self.net.multiple)
         L = resize(L_full, hw)
         hint_ab, mask = encode(hints, L_full.shape, hw)
-        x = encode_input(L[None], hint_ab[None], mask[None])  # (1, 4, h, w)
+        x = self.network_input(L[None], hint_ab[None], mask[None], film)  # (1, C, h, w)
         modules = dict(self.net.named_modules())
         unknown = [n for n in layers if n not in modules]
         if unknown:
@@ -213,14 +224,14 @@ class Colorizer:
         return annealed_mean(np.asarray(logits, np.float32), self.centers, T, axis=-3,
                              log_prior=-a * self.log_w if a else None)
 
-    def logits_batch(self, L, hint_ab=None, mask=None, batch: int = 32) -> tuple:
+    def logits_batch(self, L, hint_ab=None, mask=None, batch: int = 32, film: str = "panchromatic") -> tuple:
         """(logits (N, Q, h, w), scene probabilities (N, S) or None) for working-size lightness (N, h, w).
 
         For evaluation and batch work; hint_ab (N, h, w, 2) and mask (N, h, w, 1) default to no hints.
         """
         L = np.asarray(L, np.float32)
-        x = encode_input(L, None if hint_ab is None else np.asarray(hint_ab, np.float32),
-                         None if mask is None else np.asarray(mask, np.float32))  # (N, 4, h, w)
+        x = self.network_input(L, None if hint_ab is None else np.asarray(hint_ab, np.float32),
+                               None if mask is None else np.asarray(mask, np.float32), film)  # (N, C, h, w)
         logits, scenes = [], []
         with mt.no_grad():
             for i in range(0, len(L), batch):

@@ -29,6 +29,24 @@ def test_default_config_is_the_reference_unet():
         net(mt.zeros(1, 4, 20, 20))
 
 
+def test_film_inputs_planes_and_checks():
+    from models.colornet import FILMS, encode_input
+    L = np.full((3, 8, 8), 40.0)
+    assert encode_input(L).shape == (3, 4, 8, 8)
+    x = encode_input(L, film=np.array([0, 1, 2]))
+    assert x.shape == (3, 6, 8, 8)
+    assert x[:, 4:, 3, 5].tolist() == [[0, 0], [1, 0], [0, 1]]  # panchromatic, orthochromatic, blue-sensitive
+    assert (encode_input(L, film="orthochromatic")[:, 4] == 1).all() and FILMS[0] == "panchromatic"
+    with pytest.raises(ValueError, match="one of: panchromatic"):
+        encode_input(L, film="daguerreotype")
+    net = ColorNet(ColorNetConfig(**{**SMALL.to_dict(), "film_inputs": True}))
+    assert net(mt.tensor(encode_input(np.full((1, 8, 8), 40.0), film="blue-sensitive"))).logits.shape == (1, 20, 8, 8)
+    with pytest.raises(ValueError, match=r"\(N, 6, H, W\)"):
+        net(mt.zeros(1, 4, 8, 8))
+    with pytest.raises(ValueError, match="film_inputs must be true or false"):
+        ColorNetConfig(film_inputs="yes")
+
+
 def test_tiny_training_lowers_loss():
     """Learn 'left half is class 3, right half class 7' plus the scene label from L alone."""
     mt.manual_seed(0)

@@ -56,6 +56,19 @@ def test_intel_scenes_train_val_and_near_gray(tmp_path, monkeypatch):
     assert n_gray == 633
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("loader,total,classes", [(data.load_faces, 8528, 1), (data.load_imagenette, 9014, 10)])
+def test_faces_and_everyday_objects(loader, total, classes):
+    train = _or_skip(loader, "train")
+    val = loader("val")
+    assert train.images.shape[1:] == (64, 64, 3) and train.images.dtype == np.uint8
+    assert len(train) + len(val) == total and len(np.intersect1d(train.paths, val.paths)) == 0
+    assert len(train.classes) == classes and set(np.unique(train.labels)) == set(range(classes))
+    assert 0 <= val.near_gray.mean() < 0.2  # the archives dropped near-gray photos; a few low-chroma ones stay
+    with pytest.raises(ValueError, match="held out"):
+        loader("test")
+
+
 def test_styles_and_historical():
     styles = _or_skip(data.load_styles)
     assert len(styles) == 31 and styles[0]["image"].ndim == 3 and "title" in styles[0]

@@ -119,3 +119,53 @@ def test_unknown_device_is_refused(tmp_path):
     cfg.device = "tpu"
     with pytest.raises(SystemExit, match="'cpu' or 'cuda'"):
         T.train(cfg, datasets=_tiny_data(np.random.default_rng(0)), progress=False)
+
+
+def test_a_run_in_pieces_ends_where_one_run_ends(tmp_path):
+    """Stopped by its time limit and resumed, a run gives the very weights of an uninterrupted one."""
+    data = _tiny_data(np.random.default_rng(4))
+    T.train(_cfg(tmp_path / "whole", 5), datasets=data, progress=False)
+    cfg = _cfg(tmp_path / "pieces", 5)
+    cfg.max_minutes = 1e-9  # stops (with a checkpoint) after the first step
+    T.train(cfg, datasets=data, progress=False)
+    assert mt.load(tmp_path / "pieces" / "checkpoint.npz")["step"] == 1
+    T.train(_cfg(tmp_path / "pieces", 5), resume=True, datasets=data, progress=False)
+    whole, pieces = (mt.load(tmp_path / d / "checkpoint.npz") for d in ("whole", "pieces"))
+    assert pieces["step"] == whole["step"] == 5
+    for k in whole["model"]:
+        np.testing.assert_array_equal(pieces["model"][k], whole["model"][k], err_msg=k)
+
+
+def test_mixture_shares_and_errors():
+    cfg = T.TrainConfig(mix="intel=2, faces=1,imagenette=1,cifar=0")
+    assert T.mixture(cfg) == {"intel": 0.5, "faces": 0.25, "imagenette": 0.25}
+    assert T.scene_classes(cfg)[-2:] == ("portrait", "everyday object") and len(T.scene_classes(cfg)) == 8
+    assert T.mixture(T.TrainConfig(cifar_fraction=0.2)) == {"intel": 0.8, "cifar": 0.2}
+    assert len(T.scene_classes(T.TrainConfig())) == 6
+    for bad, match in (("intel=1,paintings=1", "unknown source 'paintings'"), ("intel:1", "not source=share"),
+                       ("intel=0", "not all zero")):
+        with pytest.raises(SystemExit, match=match):
+            T.mixture(T.TrainConfig(mix=bad))
+
+
+def test_film_grays_and_planes_in_a_batch():
+    rng = np.random.default_rng(5)
+    red = np.zeros((8, 16, 16, 3), np.uint8)
+    red[...] = [200, 30, 30]
+    pools = {"intel": (red, np.zeros(8, np.int64))}
+    cfg = T.TrainConfig(size=16, channels=(8, 16), film_inputs=True, film_prob=1.0, hint_prob=0.0, region_prob=0.0,
+                        cifar_fraction=0.0)
+    quant = ABQuantizer()
+    x = T.make_batch(pools, cfg, rng, quant, np.ones(quant.num_bins), 8, augment=False)[0]
+    assert x.shape == (8, 6, 16, 16)
+    flags = x[:, 4:, 0, 0]
+    assert ((flags.sum(1) == 1) & ((flags == 0) | (flags == 1)).all(1)).all()  # every gray from an old film
+    film_L = 50 * (x[:, 0] + 1)
+    lab_L = float(T.rgb_to_lab(red[:1, :1, :1].astype(np.float64) / 255)[0, 0, 0, 0])
+    assert (film_L < lab_L - 15).all()  # old films render red far darker than the eye sees it
+    plain = T.make_batch(pools, T.TrainConfig(size=16, channels=(8, 16), film_inputs=True, hint_prob=0.0,
+                                              cifar_fraction=0.0), rng, quant, np.ones(quant.num_bins), 4,
+                         augment=False)[0]
+    assert (plain[:, 4:] == 0).all() and np.allclose(50 * (plain[:, 0] + 1), lab_L, atol=1e-3)
+    with pytest.raises(SystemExit, match="film_inputs"):
+        T.model_config(T.TrainConfig(film_prob=0.5), quant)

@@ -1,9 +1,13 @@
 """Training ColorNet: the run's configuration, its data and batches, the loss, validation and the
 loop with atomic checkpoints and resume (the library behind train/train_colornet.py).
 
-Mixed CIFAR-10 and Intel training images (Intel near-gray photos excluded from colour targets),
-augmentation, simulated point and region hints, class-rebalanced soft cross-entropy over the ab
-bins plus deep supervision on the stage heads and a scene loss on the Intel samples.
+Training images from a mixture of sources (``mix``: Intel scenes, faces, Imagenette's everyday
+objects, CIFAR-10; near-gray photos dropped), augmentation, simulated point and region hints,
+grays formed by old films for a share of them (``film_prob``, with ColorNet's film inputs),
+class-rebalanced soft cross-entropy over the ab bins plus deep supervision on the stage heads and
+a scene loss (Intel's six scenes, plus "portrait" and "everyday object" when those sources are in
+the mix). A run resumed from its checkpoint continues exactly as if it had not stopped: the batch
+generator's state is saved with the weights and the optimiser.
 """
 from __future__ import annotations
 
@@ -21,10 +25,13 @@ from minitorch_color import nn
 from minitorch_color.backend import cuda_available, device_of, to_device
 from minitorch_color.serialization import remove_stale_temporaries
 from models.color import ABQuantizer, lab_to_rgb, rgb_to_lab
-from models.colornet import ColorNet, ColorNetConfig, encode_input
+from models.colornet import FILMS, ColorNet, ColorNetConfig, encode_input
 from train import augment as A
-from train import metrics, simulate
+from train import metrics, oldphoto, simulate
 from train.config import config_dict, config_from_dict
+
+SOURCES = ("intel", "faces", "imagenette", "cifar")  # what mix may name
+EXTRA_SCENES = {"faces": "portrait", "imagenette": "everyday object"}  # scene classes beside Intel's six
 
 
 @dataclass
@@ -39,7 +46,10 @@ class TrainConfig:
     warmup: int = 200
     val_every: int = 500
     val_images: int = 256
-    cifar_fraction: float = 0.5
+    cifar_fraction: float = 0.5  # without mix: the share of CIFAR-10 beside Intel (the shipped ColorNet's data)
+    mix: str = ""  # e.g. "intel=0.4,faces=0.25,imagenette=0.2,cifar=0.15" (shares of SOURCES; normalised)
+    film_prob: float = 0.0  # share of grays formed by an old film (half orthochromatic, half blue-sensitive)
+    film_inputs: bool = False  # ColorNet told the film (needed for film_prob > 0)
     hint_prob: float = 0.5
     region_prob: float = 0.1
     stage_weight: float = 0.25
@@ -50,42 +60,98 @@ class TrainConfig:
     # "standard" is what the shipped ColorNet was trained with
     augment: str = "degradations"
     channels: tuple = (32, 64, 128, 256)
+    bottleneck_dilation: int = 1
     use_global: bool = True
     max_train_images: int = 0  # 0: all
     device: str = "cpu"  # or "cuda" (CuPy); batches are built on the CPU and copied over
+    max_minutes: float = 0.0  # stop (with a checkpoint) after this many minutes; --resume goes on. 0: no limit
     init: str = ""  # start from these weights (a checkpoint.npz or best.npz of an earlier run): fine-tuning
     seed: int = 0
     out: str = "runs/colornet"
     extra: dict = field(default_factory=dict)
 
 
-def load_training_data(cfg: TrainConfig):
-    """{'train': (images uint8, scene labels or -1), 'val': (...)} from CIFAR-10 and Intel."""
+def mixture(cfg: TrainConfig) -> dict:
+    """{source: share} of the training images (shares sum to 1), from mix or, without it, cifar_fraction."""
+    if not cfg.mix:
+        return {"intel": 1 - cfg.cifar_fraction, "cifar": cfg.cifar_fraction}
+    shares = {}
+    for part in cfg.mix.split(","):
+        name, eq, value = part.partition("=")
+        name = name.strip()
+        if not eq:
+            raise SystemExit(f"--mix: {part!r} is not source=share")
+        if name not in SOURCES:
+            raise SystemExit(f"--mix: unknown source {name!r}; sources: {', '.join(SOURCES)}")
+        try:
+            shares[name] = float(value)
+        except ValueError:
+            raise SystemExit(f"--mix: {part!r} is not source=share") from None
+    total = sum(shares.values())
+    if total <= 0 or min(shares.values()) < 0:
+        raise SystemExit(f"--mix: shares must be non-negative and not all zero, got {cfg.mix!r}")
+    return {k: v / total for k, v in shares.items() if v > 0}
+
+
+def scene_classes(cfg: TrainConfig) -> tuple:
+    """The scene head's classes: Intel's six, then one per extra source in the mix."""
     from train import data
+    return data.INTEL_CLASSES + tuple(EXTRA_SCENES[k] for k in EXTRA_SCENES if k in mixture(cfg))
+
+
+def load_training_data(cfg: TrainConfig):
+    """{'train': {source: (images uint8, scene labels or -1)}, 'val': {...}} for the sources in the mix."""
+    from train import data
+    loaders = {"intel": data.load_intel_scenes, "faces": data.load_faces, "imagenette": data.load_imagenette,
+               "cifar": data.load_cifar10}
+    classes = scene_classes(cfg)
     out = {}
     for split in ("train", "val"):
-        cifar = data.load_cifar10(split)
-        intel = data.load_intel_scenes(split)
-        intel = intel.subset(~intel.near_gray)
-        if cfg.max_train_images:
-            cifar, intel = cifar.subset(slice(0, cfg.max_train_images)), intel.subset(slice(0, cfg.max_train_images))
-        out[split] = {"cifar": (data.resize_images(cifar.images, cfg.size), np.full(len(cifar), -1)),
-                      "intel": (data.resize_images(intel.images, cfg.size), intel.labels)}
+        out[split] = {}
+        for name in mixture(cfg):
+            images = loaders[name](split)
+            if images.near_gray is not None:
+                images = images.subset(~images.near_gray)
+            if cfg.max_train_images:
+                images = images.subset(slice(0, cfg.max_train_images))
+            if name == "intel":
+                labels = images.labels
+            elif name in EXTRA_SCENES:
+                labels = np.full(len(images), classes.index(EXTRA_SCENES[name]))
+            else:
+                labels = np.full(len(images), -1)
+            out[split][name] = (data.resize_images(images.images, cfg.size), labels)
     return out
 
 
 def class_weights(pools, cfg, quant) -> np.ndarray:
-    """Rebalancing weights of the ab bins from the colour prior of 500 CIFAR + 500 Intel training images."""
-    prior_ab = rgb_to_lab(np.concatenate([pools["cifar"][0][:500], pools["intel"][0][:500]]).astype(np.float64) / 255)
+    """Rebalancing weights of the ab bins from the colour prior of 500 training images of each source."""
+    prior_ab = rgb_to_lab(np.concatenate([imgs[:500] for imgs, _ in pools.values()]).astype(np.float64) / 255)
     return quant.rebalance_weights(quant.prior(prior_ab[..., 1:]), cfg.rebalance_lambda)
 
 
+def film_lightness(rgb, films) -> np.ndarray:
+    """Lightness (N, h, w) of each image's gray as its film (FILMS index) recorded it; 0 is CIE L."""
+    L = rgb_to_lab(rgb.astype(np.float64))[..., 0]
+    for i, img in enumerate(rgb):
+        if films[i]:
+            gray = oldphoto.film_gray(img.astype(np.float64), FILMS[films[i]])
+            L[i] = rgb_to_lab(np.repeat(gray[..., None], 3, -1))[..., 0]
+    return L
+
+
 def make_batch(pools, cfg, rng, quant, weights, n, augment=True):
-    """Network input (N, 4, S, S), soft targets per stage, pixel weights, scene labels, true RGB."""
-    take_cifar = rng.random(n) < cfg.cifar_fraction
+    """Network input (N, C, S, S), soft targets per stage, pixel weights, scene labels, true RGB.
+
+    Images are drawn from the pools by the mixture's shares (renormalised over the pools given).
+    """
+    names = list(pools)
+    shares = mixture(cfg)
+    shares = {k: shares.get(k, 0.0) / sum(shares.get(k, 0.0) for k in names) for k in names}
+    source = rng.choice(len(names), size=n, p=np.array([shares[k] for k in names]))
     images, scenes = [], []
-    for use_cifar in take_cifar:
-        imgs, labels = pools["cifar" if use_cifar else "intel"]
+    for k in source:
+        imgs, labels = pools[names[k]]
         i = rng.integers(len(imgs))
         images.append(imgs[i])
         scenes.append(labels[i])
@@ -95,6 +161,11 @@ def make_batch(pools, cfg, rng, quant, weights, n, augment=True):
         inp, rgb = A.recipe(cfg.augment)(rgb, np.random.default_rng(rng.integers(2 ** 63)))
     lab = rgb_to_lab(rgb.astype(np.float64))
     L, ab = (lab if inp is rgb else rgb_to_lab(inp.astype(np.float64)))[..., 0], lab[..., 1:]
+    films = None
+    if cfg.film_inputs:  # an old film's gray replaces the lightness; the colours to learn stay the scene's
+        films = np.where(rng.random(n) < cfg.film_prob, rng.integers(1, len(FILMS), n), 0)
+        if films.any():
+            L = np.where(films[:, None, None] > 0, film_lightness(inp, films), L)
     hint, mask = simulate.point_hints(ab, rng)
     no_hint = rng.random(n) >= cfg.hint_prob
     hint[no_hint], mask[no_hint] = 0, 0
@@ -103,7 +174,7 @@ def make_batch(pools, cfg, rng, quant, weights, n, augment=True):
         rh, rm = simulate.region_hints(L[regions], ab[regions], rng)
         hint[regions] = np.where(rm > 0, rh, hint[regions])
         mask[regions] = np.maximum(mask[regions], rm)
-    x = encode_input(L, hint, mask)  # (N, 4, S, S)
+    x = encode_input(L, hint, mask, films)  # (N, 4 or 6, S, S)
     targets, pix_w = [], []
     s = cfg.size
     for level in range(len(cfg.channels)):  # finest first; stages are listed coarse to fine
@@ -151,7 +222,27 @@ def evaluate(net, batches, quant, cfg):
             "auc_raw": metrics.ab_auc(t, p)["auc_raw"], "psnr": float(np.mean(psnrs))}
 
 
-RESUME_OVERRIDES = ("steps", "device", "out")  # all that --resume may change; the rest is the run's
+def validation_batches(val_pools, cfg, quant, weights) -> dict:
+    """{source: fixed batches} of every source's validation images, read as panchromatic grays (the
+    default), half of them with simulated hints: the same for every run and every resume."""
+    plain = dataclasses.replace(cfg, film_prob=0.0)
+    per_source = max(1, cfg.val_images // (cfg.batch * len(val_pools)))
+    out = {}
+    for name, pool in val_pools.items():
+        rng = np.random.default_rng(12345)
+        out[name] = [make_batch({name: pool}, plain, rng, quant, weights, cfg.batch, augment=False)
+                     for _ in range(per_source)]
+    return out
+
+
+def validate(net, val_batches, quant, cfg) -> dict:
+    """Metrics per source and their means over sources (what 'best' is chosen by)."""
+    per = {name: evaluate(net, batches, quant, cfg) for name, batches in val_batches.items()}
+    mean = {k: float(np.mean([m[k] for m in per.values()])) for k in next(iter(per.values()))}
+    return {**mean, "sources": per}
+
+
+RESUME_OVERRIDES = ("steps", "device", "out", "max_minutes")  # all that --resume may change; the rest is the run's
 
 
 def resume_config(saved: TrainConfig, requested: TrainConfig, step: int, given=None) -> TrainConfig:
@@ -171,7 +262,8 @@ def resume_config(saved: TrainConfig, requested: TrainConfig, step: int, given=N
                          + ", ".join(f"--{k}={getattr(requested, k)!r} (the run has {getattr(saved, k)!r})"
                                      for k in conflicts)
                          + "; only " + ", ".join(f"--{k}" for k in RESUME_OVERRIDES) + " may change")
-    cfg = dataclasses.replace(saved, out=requested.out, device=requested.device if "device" in given else saved.device)
+    cfg = dataclasses.replace(saved, out=requested.out, max_minutes=requested.max_minutes,
+                              device=requested.device if "device" in given else saved.device)
     if "steps" in given:
         if requested.steps < step:
             raise SystemExit(f"--steps={requested.steps}: the run has already done {step} steps")
@@ -206,7 +298,8 @@ def train(cfg: TrainConfig, resume: bool = False, datasets=None, progress: bool 
     datasets = datasets or load_training_data(cfg)
     pools, val_pools = datasets["train"], datasets["val"]
     weights = class_weights(pools, cfg, quant)
-    net = ColorNet(ColorNetConfig(channels=tuple(cfg.channels), num_bins=quant.num_bins, use_global=cfg.use_global))
+    classes = scene_classes(cfg)
+    net = ColorNet(model_config(cfg, quant))
     if cfg.init and not resume:
         init_weights(net, cfg.init)
     if resume:
@@ -214,17 +307,28 @@ def train(cfg: TrainConfig, resume: bool = False, datasets=None, progress: bool 
     net.to(cfg.device)
     opt = mt.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = mt.optim.WarmupCosineLR(opt, min(cfg.warmup, max(1, cfg.steps - 1)), max(cfg.steps, 2), cfg.lr * 0.02)
-    step, best, history = 0, -1.0, []
+    step, best, history, seen_total, seconds_before = 0, -1.0, [], 0, 0.0
+    rng = np.random.default_rng(cfg.seed)
     if resume:
         opt.load_state_dict(ckpt["optimizer"])
         sched.load_state_dict(ckpt["scheduler"])
         step, best, history = int(ckpt["step"]), float(ckpt["best_val"]), json.loads(ckpt["history"])
-    rng = np.random.default_rng(cfg.seed + step)  # a resumed run continues with fresh batches
-    val_rng = np.random.default_rng(12345)
-    val_batches = [make_batch(val_pools, cfg, val_rng, quant, weights, min(cfg.batch, cfg.val_images), augment=False)
-                   for _ in range(max(1, cfg.val_images // cfg.batch))]
+        seen_total = step * cfg.batch
+        seconds_before = float(ckpt.get("seconds", 0.0))
+        if "rng" in ckpt:  # the batches go on exactly where they stopped
+            rng.bit_generator.state = json.loads(ckpt["rng"])
+        else:  # a checkpoint from before the generator was saved: fresh batches
+            rng = np.random.default_rng(cfg.seed + step)
+    val_batches = validation_batches(val_pools, cfg, quant, weights)
     bar = tqdm(total=cfg.steps, initial=step, desc="train", disable=not progress)
     t0, seen = time.perf_counter(), 0
+
+    def checkpoint():
+        mt.save({"model": net.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                 "config": config_dict(cfg), "step": step, "best_val": best, "history": json.dumps(history),
+                 "rng": json.dumps(rng.bit_generator.state),
+                 "seconds": seconds_before + time.perf_counter() - t0}, ckpt_path)
+
     while step < cfg.steps:
         x, targets, pix_w, scenes, _ = make_batch(pools, cfg, rng, quant, weights, cfg.batch)
         loss = loss_fn(net(mt.tensor(x, device=cfg.device)), targets, pix_w, scenes, cfg)
@@ -238,18 +342,30 @@ def train(cfg: TrainConfig, resume: bool = False, datasets=None, progress: bool 
         bar.update(1)
         bar.set_postfix(loss=f"{loss.item():.3f}", img_s=f"{seen / (time.perf_counter() - t0):.1f}")
         if step % cfg.val_every == 0 or step == cfg.steps:
-            val = evaluate(net, val_batches, quant, cfg)
-            history.append({"step": step, "loss": loss.item(), **val})
-            bar.write(json.dumps(history[-1]))
+            val = validate(net, val_batches, quant, cfg)
+            history.append({"step": step, "images_seen": seen_total + seen, "loss": loss.item(),
+                            "seconds": round(seconds_before + time.perf_counter() - t0, 1), **val})
+            bar.write(json.dumps({k: v for k, v in history[-1].items() if k != "sources"}))
             if val["pixel_acc"] > best:
                 best = val["pixel_acc"]
                 mt.save(net.state_dict(), out_dir / "best.npz",
-                        metadata={"config": config_dict(cfg), "step": step, "val": val})
-            mt.save({"model": net.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                     "config": config_dict(cfg), "step": step, "best_val": best, "history": json.dumps(history)},
-                    ckpt_path)
+                        metadata={"config": config_dict(cfg), "step": step, "val": val, "scene_classes": list(classes)})
+            checkpoint()
+        elif cfg.max_minutes and time.perf_counter() - t0 > 60 * cfg.max_minutes:
+            checkpoint()
+            bar.write(f"stopped after {cfg.max_minutes} minutes at step {step}; --resume goes on")
+            break
     bar.close()
     return history
+
+
+def model_config(cfg: TrainConfig, quant) -> ColorNetConfig:
+    """The ColorNet a run trains."""
+    if cfg.film_prob > 0 and not cfg.film_inputs:
+        raise SystemExit("--film_prob needs --film_inputs=true (the network must be told which film it reads)")
+    return ColorNetConfig(channels=tuple(cfg.channels), num_bins=quant.num_bins, use_global=cfg.use_global,
+                          num_scenes=len(scene_classes(cfg)), film_inputs=cfg.film_inputs,
+                          bottleneck_dilation=cfg.bottleneck_dilation)
 
 
 def init_weights(net, path) -> None:

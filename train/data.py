@@ -22,6 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 INTEL_CLASSES = ("buildings", "forest", "glacier", "mountain", "sea", "street")
 INTEL_SIZE = 150
+NEAR_GRAY_CHROMA = 6.0  # photos whose mean chroma (manifest) is below this teach no colour: dropped
 
 
 class DataMissingError(FileNotFoundError):
@@ -163,6 +164,47 @@ def load_intel_scenes(split: str = "train", val_fraction: float = 0.1, seed: int
     near_gray = np.isin(arrays["paths"], np.array(gray_list))
     full = ImageSet(arrays["images"], arrays["labels"], INTEL_CLASSES, arrays["paths"], near_gray)
     return _split(full, split, val_fraction, seed)
+
+
+def _manifest_set(archive: str, root: str, label_column: str | None, split: str, val_fraction: float,
+                  seed: int) -> ImageSet:
+    """The images of a 64x64 archive with a manifest.csv (file, ..., mean_chroma), split and labelled.
+
+    near_gray marks the photos whose manifest chroma is below NEAR_GRAY_CHROMA; label_column None
+    gives every image label 0. No test split ships with these sets: 'test' is refused.
+    """
+    if split not in ("train", "val"):
+        raise ValueError(f"{archive}: split must be 'train' or 'val' (its test photos are held out elsewhere)")
+    path = require(archive)
+
+    def build():
+        files = {}  # one pass through the archive: a gzip stream cannot seek back cheaply
+        with tarfile.open(path, "r:gz") as tar:
+            for member in tar:
+                if member.isfile() and (member.name.endswith(".jpg") or member.name.endswith("manifest.csv")):
+                    files[member.name[len(root) + 1:]] = tar.extractfile(member).read()
+        rows = sorted(csv.DictReader(io.StringIO(files["manifest.csv"].decode("utf-8"))), key=lambda r: r["file"])
+        images = np.stack([_decode(files[r["file"]], 64) for r in rows])
+        return {"images": images, "paths": np.array([r["file"] for r in rows]),
+                "labels_text": np.array([r[label_column] if label_column else "" for r in rows]),
+                "chroma": np.array([float(r["mean_chroma"]) for r in rows])}
+
+    arrays = _cached(_cache_key(path, "manifest64"), build)
+    names = tuple(sorted(set(arrays["labels_text"].tolist()))) if label_column else (root,)
+    labels = (np.array([names.index(t) for t in arrays["labels_text"]], np.int64) if label_column
+              else np.zeros(len(arrays["paths"]), np.int64))
+    full = ImageSet(arrays["images"], labels, names, arrays["paths"], arrays["chroma"] < NEAR_GRAY_CHROMA)
+    return _split(full, split, val_fraction, seed)
+
+
+def load_faces(split: str = "train", val_fraction: float = 0.1, seed: int = 0) -> ImageSet:
+    """UTKFace face crops at 64x64 (faces_utk64): split 'train' or 'val' (carved from the archive)."""
+    return _manifest_set("faces_utk64.tar.gz", "faces_utk64", None, split, val_fraction, seed)
+
+
+def load_imagenette(split: str = "train", val_fraction: float = 0.1, seed: int = 0) -> ImageSet:
+    """Imagenette's everyday objects at 64x64 (imagenette_64), labelled by its 10 classes."""
+    return _manifest_set("imagenette_64.tar.gz", "imagenette_64", "class", split, val_fraction, seed)
 
 
 def load_styles() -> list[dict]:
