@@ -4,9 +4,10 @@ Inputs (N, 4, H, W): L / 50 - 1, the hint ab map / 110 and the hint mask (zero h
 automatic colorization); a model with film inputs (ColorNetConfig.film_inputs) takes two more
 planes saying which film recorded the gray: both zero for panchromatic (a modern camera's
 lightness, the default), one for orthochromatic, the other for blue-sensitive (train/oldphoto.py).
-Outputs: logits over the in-gamut ab bins at full resolution, logits from a small head on every decoder level (coarse to fine, for deep supervision and
-for showing the colorization take shape), and scene logits from a global-context branch
-pooled from the bottleneck and fused back into every position (Iizuka et al. 2016).
+Outputs: logits over the in-gamut ab bins at full resolution, logits from a small head on
+every decoder level (coarse to fine, for deep supervision and for showing the colorization take
+shape), and scene logits from a global-context branch pooled from the bottleneck and fused back
+into every position (Iizuka et al. 2016).
 H and W must be multiples of 2 ** (levels - 1).
 """
 from __future__ import annotations
