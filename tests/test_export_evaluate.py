@@ -54,3 +54,26 @@ def test_hints_curve_and_per_scene_report():
     # each scene is scored on its own photos only
     assert rep["b"]["pixel_acc"] == metrics.color_class_report(lab[2:, ..., 1:], ab[2:])["accuracy"]
     assert rep["a"]["pixel_acc"] == metrics.color_class_report(lab[:2, ..., 1:], ab[:2])["accuracy"]
+
+
+def test_a_source_scored_beside_a_compared_model_and_the_scene_head(tmp_path):
+    from models.color import ABQuantizer
+    from train import data
+    rng = np.random.default_rng(2)
+    photos = data.ImageSet((rng.random((6, 32, 32, 3)) * 255).astype(np.uint8), np.zeros(6, np.int64), ("x",))
+    cz = _cz()
+    mt.manual_seed(1)
+    other = Colorizer(ColorNet(ColorNetConfig(channels=(8, 16, 32, 64))), np.ones(261), size=32)
+    r = V.colour_section(cz, photos, photos, "faces", ABQuantizer(), tmp_path, compare=("other.npz", other))
+    methods = r.report["methods"]
+    assert {"colornet", "compared", "all_gray", "train_mean"} <= set(methods)
+    assert methods["compared"]["weights"] == "other.npz"
+    assert not np.allclose(r.ab, r.compared_ab)  # the compared model's own colours were scored
+    assert methods["all_gray"]["skin_hue"]["recall"] in (0.0, None)  # gray is never a skin hue
+    assert r.ab.shape == r.compared_ab.shape == (6, 64, 64, 2)
+    V.examples_figure("t", r.rgb, {"ours": r.ab, "other": r.compared_ab}, tmp_path / "ex.png", count=3)
+    assert (tmp_path / "ex.png").stat().st_size > 1000
+    probs = np.array([[0.9, 0.05, 0.05], [0.3, 0.6, 0.1], [0.4, 0.35, 0.25], [0.1, 0.8, 0.1]])
+    rep = V.scene_head_section(np.array([0, 1, 1, 1]), probs, tmp_path, ("a", "b", "c"))
+    assert rep["accuracy"] == 0.75  # the third photo is wrong, and too unsure (0.4) to be shown
+    assert rep["shown"]["share"] == 0.75 and rep["shown"]["accuracy_when_shown"] == 1.0

@@ -68,3 +68,13 @@ def test_confusion_figure(tmp_path):
     r = metrics.classification_report([0, 1, 1, 2], [0, 1, 2, 2], ["a", "b", "c"])
     metrics.plot_confusion(r, tmp_path / "cm.png")
     assert (tmp_path / "cm.png").stat().st_size > 1000
+
+
+def test_skin_hue_recall():
+    from models.color import REFERENCE_RGB, rgb_to_lab
+    ab = {k: rgb_to_lab(np.array(v))[1:] for k, v in REFERENCE_RGB.items()}
+    true = np.array([ab["red"], ab["orange"], ab["pink"], ab["blue"]])
+    pred = np.array([ab["orange"], ab["blue"], ab["pink"], ab["red"]])  # red read as orange still counts
+    r = metrics.skin_hue_recall(true, pred)
+    assert r == {"recall": 2 / 3, "n_pixels": 3}
+    assert metrics.skin_hue_recall(true[3:], pred[3:])["recall"] is None

@@ -4,18 +4,23 @@
         [--ablation weights/colornet_noglobal.npz] [--ablation-reference weights/colornet_base.npz]
         [--out reports/colornet] [--cifar-images 2000]
 
-Everything is measured on the test splits (CIFAR-10 test, Intel scenes test without its
-near-gray photos) at the working size of 64 px, next to the all-gray, training-mean and
-prior-mode baselines scored by the same code on the same images:
+Everything is measured on held-out photos (CIFAR-10 test, Intel scenes test without its
+near-gray photos, and the validation splits of the faces and of Imagenette's everyday objects,
+which no ColorNet trains on) at the working size of 64 px, next to the all-gray, training-mean and
+prior-mode baselines scored by the same code on the same images, and next to another ColorNet
+(--compare, by default the shipped one when --weights is a different file):
 - colour-class pixel and balanced accuracy with the confusion matrix and per-class
-  precision/recall, raw and rebalanced AuC, accuracy at 10 and 20, PSNR, SSIM, colourfulness gap;
+  precision/recall, raw and rebalanced AuC, accuracy at 10 and 20, PSNR, SSIM, colourfulness gap,
+  and the skin-hue recall (pixels truly red, orange or pink predicted in one of the three);
 - semantic interpretability: colour-trained classifiers (weights/classifier_*.npz) on the true
   colour image, on gray and on our colorization, and the share of the gray-to-colour gap recovered;
-- the scene head's accuracy, precision/recall and confusion matrix on Intel test from L alone;
+- the scene head's accuracy, precision/recall and confusion matrix from L alone (Intel test, and
+  faces and objects when the head knows those scenes), and how often it is confident enough to show;
 - the context ablation per scene class: the network without the global branch against the one
   with it trained on the same budget (--ablation-reference; the shipped model was fine-tuned further);
 - PSNR against the number of random point hints (0, 1, 2, 5, 10, 20, 50) on Intel test;
-- figures: confusion matrices, examples, the stage strip and activations, the hints curve.
+- figures: confusion matrices, examples (faces and objects beside the compared model), the stage
+  strip and activations, the hints curve.
 The card next to the weights gets the headline numbers.
 """
 from __future__ import annotations
@@ -36,6 +41,10 @@ from train.baselines import load_test_and_train
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--weights", default="weights/colornet.npz")
+    p.add_argument("--compare", default="weights/colornet.npz",
+                   help="another ColorNet scored alike ('' or the same file as --weights: none)")
+    p.add_argument("--faces-images", type=int, default=0, help="faces validation photos (0: all)")
+    p.add_argument("--objects-images", type=int, default=0, help="Imagenette validation photos (0: all)")
     p.add_argument("--ablation", default="weights/colornet_noglobal.npz",
                    help="the no-global-branch weights ('' to skip)")
     p.add_argument("--ablation-reference", default="weights/colornet_base.npz",
@@ -62,17 +71,28 @@ def main(argv=None):
     except data.DataMissingError as e:
         raise SystemExit(f"cannot evaluate: {e}") from None
     cifar_test, intel_test = E.pick_test_sets(sets, a.cifar_images, a.intel_images)
-    tests = {"intel": intel_test, "cifar10": cifar_test}
-    report = {"weights": a.weights, "decode": {"size": E.SIZE, "temperature": cz.temperature,
-                                               "prior_correction": cz.prior_correction}, "datasets": {}}
-    rgb, ab, scenes = {}, {}, {}
-    for name in ("intel", "cifar10"):
-        res, rgb[name], ab[name], scenes[name] = E.colour_section(cz, tests[name], sets[name][1], name, quant, out_dir)
-        report["datasets"][f"{name}_{E.SIZE}px"] = res
+    tests = {"intel": (intel_test, sets["intel"][1]), "cifar10": (cifar_test, sets["cifar10"][1])}
+    tests.update(extra_sources(a.faces_images, a.objects_images))
+    compare = None
+    if a.compare and Path(a.compare).resolve() != Path(a.weights).resolve():
+        compare = (a.compare, Colorizer.from_weights(a.compare, size=E.SIZE))
+    report = {"weights": a.weights, "compared_weights": compare and compare[0],
+              "decode": {"size": E.SIZE, "temperature": cz.temperature,
+                         "prior_correction": cz.prior_correction}, "datasets": {}}
+    results = {}
+    for name, (test, train_set) in tests.items():
+        results[name] = E.colour_section(cz, test, train_set, name, quant, out_dir, compare)
+        report["datasets"][f"{name}_{E.SIZE}px"] = results[name].report
+    for name in ("faces", "imagenette"):
+        if name in results and compare is not None:
+            r = results[name]
+            E.examples_figure(f"{name} validation photos, zero hints ({E.SIZE} px)", r.rgb,
+                              {"this ColorNet": r.ab, "compared": r.compared_ab}, out_dir / f"examples_{name}.png")
+    rgb, ab = {k: r.rgb for k, r in results.items()}, {k: r.ab for k, r in results.items()}
     labels = np.asarray(intel_test.labels)
-    if scenes["intel"] is not None:
-        report["scene_head"] = E.scene_head_section(labels, scenes["intel"], out_dir)
-    report["semantic"] = {name: E.semantic_section(clf, rgb[name], ab[name], tests[name].labels)
+    if results["intel"].scenes is not None:
+        report["scene_head"] = scene_head(cz, results, labels, out_dir)
+    report["semantic"] = {name: E.semantic_section(clf, rgb[name], ab[name], tests[name][0].labels)
                           for name, clf in (("intel", a.intel_clf), ("cifar10", a.cifar_clf))}
     report["per_scene"] = {"colornet": E.per_scene(ab["intel"], rgb_to_lab(rgb["intel"]), labels, rgb["intel"],
                                                    data.INTEL_CLASSES)}
@@ -94,6 +114,36 @@ def main(argv=None):
         card["metrics"] = E.card_metrics(report, out_dir)
         card_path.write_text(json.dumps(card, indent=1))
     return 0
+
+
+def extra_sources(faces_images: int, objects_images: int) -> dict:
+    """{"faces": (val, train), "imagenette": (val, train)} without their near-gray photos; a source
+    whose data are absent is left out with a message."""
+    rng = np.random.default_rng(0)
+    out = {}
+    for name, loader, count in (("faces", data.load_faces, faces_images),
+                                ("imagenette", data.load_imagenette, objects_images)):
+        try:
+            val, train = loader("val"), loader("train")
+        except data.DataMissingError as e:
+            print(f"{name}: skipped ({e})")
+            continue
+        val, train = val.subset(~val.near_gray), train.subset(~train.near_gray)
+        if count:
+            val = val.subset(np.sort(rng.permutation(len(val))[:count]))
+        out[name] = (val, train)
+    return out
+
+
+def scene_head(cz, results, intel_labels, out_dir) -> dict:
+    """The scene section over Intel test, plus faces and objects when the head has their scenes."""
+    classes = cz.scene_classes or data.INTEL_CLASSES
+    labels, probs = [intel_labels], [results["intel"].scenes]
+    for name, scene in (("faces", "portrait"), ("imagenette", "everyday object")):
+        if scene in classes and name in results:
+            labels.append(np.full(len(results[name].rgb), classes.index(scene)))
+            probs.append(results[name].scenes)
+    return E.scene_head_section(np.concatenate(labels), np.concatenate(probs), out_dir, classes)
 
 
 if __name__ == "__main__":

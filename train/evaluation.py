@@ -7,6 +7,7 @@ Baselines are scored by the same code on the same images (train/baselines.py).
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -133,28 +134,84 @@ def pick_test_sets(sets: dict, cifar_images: int, intel_images: int = 0) -> tupl
 
 def train_sample(train_set, n: int = 2000) -> np.ndarray:
     """A seeded sample of training photos at the evaluation size (for the baselines' constants)."""
-    return as_float_images(train_set.images[np.random.default_rng(0).choice(len(train_set), n, replace=False)], SIZE)
+    pick = np.random.default_rng(0).choice(len(train_set), min(n, len(train_set)), replace=False)
+    return as_float_images(train_set.images[pick], SIZE)
 
 
-def colour_section(cz: Colorizer, test, train_set, name: str, quant, out_dir) -> tuple:
-    """(report, test RGB, predicted ab, scene probabilities) for one test set, with the baselines."""
+@dataclass
+class SourceResult:
+    """One test set through ColorNet: the JSON report, the photos and what was predicted."""
+
+    report: dict  # evaluate_split's, with "compared" and skin-hue recall added
+    rgb: np.ndarray  # (N, SIZE, SIZE, 3) test photos
+    ab: np.ndarray  # ColorNet's ab
+    scenes: np.ndarray | None  # scene probabilities
+    compared_ab: np.ndarray | None  # the compared ColorNet's ab
+
+
+def colour_section(cz: Colorizer, test, train_set, name: str, quant, out_dir, compare: tuple | None = None
+                   ) -> SourceResult:
+    """One test set scored with the baselines and the skin-hue recall of each; compare = (weights
+    path, Colorizer): another ColorNet scored alike (report key "compared"), e.g. the shipped one."""
     test_rgb = as_float_images(test.images, SIZE)
     label = f"{name}_{SIZE}px"
     res, pred_ab, scenes = evaluate_split(cz, test_rgb, train_sample(train_set), quant, label, out_dir)
     m = res["methods"]
-    for k in ("colornet", "all_gray", "train_mean"):
+    lab = rgb_to_lab(test_rgb)
+    if compare is not None:
+        other_ab = colorize_batch(compare[1], test_rgb)[0]
+        m["compared"] = score(test_rgb, other_ab, baseline_constants(train_sample(train_set), quant)[1], quant,
+                              500, lab)
+        m["compared"]["skin_hue"] = metrics.skin_hue_recall(lab[..., 1:], other_ab)
+        m["compared"]["weights"] = str(compare[0])
+    else:
+        other_ab = None
+    m["colornet"]["skin_hue"] = metrics.skin_hue_recall(lab[..., 1:], pred_ab)
+    m["all_gray"]["skin_hue"] = metrics.skin_hue_recall(lab[..., 1:], np.zeros_like(pred_ab))
+    for k in [k for k in ("colornet", "compared", "all_gray", "train_mean") if k in m]:
         cc = m[k]["colour_class"]
-        print(f"{label:12s} {k:10s} acc {cc['accuracy']:.3f} balanced {cc['balanced_accuracy']:.3f} "
-              f"AuC {m[k]['auc_raw']:.3f}/{m[k]['auc_rebalanced']:.3f} PSNR {m[k]['psnr_mean']:.2f}")
-    return res, test_rgb, pred_ab, scenes
+        skin = m[k].get("skin_hue", {}).get("recall")
+        print(f"{label:16s} {k:10s} acc {cc['accuracy']:.3f} balanced {cc['balanced_accuracy']:.3f} "
+              f"AuC {m[k]['auc_raw']:.3f}/{m[k]['auc_rebalanced']:.3f} PSNR {m[k]['psnr_mean']:.2f}"
+              + (f" skin-hue recall {skin:.3f}" if skin is not None else ""))
+    return SourceResult(res, test_rgb, pred_ab, scenes, other_ab)
 
 
-def scene_head_section(labels, scene_probs, out_dir) -> dict:
-    """Accuracy, precision/recall and confusion matrix of the scene head from L alone."""
-    rep = metrics.classification_report(labels, scene_probs.argmax(1), data.INTEL_CLASSES)
+def examples_figure(title: str, test_rgb, predictions: dict, path, count: int = 8) -> None:
+    """count photos in columns; rows: the gray input, each prediction (name: ab), the truth."""
+    lab = rgb_to_lab(test_rgb)
+    show = np.random.default_rng(3).permutation(len(test_rgb))[:count]
+    rows = 2 + len(predictions)
+    fig = Figure(figsize=(1.5 * len(show), 1.6 * rows + 0.4), layout="constrained")
+    ax = fig.subplots(rows, len(show))
+    for j, i in enumerate(show):
+        images = [(compose(lab[i, ..., 0], np.zeros(test_rgb.shape[1:3] + (2,))), "input")]
+        images += [(compose(lab[i, ..., 0], ab[i]), name) for name, ab in predictions.items()]
+        images.append((test_rgb[i], "truth"))
+        for r, (img, nm) in enumerate(images):
+            ax[r, j].imshow(np.clip(img, 0, 1))
+            ax[r, j].axis("off")
+            if j == 0:
+                ax[r, j].set_title(nm, fontsize=9, loc="left")
+    fig.suptitle(title)
+    fig.savefig(path, dpi=110)
+
+
+SCENE_CONFIDENCE = 0.5  # the product names a scene only at this probability or above
+
+
+def scene_head_section(labels, scene_probs, out_dir, classes=data.INTEL_CLASSES) -> dict:
+    """Accuracy, precision/recall and confusion matrix of the scene head from L alone, and how
+    often it is confident enough to be shown (SCENE_CONFIDENCE) and right when it is."""
+    rep = metrics.classification_report(labels, scene_probs.argmax(1), classes)
     metrics.plot_confusion(rep, Path(out_dir) / "confusion_scene_head.png",
-                           title=f"scene head from L, Intel test: acc {rep['accuracy']:.3f}")
-    print(f"scene head: accuracy {rep['accuracy']:.3f}, balanced {rep['balanced_accuracy']:.3f}")
+                           title=f"scene head from L (n={len(labels)}): acc {rep['accuracy']:.3f}")
+    shown = scene_probs.max(1) >= SCENE_CONFIDENCE
+    rep["shown"] = {"threshold": SCENE_CONFIDENCE, "share": float(shown.mean()),
+                    "accuracy_when_shown": float((scene_probs.argmax(1) == labels)[shown].mean()) if shown.any()
+                    else None}
+    print(f"scene head: accuracy {rep['accuracy']:.3f}, balanced {rep['balanced_accuracy']:.3f}; shown for "
+          f"{rep['shown']['share']:.0%} of photos, right on {rep['shown']['accuracy_when_shown']}")
     return rep
 
 
@@ -269,13 +326,21 @@ def example_figures(cz: Colorizer, test_rgb, pred_ab, test_set, out_dir) -> None
 
 
 def card_metrics(report: dict, out_dir) -> dict:
-    """The headline numbers the weights' card records."""
-    m = report["datasets"][f"intel_{SIZE}px"]["methods"]
-    return {"source": f"{out_dir}/report.json (python -m train.evaluate_colornet)",
-            "intel_test_64px": {k: {"pixel_acc": m[k]["colour_class"]["accuracy"],
-                                    "balanced_acc": m[k]["colour_class"]["balanced_accuracy"],
-                                    "auc_raw": m[k]["auc_raw"], "auc_rebalanced": m[k]["auc_rebalanced"],
-                                    "psnr": m[k]["psnr_mean"]} for k in ("colornet", "all_gray", "train_mean")},
-            "scene_head_accuracy": report.get("scene_head", {}).get("accuracy"),
-            "psnr_gain_10_hints_db": report["hints"]["gain_10_vs_0_db"],
-            "psnr_gain_10_hints_db_network_only": report["hints"]["gain_10_vs_0_db_network_only"]}
+    """The headline numbers the weights' card records (every source evaluated, Intel first)."""
+    def headline(r):
+        keys = [k for k in ("colornet", "compared", "all_gray", "train_mean") if k in r]
+        return {k: {"pixel_acc": r[k]["colour_class"]["accuracy"],
+                    "balanced_acc": r[k]["colour_class"]["balanced_accuracy"],
+                    "auc_raw": r[k]["auc_raw"], "auc_rebalanced": r[k]["auc_rebalanced"],
+                    "psnr": r[k]["psnr_mean"], "colourfulness_gap": r[k]["colourfulness_gap"],
+                    **({"skin_hue_recall": r[k]["skin_hue"]["recall"]} if "skin_hue" in r[k] else {})}
+                for k in keys}
+    out = {"source": f"{out_dir}/report.json (python -m train.evaluate_colornet)"}
+    for name, res in report["datasets"].items():
+        out["intel_test_64px" if name == f"intel_{SIZE}px" else name] = {"n_images": res["n_images"],
+                                                                        **headline(res["methods"])}
+    out.update({"scene_head_accuracy": report.get("scene_head", {}).get("accuracy"),
+                "scene_head_shown": report.get("scene_head", {}).get("shown"),
+                "psnr_gain_10_hints_db": report["hints"]["gain_10_vs_0_db"],
+                "psnr_gain_10_hints_db_network_only": report["hints"]["gain_10_vs_0_db_network_only"]})
+    return out

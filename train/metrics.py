@@ -51,6 +51,18 @@ def color_class_report(ab_true, ab_pred) -> dict:
     return classification_report(color_class(ab_true), color_class(ab_pred), COLOR_CLASSES)
 
 
+SKIN_CLASSES = ("red", "orange", "pink")  # skin straddles the red / orange boundary; pink for fair skin
+
+
+def skin_hue_recall(ab_true, ab_pred) -> dict:
+    """Of the pixels whose true colour class is red, orange or pink, the share predicted in any of
+    the three (None when there are none), and their number."""
+    skin = [COLOR_CLASSES.index(c) for c in SKIN_CLASSES]
+    true, pred = np.isin(color_class(ab_true), skin), np.isin(color_class(ab_pred), skin)
+    n = int(true.sum())
+    return {"recall": float(pred[true].mean()) if n else None, "n_pixels": n}
+
+
 def ab_auc(ab_true, ab_pred, max_threshold: int = 150, class_weights=None, quantizer=None) -> dict:
     """Fraction of pixels with ab error (Euclidean) <= t for t = 0..max_threshold, its area
     (normalised to [0, 1]) raw and rebalanced by per-pixel weights of the true colour's bin,
