@@ -237,7 +237,8 @@ class StudioView:
         dpg.set_value("tex_result", canvas.ravel())
         scene = result.scene
         dpg.set_value("lbl_result", "Result" if scene is None else
-                      f"Result  -  scene: {scene.name} ({scene.probability:.0%})")
+                      f"Result  -  scene: {scene.name} ({scene.probability:.0%})" if scene.confident else
+                      f"Result  -  scene: unsure (perhaps {scene.name}, {scene.probability:.0%})")
         self.mode.refresh(result)
 
     # ----- the loop -----------------------------------------------------------------------------

@@ -166,8 +166,9 @@ def main(argv=None) -> int:
             rec.update(status="ok", output=str(dst), size=list(image.shape[:2]),
                        work_size=list(result.prediction.work_hw), seconds_load=t1 - t0,
                        seconds_colorize=t2 - t1, seconds_save=t3 - t2, seconds_total=t3 - t0)
-            if result.scene is not None:
-                rec["scene"] = result.scene.name
+            if result.scene is not None:  # named only when the scene head is sure enough
+                rec["scene"] = result.scene.name if result.scene.confident else None
+                rec["scene_probability"] = round(result.scene.probability, 3)
             if args.stages:
                 from .visualize import activation_figure, stage_strip
                 for kind, make in (("stages", stage_strip), ("activations", activation_figure)):

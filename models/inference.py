@@ -71,6 +71,9 @@ def full_lightness(image=None, lightness=None) -> np.ndarray:
     return image_lightness(image, image_divisor(image))
 
 
+SCENE_CONFIDENCE = 0.5  # below this the product says the scene is unsure instead of naming it
+
+
 @dataclass
 class Scene:
     """The scene the global branch recognised."""
@@ -78,6 +81,11 @@ class Scene:
     name: str
     probability: float
     probabilities: dict  # {scene name: probability}
+
+    @property
+    def confident(self) -> bool:
+        """Whether the product names this scene (probability at least SCENE_CONFIDENCE)."""
+        return self.probability >= SCENE_CONFIDENCE
 
 
 @dataclass

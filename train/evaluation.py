@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from models.color import lab_to_rgb, rgb_to_lab
 from models.image_io import resize
-from models.inference import Colorizer
+from models.inference import SCENE_CONFIDENCE, Colorizer
 from train import data, metrics
 from train.baselines import as_float_images, baseline_constants, score
 from train.simulate import point_hints
@@ -195,9 +195,6 @@ def examples_figure(title: str, test_rgb, predictions: dict, path, count: int = 
                 ax[r, j].set_title(nm, fontsize=9, loc="left")
     fig.suptitle(title)
     fig.savefig(path, dpi=110)
-
-
-SCENE_CONFIDENCE = 0.5  # the product names a scene only at this probability or above
 
 
 def scene_head_section(labels, scene_probs, out_dir, classes=data.INTEL_CLASSES) -> dict:
