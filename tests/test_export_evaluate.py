@@ -77,3 +77,17 @@ def test_a_source_scored_beside_a_compared_model_and_the_scene_head(tmp_path):
     rep = V.scene_head_section(np.array([0, 1, 1, 1]), probs, tmp_path, ("a", "b", "c"))
     assert rep["accuracy"] == 0.75  # the third photo is wrong, and too unsure (0.4) to be shown
     assert rep["shown"]["share"] == 0.75 and rep["shown"]["accuracy_when_shown"] == 1.0
+
+
+def test_card_pieces_for_a_mixed_run(tmp_path):
+    from train.colornet_training import TrainConfig
+    cfg = TrainConfig(mix="intel=0.5,faces=0.3,cifar=0.2", film_inputs=True, film_prob=0.3)
+    card = E.data_card(cfg)
+    assert "faces_utk64" in card["train"] and "share 0.30" in card["train"] and "30%" in card["film"]
+    rng = np.random.default_rng(0)
+    pools = {k: ((rng.random((5, 8, 8, 3)) * 255).astype(np.uint8), np.zeros(5)) for k in ("intel", "faces", "cifar")}
+    assert E.validation_photos(cfg, pools, 3).shape == (6, 8, 8, 3)  # 3 per source, CIFAR-10 left out
+    history = [{"step": s, "images_seen": 16 * s, "sources": {k: {"pixel_acc": 0.5, "balanced_acc": 0.2}
+                                                               for k in ("intel", "faces")}} for s in (10, 20)]
+    E.learning_curve_figure(history, tmp_path / "curve.png")
+    assert (tmp_path / "curve.png").stat().st_size > 1000

@@ -4,7 +4,8 @@ float16 weights and a model card.
     python -m train.export_colornet --run runs/colornet --out weights/colornet.npz [--command "..."]
 
 Decoding settings (temperature T and prior correction alpha, see models/inference.py) are chosen
-on the Intel *validation* split with zero hints, by the sum of colour-class pixel accuracy and
+on the *validation* photos of the run's sources (Intel scenes, and faces and everyday objects when
+the run trained on them; an equal number of each) with zero hints, by the sum of colour-class pixel accuracy and
 balanced accuracy (one rewards getting the common gray/brown right, the other every colour
 class; the sum keeps both honest). The working size for the colorize command is then chosen on
 the same photos at their full 150 px (the smallest within 0.2 points of the best pixel accuracy),
@@ -26,12 +27,12 @@ from tqdm import tqdm
 
 import minitorch_color as mt
 from models.color import ABQuantizer, rgb_to_lab
-from models.colornet import ColorNet, ColorNetConfig
+from models.colornet import ColorNet
 from models.image_io import resize
 from models.inference import Colorizer, save_colornet
 from models.weights import sha256
 from train import metrics
-from train.colornet_training import TrainConfig, class_weights, load_training_data
+from train.colornet_training import TrainConfig, class_weights, load_training_data, mixture, model_config, scene_classes
 from train.config import config_from_dict
 
 TEMPERATURES = (0.2, 0.38, 0.6, 1.0)
@@ -112,6 +113,51 @@ def tune_decoding(cz: Colorizer, val_rgb64, n_sizes_images=300, val_rgb_full=Non
     return choice, grid, sizes
 
 
+SOURCE_NOTES = {
+    "intel": "Intel scenes train (without near-gray photos, 150 px resized to {size})",
+    "faces": "UTKFace face crops (faces_utk64, 90% of the archive; near-gray dropped), 64 px",
+    "imagenette": "Imagenette everyday objects (imagenette_64, 90%; near-gray dropped), 64 px",
+    "cifar": "CIFAR-10 train (45,000 after the 10% validation hold-out, 32 px resized to {size})",
+}
+
+
+def validation_photos(cfg, val_pools, per_source: int) -> np.ndarray:
+    """Up to per_source validation photos (float, at the training size) of every source but CIFAR-10."""
+    rng = np.random.default_rng(0)
+    picks = [imgs[rng.permutation(len(imgs))[:per_source]] for name, (imgs, _) in val_pools.items() if name != "cifar"]
+    return np.concatenate(picks).astype(np.float64) / 255
+
+
+def data_card(cfg) -> dict:
+    """What the run trained on, for the card."""
+    shares = mixture(cfg)
+    return {"train": "; ".join(f"{SOURCE_NOTES[k].format(size=cfg.size)}: share {v:.2f}" for k, v in shares.items()),
+            "film": (f"{cfg.film_prob:.0%} of training grays formed by an orthochromatic or blue-sensitive film "
+                     "(train/oldphoto.film_gray), the network told which" if cfg.film_inputs else "CIE lightness only"),
+            "validation": "seeded 10% of each source's training folder (never trained on)",
+            "source": "../shared/data (see its README)"}
+
+
+def learning_curve_figure(history, path) -> None:
+    """Validation pixel and balanced accuracy per source against images seen."""
+    from matplotlib.figure import Figure
+    rows = [h for h in history if "sources" in h]
+    if not rows:
+        return
+    fig = Figure(figsize=(10, 3.6), layout="constrained")
+    ax = fig.subplots(1, 2)
+    seen = [h.get("images_seen", h["step"]) for h in rows]
+    for name in rows[-1]["sources"]:
+        for j, key in enumerate(("pixel_acc", "balanced_acc")):
+            ax[j].plot(seen, [h["sources"][name][key] for h in rows], "o-", ms=3, label=name)
+    for j, title in enumerate(("colour-class pixel accuracy", "balanced accuracy")):
+        ax[j].set_xlabel("training images seen")
+        ax[j].set_title(f"validation {title} (zero or half hints)")
+        ax[j].grid(alpha=0.3)
+    ax[0].legend()
+    fig.savefig(path, dpi=110)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--run", required=True, help="training output folder (best.npz, checkpoint.npz)")
@@ -127,7 +173,8 @@ def main(argv=None):
     ckpt = mt.load(run / "checkpoint.npz")
     saved = dict(best_meta["config"])
     cfg = config_from_dict(TrainConfig, saved)
-    net = ColorNet(ColorNetConfig(channels=cfg.channels, use_global=cfg.use_global))
+    quant = ABQuantizer()
+    net = ColorNet(model_config(cfg, quant))
     history = json.loads(ckpt["history"])
     if a.which == "final":
         net.load_state_dict(ckpt["model"])
@@ -135,29 +182,32 @@ def main(argv=None):
     else:
         net.load_state_dict(mt.load(run / "best.npz"))
         chosen_step, chosen_val = best_meta["step"], best_meta["val"]
-    quant = ABQuantizer()
     from train import data
     pools = load_training_data(cfg)
     weights = class_weights(pools["train"], cfg, quant)
     intel_val = data.load_intel_scenes("val")
     intel_val = intel_val.subset(~intel_val.near_gray)
     pick = np.random.default_rng(0).permutation(len(intel_val))[:a.val_images]
-    val64 = pools["val"]["intel"][0][pick].astype(np.float64) / 255
-    cz = Colorizer(net.eval(), weights, scene_classes=data.INTEL_CLASSES)
+    val64 = validation_photos(cfg, pools["val"], a.val_images // max(1, len(set(pools["val"]) - {"cifar"})))
+    classes = list(scene_classes(cfg))
+    cz = Colorizer(net.eval(), weights, scene_classes=classes)
     choice, grid, sizes = tune_decoding(cz, val64, val_rgb_full=intel_val.images[pick].astype(np.float64) / 255)
     cz.temperature, cz.prior_correction = choice["temperature"], choice["prior_correction"]
     best_refine, refine_grid = tune_refinement(cz, val64)
     choice.update(refine_reach=best_refine["reach"], refine_sigma=best_refine["sigma"])
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    seconds = float(ckpt["seconds"]) if "seconds" in ckpt else wall_time_from_log(a.log or f"{run}.log")
     training = {"config": saved, "exported": a.which, "exported_step": chosen_step, "exported_val": chosen_val,
-                "in_loop_val_note": "in-loop validation: 256 Intel+CIFAR val images, half with hints, T=0.38, "
-                                    "no prior correction",
-                "steps": int(ckpt["step"]), "history": history,
-                "wall_seconds": wall_time_from_log(a.log or f"{run}.log"),
+                "in_loop_val_note": f"in-loop validation: {cfg.val_images} validation photos, an equal share per "
+                                    "source (half with hints), T=0.38, no prior correction",
+                "steps": int(ckpt["step"]), "history": history, "wall_seconds": seconds,
                 "command": a.command or f"python -m train.train_colornet --out={run} ..."}
-    save_colornet(net, out, weights, {"decode": choice, "scene_classes": list(data.INTEL_CLASSES),
+    save_colornet(net, out, weights, {"decode": choice, "scene_classes": classes,
                                      "training": {k: v for k, v in training.items() if k != "history"}})
+    figures = Path("reports") / out.stem
+    figures.mkdir(parents=True, exist_ok=True)
+    learning_curve_figure(history, figures / "learning_curve.png")
     # float16 storage: how far does it move the output?
     cz16 = Colorizer.from_weights(out)
     L = rgb_to_lab(val64[:32])[..., 0]
@@ -167,14 +217,9 @@ def main(argv=None):
             "model": "ColorNet (models/colornet.py)", "model_config": net.config.to_dict(),
             "parameters": int(sum(np.prod(p.shape) for p in net.parameters())),
             "storage": "float16 (loaded as float32)", "float16_max_ab_change": float(d.max()),
-            "data": {"train": "CIFAR-10 train (45,000 after the 10% validation hold-out, 32 px resized to "
-                              f"{cfg.size}) and Intel scenes train (without near-gray photos, 150 px resized to "
-                              f"{cfg.size}); "
-                              f"cifar_fraction={cfg.cifar_fraction}",
-                     "validation": "Intel scenes validation split (seeded 10% of its train folder)",
-                     "source": "../shared/data (see its README)"},
-            "decode": choice, "decode_grid_intel_val": grid, "size_grid_intel_val_150px": sizes,
-            "refine_grid_intel_val_10_hints": refine_grid,
+            "data": data_card(cfg), "scene_classes": classes,
+            "decode": choice, "decode_grid_val": grid, "size_grid_intel_val_150px": sizes,
+            "refine_grid_val_10_hints": refine_grid,
             "training": training, "metrics": "see reports/colornet/report.json (train.evaluate_colornet)"}
     card_path = out.with_suffix(".json")
     card_path.write_text(json.dumps(card, indent=1))
