@@ -169,3 +169,14 @@ def test_film_grays_and_planes_in_a_batch():
     assert (plain[:, 4:] == 0).all() and np.allclose(50 * (plain[:, 0] + 1), lab_L, atol=1e-3)
     with pytest.raises(SystemExit, match="film_inputs"):
         T.model_config(T.TrainConfig(film_prob=0.5), quant)
+
+
+def test_resume_keeps_the_run_settings_and_takes_only_the_harmless_ones():
+    saved = T.TrainConfig(lr=0.01, val_every=250, steps=100, mix="intel=1")
+    asked = T.TrainConfig(lr=0.01, val_every=1000, steps=200, max_minutes=30, mix="intel=1", out="elsewhere")
+    cfg = T.resume_config(saved, asked, step=50, given={"val_every", "steps", "max_minutes", "lr", "mix", "out"})
+    assert (cfg.val_every, cfg.steps, cfg.max_minutes, cfg.out, cfg.lr) == (1000, 200, 30, "elsewhere", 0.01)
+    with pytest.raises(SystemExit, match=r"--lr=0.5 \(the run has 0.01\)"):
+        T.resume_config(saved, T.TrainConfig(lr=0.5), step=50, given={"lr"})
+    with pytest.raises(SystemExit, match="already done 50 steps"):
+        T.resume_config(saved, T.TrainConfig(steps=20), step=50, given={"steps"})

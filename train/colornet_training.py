@@ -242,7 +242,8 @@ def validate(net, val_batches, quant, cfg) -> dict:
     return {**mean, "sources": per}
 
 
-RESUME_OVERRIDES = ("steps", "device", "out", "max_minutes")  # all that --resume may change; the rest is the run's
+# all that --resume may change (none of them alters the weights a run reaches); the rest is the run's
+RESUME_OVERRIDES = ("steps", "device", "out", "max_minutes", "val_every")
 
 
 def resume_config(saved: TrainConfig, requested: TrainConfig, step: int, given=None) -> TrainConfig:
@@ -263,7 +264,8 @@ def resume_config(saved: TrainConfig, requested: TrainConfig, step: int, given=N
                                      for k in conflicts)
                          + "; only " + ", ".join(f"--{k}" for k in RESUME_OVERRIDES) + " may change")
     cfg = dataclasses.replace(saved, out=requested.out, max_minutes=requested.max_minutes,
-                              device=requested.device if "device" in given else saved.device)
+                              device=requested.device if "device" in given else saved.device,
+                              val_every=requested.val_every if "val_every" in given else saved.val_every)
     if "steps" in given:
         if requested.steps < step:
             raise SystemExit(f"--steps={requested.steps}: the run has already done {step} steps")
