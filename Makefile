@@ -42,7 +42,7 @@ bench: $(STAMP)
 # Each piece resumes runs/colornet2 (restored from the colornet2-state branch on a fresh machine) and
 # ends with a checkpoint; `python -m train.run_state save` then keeps it in the repository.
 COLORNET2 := --mix=intel=0.35,faces=0.25,imagenette=0.25,cifar=0.15 --film_inputs=true --film_prob=0.3 \
-	--channels=CHANNELS_TBD --steps=60000 --val_every=1000 --val_images=512
+	--channels=32,64,128,256 --steps=60000 --val_every=1000 --val_images=512
 MINUTES ?= 60
 train-colornet2: $(STAMP)
 	@[ -f runs/colornet2/checkpoint.npz ] || $(BIN)/python -m train.run_state restore --run runs/colornet2 \
