@@ -49,3 +49,16 @@ def test_simulation_range_toning_and_seeds():
     params.tone = "neutral"
     grey = O.simulate_old_photo(img, params, np.random.default_rng(0))
     np.testing.assert_allclose(grey[..., 0], grey[..., 2])
+
+
+def test_archive_prints_mounts_and_little_damage():
+    img = np.random.default_rng(2).random((60, 80, 3))
+    rng = np.random.default_rng(3)
+    for decade in (1850, 1890, 1910, 1950):
+        a = O.archive_print(img, decade, rng)
+        assert a.shape == img.shape and a.dtype == np.float32 and 0 <= a.min() and a.max() <= 1
+    card = O.add_mount(np.zeros((60, 80, 3)), "cream card", rng)
+    assert (card[0, 0] > 0.6).all() and (card[30, 40] == 0).all()  # the board around, the print inside
+    slide = O.add_mount(np.ones((60, 80, 3)), "lantern slide", rng)
+    assert slide[0, 0].max() < 0.1 and slide[30, 40].min() == 1.0  # black frame, open middle
+    assert O.mount_probability(1870) > O.mount_probability(1910) > O.mount_probability(1950)

@@ -1,8 +1,9 @@
 """Training the era recogniser (models/era.py): simulated old photos, the real dated photos, and
 cross-validation over the real ones (the library behind train/train_era.py).
 
-Simulated photos: modern colour photos (Intel scenes, faces, everyday objects) passed through
-train/oldphoto.py's simulation of a decade drawn uniformly from the 1850s to the 1970s, or kept
+Simulated photos: modern colour photos (Intel scenes, everyday objects) passed through
+train/oldphoto.archive_print (a print of a decade drawn uniformly from the 1850s to the 1970s, as it
+reaches an archive: film, grain, toning, mounts, little damage), or kept
 modern (their lightness as a clean gray photo). Real photos: the dated photos of
 ../shared/data/historical-dev. A model is first trained on simulations alone and scored on every
 real dated photo (none was seen); then, fold by fold, it is fine-tuned with the real photos of the
@@ -60,11 +61,12 @@ def load_real() -> RealPhotos:
 
 
 def load_modern(cfg: EraConfig) -> list:
-    """Modern colour photos (float RGB) to age: Intel training photos at 150 px, faces and objects at 64."""
+    """Modern colour photos (float RGB) to age: Intel training photos at 150 px and everyday objects
+    (with the people using them) at 64. Not the faces: tight 64 px crops, unlike any old print."""
     from train import data
     rng = np.random.default_rng(cfg.seed)
     photos = []
-    for loader in (data.load_intel_scenes, data.load_faces, data.load_imagenette):
+    for loader in (data.load_intel_scenes, data.load_imagenette):
         s = loader("train")
         s = s.subset(~s.near_gray)
         pick = rng.permutation(len(s))[:cfg.photos_per_source]
@@ -77,7 +79,7 @@ def simulated(photo, label: int, rng) -> np.ndarray:
     if LABELS[label] == "modern":
         L = rgb_to_lab(photo.astype(np.float64))[..., 0] / 100
         return era_input(L)
-    return era_input(oldphoto.old_photo(photo, DECADES[label], rng))
+    return era_input(oldphoto.archive_print(photo, DECADES[label], rng))
 
 
 def simulated_batch(photos, rng, n: int) -> tuple:

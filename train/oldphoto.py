@@ -118,3 +118,62 @@ def simulate_old_photo(rgb, params: EraParams, rng) -> np.ndarray:
 def old_photo(rgb, decade: int, rng) -> np.ndarray:
     """Shortcut: a photo of the scene from that decade (parameters drawn by era_params)."""
     return simulate_old_photo(rgb, era_params(decade, rng), rng)
+
+
+# ----- the print as it reaches an archive (era recognition) ---------------------------------------
+# Side by side with the dated development photos (historical-dev), old_photo's negatives are far
+# more damaged than real prints: those are sharp and contrasty at 512 px, rarely scratched, and
+# what dates them is the tone, the card mount around the print (cream or brown board, to about
+# 1910), the black rounded frame of a lantern slide, and a vignette in portraits. archive_print
+# keeps old_photo's film response, grain and toning, with a tenth of its scratches and dust and
+# half its blur and fading, and adds those mounts. ColorNet's augmentation keeps old_photo as it is.
+MOUNTS = {"cream card": (0.86, 0.80, 0.66), "brown card": (0.45, 0.33, 0.22), "gray card": (0.55, 0.55, 0.52)}
+
+
+def mount_probability(decade: int) -> float:
+    """How often a print of that decade is seen on its card mount (cabinet cards, cartes de visite)."""
+    return 0.5 if decade < 1900 else 0.3 if decade < 1920 else 0.08
+
+
+def add_mount(rgb, kind: str, rng) -> np.ndarray:
+    """The print shrunk onto a mount: a card of MOUNTS[kind] with a 4-12% margin (the bottom wider),
+    or kind "lantern slide": a black frame with a rounded opening."""
+    h, w = rgb.shape[:2]
+    out = np.empty_like(rgb)
+    if kind == "lantern slide":
+        yy, xx = np.mgrid[0:h, 0:w]
+        r = rng.uniform(0.12, 0.3) * min(h, w)
+        m = rng.uniform(0.03, 0.08) * min(h, w)
+        dy = np.maximum(0, np.maximum(m + r - yy, yy - (h - 1 - m - r)))
+        dx = np.maximum(0, np.maximum(m + r - xx, xx - (w - 1 - m - r)))
+        inside = (np.hypot(dy, dx) <= r) & (yy >= m) & (yy <= h - 1 - m) & (xx >= m) & (xx <= w - 1 - m)
+        out[:] = rng.uniform(0.0, 0.08)
+        out[inside] = rgb[inside]
+        return out
+    from models.image_io import resize
+    top, side = (int(round(rng.uniform(0.04, 0.12) * s)) for s in (h, w))
+    bottom = int(round(top * rng.uniform(1.0, 2.5)))
+    inner_h, inner_w = max(4, h - top - bottom), max(4, w - 2 * side)
+    out[:] = np.clip(np.asarray(MOUNTS[kind]) * rng.uniform(0.85, 1.1) + rng.normal(0, 0.01, (h, w, 1)), 0, 1)
+    out[top:top + inner_h, side:side + inner_w] = resize(rgb, (inner_h, inner_w))
+    return out
+
+
+def archive_print(rgb, decade: int, rng) -> np.ndarray:
+    """A photo from that decade as it reaches an archive today (see above); RGB in [0, 1]."""
+    p = era_params(decade, rng)
+    p.scratches, p.dust = int(rng.random() < 0.1 * p.scratches), p.dust // 10
+    p.blur, p.fade = p.blur * 0.5, p.fade * 0.5
+    img = simulate_old_photo(rgb, p, rng)
+    if decade < 1960 and rng.random() < 0.15 * (1960 - decade) / 110:  # the portrait vignette of the studio
+        h, w = img.shape[:2]
+        yy, xx = np.mgrid[0:h, 0:w]
+        r2 = ((yy - (h - 1) / 2) / (h / 2)) ** 2 + ((xx - (w - 1) / 2) / (w / 2)) ** 2
+        fade_to = np.asarray(TONES[p.tone]) * rng.uniform(0.85, 1.0)
+        a = np.clip((r2 - 0.7) / 0.6, 0, 1)[..., None] ** 1.5
+        img = (1 - a) * img + a * fade_to
+    if 1870 <= decade < 1940 and rng.random() < 0.08:
+        img = add_mount(img, "lantern slide", rng)
+    elif rng.random() < mount_probability(decade):
+        img = add_mount(img, str(rng.choice(list(MOUNTS))), rng)
+    return np.clip(img, 0, 1).astype(np.float32)
