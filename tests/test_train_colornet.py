@@ -141,6 +141,7 @@ def test_mixture_shares_and_errors():
     assert T.mixture(cfg) == {"intel": 0.5, "faces": 0.25, "imagenette": 0.25}
     assert T.scene_classes(cfg)[-2:] == ("portrait", "everyday object") and len(T.scene_classes(cfg)) == 8
     assert T.mixture(T.TrainConfig(cifar_fraction=0.2)) == {"intel": 0.8, "cifar": 0.2}
+    assert T.mixture(T.TrainConfig(cifar_fraction=0.0)) == {"intel": 1.0}  # a source with no share is not loaded
     assert len(T.scene_classes(T.TrainConfig())) == 6
     for bad, match in (("intel=1,paintings=1", "unknown source 'paintings'"), ("intel:1", "not source=share"),
                        ("intel=0", "not all zero")):

@@ -74,7 +74,7 @@ class TrainConfig:
 def mixture(cfg: TrainConfig) -> dict:
     """{source: share} of the training images (shares sum to 1), from mix or, without it, cifar_fraction."""
     if not cfg.mix:
-        return {"intel": 1 - cfg.cifar_fraction, "cifar": cfg.cifar_fraction}
+        return {k: v for k, v in (("intel", 1 - cfg.cifar_fraction), ("cifar", cfg.cifar_fraction)) if v > 0}
     shares = {}
     for part in cfg.mix.split(","):
         name, eq, value = part.partition("=")
