@@ -1,5 +1,6 @@
 """Pieces of the export and evaluation commands on a tiny network and random photos."""
 import numpy as np
+import pytest
 
 import minitorch_color as mt
 from models.colornet import ColorNet, ColorNetConfig
@@ -91,3 +92,17 @@ def test_card_pieces_for_a_mixed_run(tmp_path):
                                                                for k in ("intel", "faces")}} for s in (10, 20)]
     E.learning_curve_figure(history, tmp_path / "curve.png")
     assert (tmp_path / "curve.png").stat().st_size > 1000
+
+
+def test_film_section_compares_telling_the_film_with_reading_lightness():
+    from models.colornet import ColorNetConfig as Cfg
+    mt.manual_seed(0)
+    cz = Colorizer(ColorNet(Cfg(channels=(8, 16), film_inputs=True)), np.ones(261), size=16)
+    rgb = np.random.default_rng(0).random((5, 16, 16, 3))
+    rep = V.film_section(cz, rgb, resamples=50)
+    for film in ("orthochromatic", "blue-sensitive"):
+        r = rep[film]
+        assert r["gain"] == pytest.approx(r["told_the_film"] - r["read_as_lightness"])
+        assert r["gain_95"][0] <= r["gain"] <= r["gain_95"][1]
+    with pytest.raises(ValueError, match="film inputs"):
+        V.film_section(_cz(), rgb)

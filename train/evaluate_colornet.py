@@ -19,6 +19,8 @@ prior-mode baselines scored by the same code on the same images, and next to ano
 - the context ablation per scene class: the network without the global branch against the one
   with it trained on the same budget (--ablation-reference; the shipped model was fine-tuned further);
 - PSNR against the number of random point hints (0, 1, 2, 5, 10, 20, 50) on Intel test;
+- for a ColorNet with film inputs: accuracy on orthochromatic and blue-sensitive grays of the Intel
+  test photos, told the film against read as lightness, with the gain's bootstrap interval;
 - figures: confusion matrices, examples (faces and objects beside the compared model), the stage
   strip and activations, the hints curve.
 The card next to the weights gets the headline numbers.
@@ -106,6 +108,8 @@ def main(argv=None):
         report["ablation"] = E.ablation_section(pair, paths, rgb["intel"], labels, sets["intel"][1], quant, out_dir)
     hint_pick = np.random.default_rng(1).permutation(len(rgb["intel"]))[:a.hint_images]
     report["hints"] = E.hints_section(cz, rgb["intel"][hint_pick], out_dir)
+    if cz.net.config.film_inputs:  # old films' grays of the same photos, told or read as lightness
+        report["film"] = E.film_section(cz, rgb["intel"])
     E.example_figures(cz, rgb["intel"], ab["intel"], intel_test, out_dir)
     (out_dir / "report.json").write_text(json.dumps(report, indent=1))
     if not a.no_card:
