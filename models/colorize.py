@@ -3,12 +3,16 @@
     colorize old.jpg scans/ -o coloured/                      # files and folders
     colorize photo.png -o out --hint 120,40,#3a6fd0 --hint 30,200,#2e8b57
     colorize photo.png -o out --hints hints.json --stages out/process --report out/report.json
+    colorize album/ -o out --era 1910s                        # coloured as that decade saw and printed it
 
 Also ``python -m models.colorize``. Every input is reduced to its lightness first (so colour
 photos are re-colorized), the network runs at --size (longer side) and the predicted colour is
-upsampled and recombined with the full-resolution lightness. Outputs are 8-bit PNGs named after
-the inputs. A bad input is reported and skipped; the exit status is 1 if any input failed,
-2 for bad arguments. The hints file format is documented in models/hints.py.
+upsampled and recombined with the full-resolution lightness. --era colours a photo as its decade
+would have: the gray read as that decade's film recorded it (with ColorNet weights that have film
+inputs) and the result graded in the period's palette (models/palette.py); "auto" recognises the
+decade first (models/era.py). Outputs are 8-bit PNGs named after the inputs. A bad input is
+reported and skipped; the exit status is 1 if any input failed, 2 for bad arguments. The hints
+file format is documented in models/hints.py.
 """
 from __future__ import annotations
 
@@ -55,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-refine", action="store_true",
                    help="use the network's answer to hints as is (default: hints hold exactly and spread "
                         "along similar lightness, models/refine.py)")
+    p.add_argument("--era", default="modern", metavar="ERA",
+                   help="auto (recognise each photo's decade), a decade 1850s..1970s, or modern (default: "
+                        "modern, the photo read and coloured as a modern camera would)")
+    p.add_argument("--era-weights", default=None, help="era recogniser weights for --era auto (default: "
+                                                        "the shipped weights/era.npz)")
     p.add_argument("--hints", type=Path, default=None, metavar="FILE.json", help="point and region hints")
     p.add_argument("--hint", action="append", default=[], metavar="X,Y,#RRGGBB",
                    help="a point hint in input pixels (repeatable)")
@@ -118,9 +127,11 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(join_hint_values(argv))
     from tqdm import tqdm
 
+    from .era import ERA_CHOICES, EraChooser, film_for
     from .hints import HintError, Hints, parse_hint_arg
     from .image_io import load_image, save_image
     from .inference import Colorizer
+    from .palette import grade, palette_for
     from .weights import WeightsError, shipped
 
     def fail(msg):
@@ -138,6 +149,15 @@ def main(argv=None) -> int:
         cz.refine = not args.no_refine
     except WeightsError as e:
         return fail(str(e))
+    if args.era not in ERA_CHOICES:
+        return fail(f"--era {args.era!r} is not an era; one of: {', '.join(ERA_CHOICES)}")
+    try:
+        eras = EraChooser(args.era, args.era_weights)
+    except WeightsError as e:
+        return fail(f"--era auto needs the era recogniser ({e}); or name a decade with --era")
+    if args.era not in ("auto", "modern") and not cz.net.config.film_inputs:
+        print("colorize: note: these ColorNet weights have no film inputs: every gray is read as a modern "
+              "camera's lightness; only the period's palette applies", file=sys.stderr)
     out_dir = Path(args.output)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -156,16 +176,24 @@ def main(argv=None) -> int:
         try:
             image = load_image(src, as_float=False)  # 8-bit stays 8-bit: a 24 MP photo in bounded memory
             t1 = time.perf_counter()
+            era = eras.decide(image)
+            film = film_for(era.used) if cz.net.config.film_inputs else "panchromatic"
             # the stage images, entropy and activations only when --stages asks for them
             result = cz.process(image, hints or None, layers=cz.layer_names() if args.stages else (),
-                                explain=bool(args.stages))
+                                explain=bool(args.stages), film=film)
+            output = result.output if era.used == "modern" else grade(result.output, palette_for(era.used))
             t2 = time.perf_counter()
             dst = _output_path(out_dir, src, taken, args.overwrite)
-            save_image(result.output, dst)
+            save_image(output, dst)
             t3 = time.perf_counter()
             rec.update(status="ok", output=str(dst), size=list(image.shape[:2]),
                        work_size=list(result.prediction.work_hw), seconds_load=t1 - t0,
                        seconds_colorize=t2 - t1, seconds_save=t3 - t2, seconds_total=t3 - t0)
+            rec["era"] = {**era.to_report(), "film": film, "palette": palette_for(era.used).name}
+            if era.recognised is not None and not args.quiet:
+                print(f"colorize: {src.name}: recognised the {era.recognised.decade} "
+                      f"({era.recognised.probabilities[era.recognised.decade]:.0%}; era "
+                      f"{era.recognised.era}), coloured as the {era.used}", file=sys.stderr)
             if result.scene is not None:  # named only when the scene head is sure enough
                 rec["scene"] = result.scene.name if result.scene.confident else None
                 rec["scene_probability"] = round(result.scene.probability, 3)
@@ -180,7 +208,7 @@ def main(argv=None) -> int:
         records.append(rec)
     failed = sum(r["status"] != "ok" for r in records)
     if args.report:
-        summary = {"weights": str(args.weights or shipped()), "size": cz.size,
+        summary = {"weights": str(args.weights or shipped()), "size": cz.size, "era": args.era,
                    "temperature": cz.temperature, "prior_correction": cz.prior_correction, "refine": cz.refine,
                    "hints": hints.to_dict(), "images": records, "ok": len(records) - failed, "failed": failed}
         try:

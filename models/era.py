@@ -121,3 +121,45 @@ class EraRecognizer:
 def save_era(net: SmallClassifier, path, metadata: dict) -> None:
     """Write era weights; metadata must hold "config" (with "width")."""
     save_weights(path, net.state_dict(), KIND, {**metadata, "labels": list(LABELS), "eras": list(ERAS)}, half=True)
+
+
+def film_for(label: str) -> str:
+    """The film response (models.colornet.FILMS) that most photos of that decade were taken on:
+    blue-sensitive plates to the 1870s, orthochromatic film to the 1910s, panchromatic after."""
+    if label == "modern" or int(label[:4]) >= 1920:
+        return "panchromatic"
+    return "blue-sensitive" if int(label[:4]) < 1880 else "orthochromatic"
+
+
+ERA_CHOICES = ("auto",) + LABELS  # what the colorize command's --era takes
+
+
+@dataclass
+class EraDecision:
+    """Which decade a photo is coloured as: the recogniser's answer (None when the user chose) and the one used."""
+
+    used: str
+    recognised: EraPrediction | None = None
+
+    def to_report(self) -> dict:
+        """The report's "era" record: decade labels, probabilities rounded to 3 places."""
+        rec = self.recognised
+        return {"recognised": rec.decade if rec else None,
+                "probabilities": {k: round(v, 3) for k, v in rec.probabilities.items()} if rec else None,
+                "used": self.used}
+
+
+class EraChooser:
+    """--era for a batch: "auto" recognises each photo (the recogniser loaded once), a decade label is used as is."""
+
+    def __init__(self, choice: str = "auto", weights=None):
+        if choice not in ERA_CHOICES:
+            raise ValueError(f"unknown era {choice!r}; one of: {', '.join(ERA_CHOICES)}")
+        self.choice = choice
+        self.recogniser = EraRecognizer.from_weights(weights) if choice == "auto" else None
+
+    def decide(self, image) -> EraDecision:
+        if self.recogniser is None:
+            return EraDecision(self.choice)
+        pred = self.recogniser.recognise(image)
+        return EraDecision(pred.decade, pred)

@@ -325,10 +325,12 @@ class Colorizer:
         return Scene(best, probs[best], probs)
 
     def process(self, image=None, hints: Hints | None = None, size: int | None = None, layers=(),
-                explain: bool = False, temperature=None, prior_correction=None, *, lightness=None) -> Colorization:
+                explain: bool = False, temperature=None, prior_correction=None, *, lightness=None,
+                film: str = "panchromatic") -> Colorization:
         """Colorize one image and keep what the network said: the scene always; the activations of
-        `layers` (names from layer_names()); with explain, the stage images and the entropy map."""
-        pred = self.predict(image, hints, size, layers, lightness=lightness)
+        `layers` (names from layer_names()); with explain, the stage images and the entropy map.
+        film: the film response that recorded the gray (see predict)."""
+        pred = self.predict(image, hints, size, layers, lightness=lightness, film=film)
         out = self.compose(pred, self.ab(pred, temperature, prior_correction))
         result = Colorization(pred, out, self.scene(pred))
         if explain:

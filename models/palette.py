@@ -72,16 +72,22 @@ def palette_for(label: str) -> Palette:
     return PALETTES[key]
 
 
-def grade(rgb, palette: Palette, strength: float = 1.0) -> np.ndarray:
-    """The photo (H, W, 3) in [0, 1] in that palette; strength 0 leaves it, 1 applies it fully."""
+def grade(rgb, palette: Palette, strength: float = 1.0, strip_rows: int = 256) -> np.ndarray:
+    """The photo (H, W, 3) in [0, 1] in that palette, float32; strength 0 leaves it, 1 applies it fully.
+
+    Graded strip_rows rows at a time, so a 24-megapixel photo needs no full-size float64 copies."""
     if not 0 <= strength <= 1:
         raise ValueError(f"palette strength must be in 0..1, got {strength}")
-    lab = rgb_to_lab(np.asarray(rgb, np.float64))
-    L, ab = lab[..., 0], lab[..., 1:]
+    rgb = np.asarray(rgb)
+    out = np.empty(rgb.shape, np.float32)
     t = np.radians(palette.hue_shift)
     turn = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
-    graded_ab = palette.saturation * ab @ turn.T + np.asarray(palette.cast)
-    graded_L = palette.black + (palette.white - palette.black) * L / 100
-    out = np.concatenate([((1 - strength) * L + strength * graded_L)[..., None],
-                          (1 - strength) * ab + strength * graded_ab], -1)
-    return np.clip(lab_to_rgb(out), 0, 1).astype(np.float32)
+    for r in range(0, rgb.shape[0], strip_rows):
+        lab = rgb_to_lab(rgb[r:r + strip_rows].astype(np.float64))
+        L, ab = lab[..., 0], lab[..., 1:]
+        graded_ab = palette.saturation * ab @ turn.T + np.asarray(palette.cast)
+        graded_L = palette.black + (palette.white - palette.black) * L / 100
+        lab = np.concatenate([((1 - strength) * L + strength * graded_L)[..., None],
+                              (1 - strength) * ab + strength * graded_ab], -1)
+        out[r:r + strip_rows] = np.clip(lab_to_rgb(lab), 0, 1)
+    return out

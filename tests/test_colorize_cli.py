@@ -114,3 +114,40 @@ def test_module_entry_point_runs(weights, inputs, tmp_path):
                         "--weights", weights, "-q"], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "o" / "alpha.png").exists()
+
+
+def test_era_colours_as_the_decade_and_says_so(weights, inputs, tmp_path, capsys):
+    out = tmp_path / "out"
+    src = inputs / "colour.jpg"
+    assert main([str(src), "-o", str(out / "modern"), "--weights", weights, "-q"]) == 0
+    rc = main([str(src), "-o", str(out / "old"), "--weights", weights, "--era", "1860s", "-q",
+               "--report", str(out / "r.json")])
+    assert rc == 0
+    rec = json.loads((out / "r.json").read_text())["images"][0]
+    assert rec["era"] == {"recognised": None, "probabilities": None, "used": "1860s", "film": "panchromatic",
+                          "palette": "hand-tinted print"}
+    assert "no film inputs" in capsys.readouterr().err  # these weights cannot read an 1860s plate
+    modern = np.asarray(Image.open(out / "modern" / "colour.png"), np.float64)
+    old = np.asarray(Image.open(out / "old" / "colour.png"), np.float64)
+    assert np.abs(old - modern).mean() > 2  # the period's palette changed the picture
+    assert main([str(src), "-o", str(out), "--weights", weights, "--era", "1865"]) == 2
+    assert "one of: auto, 1850s" in capsys.readouterr().err
+    assert main([str(src), "-o", str(out), "--weights", weights, "--era", "auto",
+                 "--era-weights", str(tmp_path / "none.npz")]) == 2
+    assert "--era auto needs the era recogniser" in capsys.readouterr().err
+
+
+def test_era_auto_recognises_each_photo(weights, inputs, tmp_path, capsys):
+    from models.classifier import SmallClassifier
+    from models.era import LABELS, save_era
+    mt.manual_seed(0)
+    era_path = tmp_path / "era.npz"
+    save_era(SmallClassifier(len(LABELS), 4), era_path, {"config": {"width": 4}})
+    out = tmp_path / "out"
+    rc = main([str(inputs / "colour.jpg"), "-o", str(out), "--weights", weights, "--era", "auto",
+               "--era-weights", str(era_path), "--report", str(out / "r.json")])
+    assert rc == 0
+    era = json.loads((out / "r.json").read_text())["images"][0]["era"]
+    assert era["recognised"] == era["used"] and era["recognised"] in LABELS
+    assert abs(sum(era["probabilities"].values()) - 1) < 0.01
+    assert f"recognised the {era['recognised']}" in capsys.readouterr().err
