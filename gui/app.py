@@ -1,5 +1,5 @@
-"""colorize-studio [IMAGE] (or python -m gui [IMAGE]) [--weights W] [--mode automatic|interactive|layers]
-                [--hint X,Y,#RRGGBB ...] [--screenshot PATH --exit-after-frames N]
+"""colorize-studio [IMAGE] (or python -m gui [IMAGE]) [--weights W] [--mode automatic|interactive|layers|era]
+                [--era-weights E] [--era DECADE] [--hint X,Y,#RRGGBB ...] [--screenshot PATH --exit-after-frames N]
 
 Starts the Colorization Studio. The headless flags open the window, wait for N frames (and for the
 colorization to finish), save a screenshot of the window and exit: what the tests and the README's
@@ -16,7 +16,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("image", nargs="?", help="a photo to open")
     p.add_argument("--weights", default=None,
                    help="ColorNet weights (default: the shipped weights/colornet.npz, or $MINITORCH_COLOR_WEIGHTS)")
-    p.add_argument("--mode", default="automatic", help="automatic, interactive or layers")
+    p.add_argument("--mode", default="automatic", help="automatic, interactive, layers or era")
+    p.add_argument("--era-weights", default=None,
+                   help="era recogniser weights for the era mode (default: weights/era.npz when it is there)")
+    p.add_argument("--era", default=None, help="colour the photo as this decade in the era mode (1850s..1970s, modern)")
     p.add_argument("--layer", default=None, help="layer shown in the layers mode")
     p.add_argument("--hint", action="append", default=[], metavar="X,Y,#RRGGBB", help="start with these hints")
     p.add_argument("--compare", type=float, default=1.0, help="before/after split (0..1) at start")
@@ -31,21 +34,27 @@ def main(argv=None) -> int:
     if a.screenshot and not a.exit_after_frames:
         p.error("--screenshot needs --exit-after-frames")
 
+    from models.era import LABELS, EraRecognizer
     from models.hints import HintError, parse_hint_arg
     from models.inference import Colorizer
-    from models.weights import WeightsError
+    from models.weights import WeightsError, shipped
 
     from .controller import Controller
     from .worker import Worker
+    if a.era and a.era not in LABELS:
+        print(f"colorize-studio: error: unknown era {a.era!r}; one of {', '.join(LABELS)}", file=sys.stderr)
+        return 2
     try:
         cz = Colorizer.from_weights(a.weights)
         hints = [parse_hint_arg(h) for h in a.hint]
+        era_weights = a.era_weights or (shipped("era.npz") if shipped("era.npz").exists() else None)
+        recogniser = EraRecognizer.from_weights(era_weights) if era_weights else None
     except (WeightsError, HintError) as e:
         print(f"colorize-studio: error: {e}", file=sys.stderr)
         return 2
     from .view import StudioView  # Dear PyGui only once the arguments are good
     worker = Worker(debounce_s=0.05)
-    ctl = Controller(cz, worker=worker)
+    ctl = Controller(cz, worker=worker, era_recogniser=recogniser)
     view = StudioView(ctl)
     if a.mode not in view.modes:
         print(f"colorize-studio: error: unknown mode {a.mode!r}; one of {', '.join(view.modes)}", file=sys.stderr)
@@ -62,6 +71,8 @@ def main(argv=None) -> int:
         view.open(a.image)
     for h in hints:
         ctl.add_hint(h.x, h.y, h.rgb)
+    if a.era:
+        ctl.set_era(a.era)
     view.set_compare(a.compare)
     view.set_mode(a.mode)
 

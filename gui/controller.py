@@ -24,6 +24,7 @@ class ModeNeeds:
 
     explain: bool = False  # stage images and the entropy map
     layer: bool = False  # the activations of the document's chosen layer
+    era: bool = False  # colour the photo as its (recognised or chosen) decade
 
 
 # the built-in modes; the view registers the needs of every mode it shows (gui/modes/)
@@ -38,6 +39,7 @@ class Job:
     hints: Hints
     layers: tuple
     explain: bool
+    era: str = "modern"  # the decade label to colour as (models/era.py); "modern" changes nothing
 
 
 @dataclass
@@ -52,6 +54,8 @@ class Document:
     color: tuple = (0.8, 0.3, 0.2)  # colour for the next hint
     selected: int | None = None  # index of the selected hint
     layer: str | None = None  # layer shown in the layers mode
+    recognised: object | None = None  # the era recogniser's EraPrediction for this photo (models/era.py)
+    eras: dict = field(default_factory=dict)  # photo path -> the decade the user chose for it (the override)
     result: object | None = None  # the Colorization of the latest finished request (models/inference.py)
     result_generation: int = -1
 
@@ -63,8 +67,10 @@ class Document:
 class Controller:
     """User actions on a Document; colorization through a worker with supersession."""
 
-    def __init__(self, colorizer, worker=None, history_limit: int = 200, modes: dict | None = None):
+    def __init__(self, colorizer, worker=None, history_limit: int = 200, modes: dict | None = None,
+                 era_recogniser=None):
         self.cz = colorizer
+        self.era_recogniser = era_recogniser  # models.era.EraRecognizer, or None: eras only by choice
         self.modes = dict(MODES if modes is None else modes)  # name -> ModeNeeds
         self.doc = Document(layer=(colorizer.layer_names() or [None])[0] if colorizer is not None else None)
         self.worker = worker
@@ -90,16 +96,17 @@ class Controller:
         except OSError as e:
             return f"{path}: {e}"
         self.doc.image, self.doc.path = image, str(path)
-        self.doc.hints, self.doc.selected, self.doc.result = [], None, None
-        self._undo.clear()
-        self._redo.clear()
-        self.request()
+        self._new_photo()
         return None
 
     def set_image(self, image, name: str = "<image>"):
         """Use an RGB array directly (tests, samples)."""
         self.doc.image, self.doc.path = np.asarray(image, np.float32), name
+        self._new_photo()
+
+    def _new_photo(self):
         self.doc.hints, self.doc.selected, self.doc.result = [], None, None
+        self.doc.recognised = self.era_recogniser.recognise(self.doc.image) if self.era_recogniser else None
         self._undo.clear()
         self._redo.clear()
         self.request()
@@ -116,6 +123,28 @@ class Controller:
         self.doc.layer = name
         if self.modes[self.doc.mode].layer:
             self.request()
+
+    # ----- eras ------------------------------------------------------------------------------
+    def set_era(self, label: str):
+        """Colour this photo as decade `label` (a models.era.LABELS entry), or "auto": the recognised one.
+        The choice is remembered for this photo (by its path) when it is opened again."""
+        from models.era import LABELS
+        if label != "auto" and label not in LABELS:
+            raise ValueError(f"unknown era {label!r}; auto or one of {LABELS}")
+        if label == "auto":
+            self.doc.eras.pop(self.doc.path, None)
+        else:
+            self.doc.eras[self.doc.path] = label
+        if self.modes[self.doc.mode].era:
+            self.request()
+
+    @property
+    def era(self) -> str:
+        """The decade this photo is coloured as in the era mode: the user's choice, else the recognised one."""
+        chosen = self.doc.eras.get(self.doc.path)
+        if chosen:
+            return chosen
+        return self.doc.recognised.decade if self.doc.recognised is not None else "modern"
 
     # ----- hints with undo/redo -------------------------------------------------------------
     def _checkpoint(self):
@@ -259,10 +288,21 @@ class Controller:
         """A snapshot of what to compute now (the worker runs it off the render thread)."""
         needs = self.modes[self.doc.mode]
         return Job(self.doc.image, Hints(points=copy.deepcopy(self.doc.hints)),
-                   (self.doc.layer,) if needs.layer and self.doc.layer else (), needs.explain)
+                   (self.doc.layer,) if needs.layer and self.doc.layer else (), needs.explain,
+                   self.era if needs.era else "modern")
 
     def run_job(self, job: "Job"):
-        return self.cz.process(job.image, job.hints or None, layers=job.layers, explain=job.explain)
+        """Colorize as the job says; for a decade, read the gray as its film (weights with film inputs)
+        and grade the result in its palette."""
+        if job.era == "modern":
+            return self.cz.process(job.image, job.hints or None, layers=job.layers, explain=job.explain)
+        import dataclasses
+
+        from models.era import film_for
+        from models.palette import grade, palette_for
+        film = film_for(job.era) if self.cz.net.config.film_inputs else "panchromatic"
+        result = self.cz.process(job.image, job.hints or None, layers=job.layers, explain=job.explain, film=film)
+        return dataclasses.replace(result, output=grade(result.output, palette_for(job.era)))
 
     def request(self):
         """Ask for a fresh colorization of the current document; supersedes any pending one."""

@@ -163,3 +163,34 @@ def test_layers_mode_records_the_chosen_layer(ctl):
         ctl.set_layer("nope")
     with pytest.raises(ValueError):
         ctl.set_mode("sketch")
+
+
+def test_era_mode_recognises_and_remembers_the_override_per_photo(cz, tmp_path):
+    from gui.controller import MODES, ModeNeeds
+    from models.classifier import SmallClassifier
+    from models.era import LABELS, EraRecognizer
+    mt.manual_seed(0)
+    rec = EraRecognizer(SmallClassifier(len(LABELS), 4))
+    c = Controller(cz, modes={**MODES, "era": ModeNeeds(era=True)}, era_recogniser=rec)
+    rng = np.random.default_rng(1)
+    paths = []
+    for name in ("a.png", "b.png"):
+        Image.fromarray((rng.random((30, 40, 3)) * 255).astype(np.uint8)).save(tmp_path / name)
+        paths.append(tmp_path / name)
+    assert c.open_image(paths[0]) is None
+    recognised = c.doc.recognised.decade
+    assert c.era == recognised and c.job().era == "modern"  # only the era mode colours as a decade
+    plain = c.doc.result.output
+    c.set_mode("era")
+    assert c.job().era == recognised
+    c.set_era("1910s")
+    assert c.era == "1910s" and c.job().era == "1910s"
+    assert np.abs(c.doc.result.output - plain).mean() > 0.01  # graded in the early-colour palette
+    c.open_image(paths[1])
+    assert c.era == c.doc.recognised.decade  # another photo: its own recognised decade
+    c.open_image(paths[0])
+    assert c.era == "1910s"  # the override is remembered for this photo
+    c.set_era("auto")
+    assert c.era == recognised
+    with pytest.raises(ValueError, match="unknown era"):
+        c.set_era("1845s")

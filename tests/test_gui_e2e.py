@@ -54,7 +54,7 @@ def _chromatic_share(img) -> float:
     return float((np.hypot(ab[..., 0], ab[..., 1]) > 15).mean())
 
 
-@pytest.mark.parametrize("mode", ["automatic", "interactive", "layers"])
+@pytest.mark.parametrize("mode", ["automatic", "interactive", "layers", "era"])
 def test_headless_screenshot_of_each_mode(tmp_path, mode):
     import skimage.data
     src = tmp_path / "astronaut.png"
@@ -67,6 +67,22 @@ def test_headless_screenshot_of_each_mode(tmp_path, mode):
     # the gray photo came in and a colour result came out: far more colour than the empty window's widgets
     colour, empty = _chromatic_share(img), _chromatic_share(without)
     assert colour > empty + 0.01, (colour, empty)  # at least 1% of the window more in colour
+
+
+def test_era_mode_colours_as_the_chosen_decade_and_refuses_an_unknown_one(tmp_path):
+    import skimage.data
+    src = tmp_path / "coffee.png"
+    Image.fromarray(skimage.data.coffee()).convert("L").save(src)
+    shots = {}
+    for era in ("modern", "1910s"):
+        shots[era] = tmp_path / f"{era}.png"
+        _run(["-m", "gui", str(src), "--mode", "era", "--era", era, "--screenshot", str(shots[era]),
+              "--exit-after-frames", "6"], tmp_path)
+    modern, old = (np.asarray(Image.open(p).convert("RGB"), np.float64) for p in shots.values())
+    assert np.abs(old - modern).mean() > 1  # the early-colour palette changed the result (and the swatches)
+    r = subprocess.run([sys.executable, "-m", "gui", str(src), "--era", "1845s"], cwd=ROOT,
+                       env=dict(os.environ, PYTHONPATH=ROOT), capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "unknown era '1845s'" in r.stderr
 
 
 def test_gui_refuses_bad_weights(tmp_path):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from gui.controller import ModeNeeds
 
-REGISTRY: dict = {}  # name -> Mode subclass, in menu order
+REGISTRY: dict = {}  # name -> Mode subclass (load() returns them in menu order)
 
 
 def register(cls):
@@ -24,6 +24,7 @@ class Mode:
 
     name = ""
     label = ""
+    order = 100  # place in the mode selector, lowest first
     input_label = "Input (lightness only)"
     needs = ModeNeeds()
     height = 620  # viewport height the mode needs (the layers mode fits 1280x800)
@@ -56,5 +57,5 @@ class Mode:
 
 def load() -> dict:
     """Import the built-in modes (they register themselves) and return the registry."""
-    from . import automatic, interactive, layers  # noqa: F401
-    return REGISTRY
+    from . import automatic, era, interactive, layers  # noqa: F401
+    return dict(sorted(REGISTRY.items(), key=lambda item: item[1].order))

@@ -10,6 +10,7 @@ from . import Mode, register
 class Automatic(Mode):
     name = "automatic"
     label = "Automatic"
+    order = 0
 
     def build(self, parent: str) -> None:
         with dpg.group(parent=parent, tag="panel_automatic", show=False):

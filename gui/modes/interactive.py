@@ -17,6 +17,7 @@ def _rgb255(rgb) -> list:
 class Interactive(Mode):
     name = "interactive"
     label = "Interactive"
+    order = 1
     input_label = "Input (click: add hint, drag: move, right-click: remove)"
 
     def __init__(self, view):

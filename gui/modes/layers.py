@@ -19,6 +19,7 @@ MAX_STAGES = 5
 class Layers(Mode):
     name = "layers"
     label = "Layers"
+    order = 2
     needs = ModeNeeds(explain=True, layer=True)
     height = 800
 
