@@ -35,9 +35,9 @@ def main(argv=None):
     out_dir = Path("reports/eras")
     out_dir.mkdir(parents=True, exist_ok=True)
     cv = report["cross_validated"]
+    acc, majority = cv["era"]["accuracy"], cv["baselines"]["majority_era_accuracy"]
     metrics.plot_confusion(cv["era"], out_dir / "confusion_eras.png",
-                           title=f"eras, {cfg.folds}-fold CV on {cv['n']} real dated photos: "
-                                 f"acc {cv['era']['accuracy']:.2f}")
+                           title=f"eras, {cfg.folds}-fold CV (n={cv['n']})\nacc {acc:.2f}, majority {majority:.2f}")
     if cfg.out:  # the shipped model: fine-tuned with every real dated photo
         from models.era import save_era
         net = T.new_net(cfg, cfg.seed)
