@@ -2,6 +2,7 @@
 import subprocess
 
 import numpy as np
+import pytest
 
 import minitorch_color as mt
 from train import run_state
@@ -32,3 +33,9 @@ def test_save_replaces_the_state_and_restore_brings_it_back(tmp_path, monkeypatc
     back = tmp_path / "elsewhere"
     assert "step 7" in run_state.restore(back, "state")
     np.testing.assert_array_equal(mt.load(back / "checkpoint.npz")["model"]["w"], np.full(4, 7.0, np.float32))
+    clone = tmp_path / "clone"  # a fresh machine: the branch is origin/state there
+    subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
+    monkeypatch.chdir(clone)
+    assert "step 7" in run_state.restore(tmp_path / "again", "state")
+    with pytest.raises(SystemExit, match="no branch nope"):
+        run_state.restore(tmp_path / "x", "nope")

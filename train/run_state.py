@@ -52,8 +52,17 @@ def _step(run: Path) -> int:
     return int(mt.load(run / "checkpoint.npz")["step"])
 
 
+def _ref(branch: str) -> str:
+    """The branch, or in a clone, its remote-tracking copy (origin/branch)."""
+    for ref in (branch, f"origin/{branch}"):
+        if subprocess.run(["git", "rev-parse", "--verify", "-q", ref], capture_output=True).returncode == 0:
+            return ref
+    raise SystemExit(f"no branch {branch} (nor origin/{branch}): no saved state to restore")
+
+
 def restore(run: Path, branch: str) -> str:
     """Write branch's files into run (created if needed)."""
+    branch = _ref(branch)
     names = _git("ls-tree", "--name-only", branch).split("\n")
     run.mkdir(parents=True, exist_ok=True)
     for name in names:
@@ -76,8 +85,9 @@ def main(argv=None):
     elif a.action == "restore":
         print(restore(a.run, a.branch))
     else:
-        print(json.dumps({"branch": a.branch, "commit": _git("log", "-1", "--format=%h %s", a.branch),
-                          "files": _git("ls-tree", "-l", a.branch).split("\n")}, indent=1))
+        ref = _ref(a.branch)
+        print(json.dumps({"branch": ref, "commit": _git("log", "-1", "--format=%h %s", ref),
+                          "files": _git("ls-tree", "-l", ref).split("\n")}, indent=1))
     return 0
 
 
