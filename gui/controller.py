@@ -294,15 +294,9 @@ class Controller:
     def run_job(self, job: "Job"):
         """Colorize as the job says; for a decade, read the gray as its film (weights with film inputs)
         and grade the result in its palette."""
-        if job.era == "modern":
-            return self.cz.process(job.image, job.hints or None, layers=job.layers, explain=job.explain)
-        import dataclasses
-
-        from models.era import film_for
-        from models.palette import grade, palette_for
-        film = film_for(job.era) if self.cz.net.config.film_inputs else "panchromatic"
-        result = self.cz.process(job.image, job.hints or None, layers=job.layers, explain=job.explain, film=film)
-        return dataclasses.replace(result, output=grade(result.output, palette_for(job.era)))
+        from models.era import colorize_in_era
+        return colorize_in_era(self.cz, job.image, job.era, job.hints or None, layers=job.layers,
+                               explain=job.explain)[0]
 
     def request(self):
         """Ask for a fresh colorization of the current document; supersedes any pending one."""

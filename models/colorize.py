@@ -127,11 +127,11 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(join_hint_values(argv))
     from tqdm import tqdm
 
-    from .era import ERA_CHOICES, EraChooser, film_for
+    from .era import ERA_CHOICES, EraChooser, colorize_in_era
     from .hints import HintError, Hints, parse_hint_arg
     from .image_io import load_image, save_image
     from .inference import Colorizer
-    from .palette import grade, palette_for
+    from .palette import palette_for
     from .weights import WeightsError, shipped
 
     def fail(msg):
@@ -177,14 +177,12 @@ def main(argv=None) -> int:
             image = load_image(src, as_float=False)  # 8-bit stays 8-bit: a 24 MP photo in bounded memory
             t1 = time.perf_counter()
             era = eras.decide(image)
-            film = film_for(era.used) if cz.net.config.film_inputs else "panchromatic"
             # the stage images, entropy and activations only when --stages asks for them
-            result = cz.process(image, hints or None, layers=cz.layer_names() if args.stages else (),
-                                explain=bool(args.stages), film=film)
-            output = result.output if era.used == "modern" else grade(result.output, palette_for(era.used))
+            result, film = colorize_in_era(cz, image, era.used, hints or None,
+                                           layers=cz.layer_names() if args.stages else (), explain=bool(args.stages))
             t2 = time.perf_counter()
             dst = _output_path(out_dir, src, taken, args.overwrite)
-            save_image(output, dst)
+            save_image(result.output, dst)
             t3 = time.perf_counter()
             rec.update(status="ok", output=str(dst), size=list(image.shape[:2]),
                        work_size=list(result.prediction.work_hw), seconds_load=t1 - t0,

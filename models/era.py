@@ -1,12 +1,17 @@
 """When was a photo taken? The decade (1850s to 1970s, or modern) and the era, from the photo as
-the user has it: tone, grain, contrast, sharpness, borders and content all count.
+the user has it: its tint, its tones and its frame.
 
     rec = EraRecognizer.from_weights()            # weights/era.npz (trained by train/train_era.py)
     p = rec.recognise(image)                      # an EraPrediction
     p.era, p.era_probabilities, p.decade, p.probabilities
 
-The network is models/classifier.SmallClassifier over the whole photo squashed to SIZE x SIZE
-(borders and vignettes are evidence, so nothing is cropped). Eras are sums of decades.
+The recogniser is a multinomial logistic regression over FEATURES, a few dozen measurements of the
+whole photo (photo_features): the tint of its shadows, mid-tones and highlights (albumen and
+toned prints of the 19th century are brown or purple, gelatin-silver prints of the 20th neutral),
+its lightness histogram and contrast, and its frame (mounts, vignettes, the shape of the print).
+With 93 dated real photos to learn from, a small model over measurements a photographer would name
+cross-validates better than a convolutional network over the pixels (train/era_training.py; the
+numbers in reports/eras/recognition.json). Eras are sums of decades.
 """
 from __future__ import annotations
 
@@ -14,15 +19,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-import minitorch_color as mt
-
-from .classifier import SmallClassifier, to_input
+from .color import rgb_to_lab
 from .decoding import softmax
 from .image_io import resize
-from .weights import WeightsError, load_state, load_weights, save_weights, shipped
+from .weights import WeightsError, load_weights, save_weights, shipped
 
 KIND = "era_classifier"
-SIZE = 96
+VERSION = 2  # 1: a SmallClassifier over 96 px pixels (cross-validated worse; never shipped)
+SIZE = 256  # photos are measured squashed to SIZE x SIZE (borders and vignettes are evidence: no crop)
 DECADES = tuple(range(1850, 1980, 10))  # the first year of each decade the recogniser tells apart
 LABELS = tuple(f"{d}s" for d in DECADES) + ("modern",)  # its classes, in order
 ERAS = ("before 1900", "1900-1919", "1920 and later")
@@ -44,18 +48,68 @@ def label_of(decade: int) -> str:
     return LABELS[-1] if decade > DECADES[-1] else f"{decade}s"
 
 
-def era_input(image) -> np.ndarray:
-    """The network input (3, SIZE, SIZE) float32 of a photo: gray (H, W) or RGB (H, W, 3), uint8 or
-    floats in [0, 1], squashed to SIZE x SIZE."""
+TONE_BANDS = (("shadows", 0.0, 0.35), ("midtones", 0.35, 0.7), ("highlights", 0.7, 1.01))
+PERCENTILES = (1, 5, 25, 50, 75, 95, 99)
+HISTOGRAM_BINS = 8
+FEATURES = (("chroma", "chroma_spread", "a", "b", "hue_cos", "hue_sin", "colour_variety")
+            + tuple(f"{c}_{band}" for band, _, _ in TONE_BANDS for c in "ab")
+            + tuple(f"L{p}" for p in PERCENTILES) + ("L_std", "contrast")
+            + tuple(f"L_hist{i}" for i in range(HISTOGRAM_BINS))
+            + ("vignette", "border_offset", "border_spread", "aspect", "squareness"))
+MARGIN = 24  # pixels (of SIZE) left out of the tint and tone measurements: the frame has its own
+
+
+def as_rgb(image) -> np.ndarray:
+    """A gray (H, W) or RGB (H, W, 3) photo, uint8 or floats in [0, 1], as float64 RGB."""
     image = np.asarray(image)
-    if image.dtype == np.uint8:
-        image = image.astype(np.float32) / 255
+    image = image.astype(np.float64) / 255 if image.dtype == np.uint8 else image.astype(np.float64)
     if image.ndim == 2:
         image = np.repeat(image[..., None], 3, -1)
-    if image.ndim != 3 or image.shape[2] != 3:
+    if image.ndim != 3 or image.shape[2] != 3 or min(image.shape[:2]) < 2:
         raise ValueError(f"expected a gray (H, W) or RGB (H, W, 3) image, got shape {image.shape}")
-    small = resize(np.clip(image.astype(np.float32), 0, 1), (SIZE, SIZE))
-    return to_input(small[None])[0]
+    return np.clip(image, 0, 1)
+
+
+def tint_features(L, a, b) -> list:
+    """The print's colour: its mean tint, how much the tint varies, and the tint by tone band."""
+    chroma = np.hypot(a, b)
+    hue = np.arctan2(b.mean(), a.mean())
+    weight = min(chroma.mean(), 10) / 10  # a hue only counts as far as there is a tint to have one
+    out = [chroma.mean(), chroma.std(), a.mean(), b.mean(), np.cos(hue) * weight, np.sin(hue) * weight,
+           np.hypot(a - a.mean(), b - b.mean()).mean()]
+    for _, lo, hi in TONE_BANDS:
+        band = (L >= lo) & (L < hi)
+        out += [a[band].mean(), b[band].mean()] if band.any() else [0.0, 0.0]
+    return out
+
+
+def tone_features(L) -> list:
+    """Lightness percentiles, spread, contrast and histogram (L in [0, 1])."""
+    pct = np.percentile(L, PERCENTILES)
+    hist = np.histogram(L, bins=HISTOGRAM_BINS, range=(0, 1))[0] / L.size
+    return list(pct) + [L.std(), pct[5] - pct[1]] + list(hist)
+
+
+def frame_features(L, aspect: float) -> list:
+    """Corners against the centre (vignettes), the outer ring against the inside (mounts, borders) and
+    the print's shape (L: the whole SIZE x SIZE lightness)."""
+    n, q, c = L.shape[0], L.shape[0] // 8, L.shape[0] * 3 // 8
+    corners = np.mean([L[:q, :q].mean(), L[:q, -q:].mean(), L[-q:, :q].mean(), L[-q:, -q:].mean()])
+    ring = np.concatenate([L[:6].ravel(), L[-6:].ravel(), L[:, :6].ravel(), L[:, -6:].ravel()])
+    inside = L[MARGIN:n - MARGIN, MARGIN:n - MARGIN]
+    return [corners - L[c:n - c, c:n - c].mean(), ring.mean() - inside.mean(), ring.std(), np.log(aspect),
+            abs(np.log(aspect))]
+
+
+def photo_features(image) -> np.ndarray:
+    """The FEATURES of one photo, float64 (len(FEATURES),)."""
+    rgb = as_rgb(image)
+    lab = rgb_to_lab(resize(rgb.astype(np.float32), (SIZE, SIZE)).astype(np.float64))
+    L, a, b = lab[..., 0] / 100, lab[..., 1], lab[..., 2]
+    inner = (slice(MARGIN, SIZE - MARGIN),) * 2
+    out = (tint_features(L[inner], a[inner], b[inner]) + tone_features(L[inner])
+           + frame_features(L, rgb.shape[1] / rgb.shape[0]))
+    return np.asarray(out, np.float64)
 
 
 @dataclass
@@ -84,43 +138,52 @@ def prediction_from_probs(probs) -> EraPrediction:
     return EraPrediction(by_label, by_era)
 
 
+@dataclass
 class EraRecognizer:
-    """The era classifier and what it needs to read a photo."""
+    """Softmax regression over standardised FEATURES: probabilities = softmax(((x - mean) / scale) @ weight + bias)."""
 
-    def __init__(self, net: SmallClassifier, metadata=None):
-        if net.fc.weight.shape[0] != len(LABELS):
-            raise WeightsError(f"era network has {net.fc.weight.shape[0]} classes, expected {len(LABELS)}")
-        self.net = net.eval()
-        self.metadata = dict(metadata or {})
+    mean: np.ndarray  # (F,)
+    scale: np.ndarray  # (F,)
+    weight: np.ndarray  # (F, len(LABELS))
+    bias: np.ndarray  # (len(LABELS),)
+    metadata: dict | None = None
+
+    def __post_init__(self):
+        f, c = len(FEATURES), len(LABELS)
+        shapes = {"mean": (f,), "scale": (f,), "weight": (f, c), "bias": (c,)}
+        for name, shape in shapes.items():
+            value = np.asarray(getattr(self, name), np.float64)
+            if value.shape != shape:
+                raise WeightsError(f"era recogniser {name} has shape {value.shape}, expected {shape}")
+            setattr(self, name, value)
+        self.metadata = dict(self.metadata or {})
 
     @classmethod
     def from_weights(cls, path=None) -> "EraRecognizer":
         """Load era weights (default: the shipped weights/era.npz; no pickle)."""
         loaded = load_weights(path or shipped("era.npz"), KIND, hint="train them with python -m train.train_era")
+        if loaded.metadata.get("version") != VERSION:
+            raise WeightsError(f"{loaded.path}: era weights of version {loaded.metadata.get('version')!r}, "
+                               f"this program reads version {VERSION}; retrain with python -m train.train_era")
         try:
-            net = SmallClassifier(len(LABELS), int(loaded.metadata["config"]["width"]))
-        except (KeyError, TypeError, ValueError) as e:
-            raise WeightsError(f"{path}: era network configuration missing or unreadable ({e})") from e
-        load_state(net, loaded)
-        return cls(net, loaded.metadata)
+            return cls(*(loaded.arrays[k] for k in ("mean", "scale", "weight", "bias")), loaded.metadata)
+        except KeyError as e:
+            raise WeightsError(f"{loaded.path}: era weights lack {e}") from None
 
-    def probabilities(self, inputs, batch: int = 64) -> np.ndarray:
-        """Class probabilities (N, len(LABELS)) of network inputs (N, 3, SIZE, SIZE)."""
-        out = []
-        with mt.no_grad():
-            for i in range(0, len(inputs), batch):
-                logits = self.net(mt.tensor(np.ascontiguousarray(inputs[i:i + batch]))).numpy()
-                out.append(softmax(logits.astype(np.float64), axis=1))
-        return np.concatenate(out)
+    def probabilities(self, features) -> np.ndarray:
+        """Class probabilities (N, len(LABELS)) of photo_features rows (N, F)."""
+        z = (np.atleast_2d(features) - self.mean) / self.scale
+        return softmax(z @ self.weight + self.bias, axis=1)
 
     def recognise(self, image) -> EraPrediction:
         """The decade and era of one photo."""
-        return prediction_from_probs(self.probabilities(era_input(image)[None])[0])
+        return prediction_from_probs(self.probabilities(photo_features(image))[0])
 
-
-def save_era(net: SmallClassifier, path, metadata: dict) -> None:
-    """Write era weights; metadata must hold "config" (with "width")."""
-    save_weights(path, net.state_dict(), KIND, {**metadata, "labels": list(LABELS), "eras": list(ERAS)}, half=True)
+    def save(self, path, metadata: dict) -> None:
+        """Write the recogniser (float64: it is a few kilobytes) with its metadata."""
+        arrays = {"mean": self.mean, "scale": self.scale, "weight": self.weight, "bias": self.bias}
+        save_weights(path, {}, KIND, {**metadata, "version": VERSION, "labels": list(LABELS), "eras": list(ERAS),
+                                      "features": list(FEATURES)}, arrays=arrays, half=False)
 
 
 def film_for(label: str) -> str:
@@ -129,6 +192,20 @@ def film_for(label: str) -> str:
     if label == "modern" or int(label[:4]) >= 1920:
         return "panchromatic"
     return "blue-sensitive" if int(label[:4]) < 1880 else "orthochromatic"
+
+
+def colorize_in_era(cz, image, label: str, hints=None, **process_kw):
+    """(cz.process's result with its output as the decade would have coloured it, the film used): the
+    gray read as that decade's film recorded it (weights with film inputs; otherwise as panchromatic
+    lightness) and the colours graded in its palette (models/palette.py). "modern" leaves both alone."""
+    import dataclasses
+
+    from .palette import grade, palette_for
+    film = film_for(label) if cz.net.config.film_inputs else "panchromatic"
+    result = cz.process(image, hints, film=film, **process_kw)
+    if label == "modern":
+        return result, film
+    return dataclasses.replace(result, output=grade(result.output, palette_for(label))), film
 
 
 ERA_CHOICES = ("auto",) + LABELS  # what the colorize command's --era takes

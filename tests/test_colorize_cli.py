@@ -138,11 +138,10 @@ def test_era_colours_as_the_decade_and_says_so(weights, inputs, tmp_path, capsys
 
 
 def test_era_auto_recognises_each_photo(weights, inputs, tmp_path, capsys):
-    from models.classifier import SmallClassifier
-    from models.era import LABELS, save_era
-    mt.manual_seed(0)
+    from models.era import LABELS
+    from tests.test_era import random_recogniser
     era_path = tmp_path / "era.npz"
-    save_era(SmallClassifier(len(LABELS), 4), era_path, {"config": {"width": 4}})
+    random_recogniser().save(era_path, {"config": {}})
     out = tmp_path / "out"
     rc = main([str(inputs / "colour.jpg"), "-o", str(out), "--weights", weights, "--era", "auto",
                "--era-weights", str(era_path), "--report", str(out / "r.json")])

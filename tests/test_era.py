@@ -13,12 +13,6 @@ def test_labels_eras_and_input():
     assert E.label_of(1907) == "1900s" and E.label_of(1994) == "modern"
     with pytest.raises(ValueError, match="1850s"):
         E.label_of(1839)
-    gray = np.linspace(0, 1, 50 * 70).reshape(50, 70)
-    x = E.era_input(gray)
-    assert x.shape == (3, E.SIZE, E.SIZE) and x.dtype == np.float32 and np.allclose(x[0], x[2])
-    assert np.allclose(E.era_input((np.stack([gray] * 3, -1) * 255).astype(np.uint8)), x, atol=0.01)
-    with pytest.raises(ValueError, match="gray"):
-        E.era_input(np.zeros((4, 4, 2)))
     p = E.prediction_from_probs(np.eye(len(E.LABELS))[E.LABELS.index("1910s")] * 0.6 + 0.4 / len(E.LABELS))
     assert p.decade == "1910s" and p.era == "1900-1919" and abs(sum(p.era_probabilities.values()) - 1) < 1e-9
 
@@ -40,17 +34,68 @@ def test_report_against_the_baselines():
     assert rep["baselines"]["median_decade_mae_years"] == (30 + 30 + 30 + 60) / 4
 
 
-def test_a_tiny_run_trains_and_cross_validates(tmp_path):
+def random_recogniser(seed=0):
+    rng = np.random.default_rng(seed)
+    f, c = len(E.FEATURES), len(E.LABELS)
+    return E.EraRecognizer(rng.normal(size=f), rng.uniform(0.5, 2, f), rng.normal(size=(f, c)), rng.normal(size=c))
+
+
+def test_photo_features_measure_tint_tone_and_frame():
     rng = np.random.default_rng(0)
-    photos = [rng.random((32, 32, 3)).astype(np.float32) for _ in range(6)]
-    real = T.RealPhotos(rng.random((9, 3, E.SIZE, E.SIZE)).astype(np.float32),
-                        np.array([0, 2, 4, 5, 6, 7, 8, 10, 12]), [f"p{i}.jpg" for i in range(9)])
-    cfg = T.EraConfig(width=4, steps=3, finetune_steps=2, batch=4, folds=3)
-    net, report = T.run(cfg, photos, real, progress=False)
+    gray = rng.random((60, 80))
+    f = dict(zip(E.FEATURES, E.photo_features(gray)))
+    assert len(E.photo_features(gray)) == len(E.FEATURES) and np.isfinite(list(f.values())).all()
+    assert abs(f["chroma"]) < 0.5 and abs(f["b_midtones"]) < 0.5  # a neutral print has no tint
+    sepia = np.stack([gray * 1.0, gray * 0.85, gray * 0.65], -1)  # a brown-toned print
+    g = dict(zip(E.FEATURES, E.photo_features((sepia * 255).astype(np.uint8))))
+    assert g["chroma"] > 8 and g["b_midtones"] > 8 and g["hue_sin"] > 0.3  # yellow-brown: b > 0
+    assert f["aspect"] == pytest.approx(np.log(80 / 60))
+    framed = gray * 0.6 + 0.2
+    framed[:10], framed[-10:], framed[:, :10], framed[:, -10:] = 0.95, 0.95, 0.95, 0.95  # a white mount
+    assert dict(zip(E.FEATURES, E.photo_features(framed)))["border_offset"] > 0.2
+    dark = np.clip(gray * 0.3, 0, 1)
+    assert dict(zip(E.FEATURES, E.photo_features(dark)))["L50"] < f["L50"]
+    with pytest.raises(ValueError, match="gray"):
+        E.photo_features(np.zeros((4, 4, 2)))
+
+
+def test_recogniser_round_trips_and_refuses_other_files(tmp_path):
+    from models.weights import WeightsError, save_weights
+    rec = random_recogniser()
+    rec.save(tmp_path / "era.npz", {"config": {}})
+    back = E.EraRecognizer.from_weights(tmp_path / "era.npz")
+    photo = np.random.default_rng(1).random((40, 30))
+    assert back.recognise(photo).probabilities == pytest.approx(rec.recognise(photo).probabilities)
+    save_weights(tmp_path / "old.npz", {}, E.KIND, {"config": {"width": 4}})  # the never-shipped version 1
+    with pytest.raises(WeightsError, match="version"):
+        E.EraRecognizer.from_weights(tmp_path / "old.npz")
+    with pytest.raises(WeightsError, match="shape"):
+        E.EraRecognizer(np.zeros(3), np.ones(3), np.zeros((3, 2)), np.zeros(2))
+
+
+def test_a_tiny_run_learns_a_tint_and_cross_validates(tmp_path):
+    """Toned photos of the 1880s and neutral ones of the 1920s, alike in tone and frame: the recogniser
+    must tell them apart by the tint alone."""
+    from models.color import lab_to_rgb
+    rng = np.random.default_rng(0)
+    photos, labels = [], []
+    for k in range(24):
+        gray = rng.random((40, 50)) * 0.8 + 0.1
+        old = k % 2 == 0
+        lab = np.stack([gray * 100, np.full_like(gray, 3.0 * old), np.full_like(gray, 14.0 * old)], -1)
+        photos.append(np.clip(lab_to_rgb(lab), 0, 1))
+        labels.append(E.LABELS.index("1880s" if old else "1920s"))
+    real = T.Photos(np.stack([E.photo_features(p) for p in photos]), np.array(labels),
+                    [f"p{i}.jpg" for i in range(24)])
+    modern = T.Photos(np.stack([E.photo_features(rng.random((40, 50))) for _ in range(6)]),
+                      np.full(6, E.LABELS.index("modern")), [f"m{i}" for i in range(6)])
+    cfg = T.EraConfig(steps=150, folds=3, repeats=2, modern_share=0.2)
+    rec, report = T.run(cfg, real, modern, progress=False)
     cv = report["cross_validated"]
-    assert cv["n"] == 9 and len(report["per_photo"]) == 9 and cv["folds"] == 3
-    assert 0 <= cv["era"]["accuracy"] <= 1 and np.isfinite(cv["decade_mae_years"])
-    from models.era import EraRecognizer, save_era
-    save_era(net, tmp_path / "era.npz", {"config": {"width": 4}})
-    p = EraRecognizer.from_weights(tmp_path / "era.npz").recognise(rng.random((40, 30)))
-    assert p.decade in E.LABELS and p.era in E.ERAS
+    assert cv["n"] == 24 and len(cv["per_photo"]) == 24 and cv["folds"] == 3
+    assert report["repeats"]["accuracy"]["mean"] > 0.9  # the tint tells these apart
+    assert report["ablation_accuracy_without"]["tint"]["mean"] < 0.8  # and nothing else does
+    assert cv["baselines"]["majority_era_accuracy"] <= 0.5
+    rec.save(tmp_path / "era.npz", {"config": {}})
+    p = E.EraRecognizer.from_weights(tmp_path / "era.npz").recognise(photos[0])
+    assert p.era == "before 1900" and p.decade in E.LABELS

@@ -167,10 +167,8 @@ def test_layers_mode_records_the_chosen_layer(ctl):
 
 def test_era_mode_recognises_and_remembers_the_override_per_photo(cz, tmp_path):
     from gui.controller import MODES, ModeNeeds
-    from models.classifier import SmallClassifier
-    from models.era import LABELS, EraRecognizer
-    mt.manual_seed(0)
-    rec = EraRecognizer(SmallClassifier(len(LABELS), 4))
+    from tests.test_era import random_recogniser
+    rec = random_recogniser()
     c = Controller(cz, modes={**MODES, "era": ModeNeeds(era=True)}, era_recogniser=rec)
     rng = np.random.default_rng(1)
     paths = []
