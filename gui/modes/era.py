@@ -74,5 +74,5 @@ class Era(Mode):
         film = film_for(used)
         reads = c.cz is not None and c.cz.net.config.film_inputs
         dpg.set_value("era_film", f"The gray is read as {film} film." if reads else
-                      f"(These weights read every gray as a modern\ncamera would; a {film} reading needs\n"
+                      f"(These weights read every gray as a modern\ncamera would; reading it as {film} film needs\n"
                       "ColorNet weights with film inputs.)")
