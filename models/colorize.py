@@ -4,15 +4,19 @@
     colorize photo.png -o out --hint 120,40,#3a6fd0 --hint 30,200,#2e8b57
     colorize photo.png -o out --hints hints.json --stages out/process --report out/report.json
     colorize album/ -o out --era 1910s                        # coloured as that decade saw and printed it
+    colorize photo.png -o out --style "Monet" --style-strength 0.7 --style-mix "Gauguin:0.3"
+    colorize --list-styles                                    # the style menu, one name per line
 
 Also ``python -m models.colorize``. Every input is reduced to its lightness first (so colour
 photos are re-colorized), the network runs at --size (longer side) and the predicted colour is
 upsampled and recombined with the full-resolution lightness. --era colours a photo as its decade
 would have: the gray read as that decade's film recorded it (with ColorNet weights that have film
 inputs) and the result graded in the period's palette (models/palette.py); "auto" recognises the
-decade first (models/era.py). Outputs are 8-bit PNGs named after the inputs. A bad input is
-reported and skipped; the exit status is 1 if any input failed, 2 for bad arguments. The hints
-file format is documented in models/hints.py.
+decade first (models/era.py). --style paints the colorization in one of the menu's styles
+(models/stylenet.py; strength 0 is the plain colorization, --style-mix blends in a second style).
+Outputs are 8-bit PNGs named after the inputs. A bad input is reported and skipped; the exit
+status is 1 if any input failed, 2 for bad arguments. The hints file format is documented in
+models/hints.py.
 """
 from __future__ import annotations
 
@@ -64,6 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "modern, the photo read and coloured as a modern camera would)")
     p.add_argument("--era-weights", default=None, help="era recogniser weights for --era auto (default: "
                                                         "the shipped weights/era.npz)")
+    p.add_argument("--style", default=None, metavar="NAME", help="paint the result in this style (see --list-styles)")
+    p.add_argument("--style-strength", type=bounded(float, 0, 1), default=1.0,
+                   help="0 is the plain colorization, 1 the full style (default 1)")
+    p.add_argument("--style-mix", action="append", default=[], metavar="NAME:SHARE",
+                   help="take this share (0..1) of the style from another style (repeatable)")
+    p.add_argument("--style-weights", default=None, help="StyleNet weights (default: the shipped weights/stylenet.npz)")
+    p.add_argument("--list-styles", action="store_true", help="print the style menu, one name per line, and exit")
     p.add_argument("--hints", type=Path, default=None, metavar="FILE.json", help="point and region hints")
     p.add_argument("--hint", action="append", default=[], metavar="X,Y,#RRGGBB",
                    help="a point hint in input pixels (repeatable)")
@@ -122,8 +133,40 @@ def join_hint_values(argv) -> list:
     return out
 
 
+def list_styles(argv) -> int:
+    """--list-styles: the menu of the style weights (--style-weights or the shipped ones)."""
+    from .stylenet import Stylizer
+    from .weights import WeightsError
+    p = argparse.ArgumentParser(prog="colorize --list-styles")
+    p.add_argument("--list-styles", action="store_true")
+    p.add_argument("--style-weights", default=None)
+    args, _ = p.parse_known_args(argv)
+    try:
+        print("\n".join(Stylizer.from_weights(args.style_weights).names))
+    except WeightsError as e:
+        print(f"colorize: error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def style_request(args):
+    """(Stylizer, blend row, report record) for --style, or (None, None, None); a ValueError or
+    WeightsError says what is wrong (an unknown name lists the menu)."""
+    if args.style is None:
+        if args.style_mix:
+            raise ValueError("--style-mix needs --style")
+        return None, None, None
+    from .stylenet import Stylizer, parse_mix
+    st = Stylizer.from_weights(args.style_weights)
+    mix = dict(parse_mix(m) for m in args.style_mix)
+    blend = st.blend(args.style, args.style_strength, mix)
+    return st, blend, {"name": args.style, "strength": args.style_strength, "mix": mix}
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if "--list-styles" in argv:
+        return list_styles(argv)
     args = build_parser().parse_args(join_hint_values(argv))
     from tqdm import tqdm
 
@@ -155,6 +198,10 @@ def main(argv=None) -> int:
         eras = EraChooser(args.era, args.era_weights)
     except WeightsError as e:
         return fail(f"--era auto needs the era recogniser ({e}); or name a decade with --era")
+    try:
+        stylizer, blend, style_record = style_request(args)
+    except (ValueError, WeightsError) as e:
+        return fail(str(e))
     if args.era not in ("auto", "modern") and not cz.net.config.film_inputs:
         print("colorize: note: these ColorNet weights have no film inputs: every gray is read as a modern "
               "camera's lightness; only the period's palette applies", file=sys.stderr)
@@ -180,14 +227,17 @@ def main(argv=None) -> int:
             # the stage images, entropy and activations only when --stages asks for them
             result, film = colorize_in_era(cz, image, era.used, hints or None,
                                            layers=cz.layer_names() if args.stages else (), explain=bool(args.stages))
+            output = result.output if stylizer is None else stylizer.stylize(result.output, blend)
             t2 = time.perf_counter()
             dst = _output_path(out_dir, src, taken, args.overwrite)
-            save_image(result.output, dst)
+            save_image(output, dst)
             t3 = time.perf_counter()
             rec.update(status="ok", output=str(dst), size=list(image.shape[:2]),
                        work_size=list(result.prediction.work_hw), seconds_load=t1 - t0,
                        seconds_colorize=t2 - t1, seconds_save=t3 - t2, seconds_total=t3 - t0)
             rec["era"] = {**era.to_report(), "film": film, "palette": palette_for(era.used).name}
+            if style_record:
+                rec["style"] = style_record
             if era.recognised is not None and not args.quiet:
                 print(f"colorize: {src.name}: recognised the {era.recognised.decade} "
                       f"({era.recognised.probabilities[era.recognised.decade]:.0%}; era "

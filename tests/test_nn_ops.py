@@ -202,6 +202,15 @@ def test_instance_norms(backend, rng):
     assert mt.gradcheck(lambda a, w, b: F.cond_instance_norm(a, cond, w, b), [X, table_w, table_b], atol=1e-4)
     with pytest.raises(ValueError, match="out of range"):
         F.cond_instance_norm(X, np.array([0, 4]), table_w, table_b)
+    blend = np.array([[0.0, 0.0, 1.0, 0.0], [0.3, 0.0, 0.0, 0.7]])  # one row; a mix of two
+    out = F.cond_instance_norm(X, blend, table_w, table_b).numpy()
+    np.testing.assert_allclose(out[0], ref_c[0], rtol=1e-9)
+    mixed = ref[1] * (blend[1] @ table_w.numpy())[:, None, None] + (blend[1] @ table_b.numpy())[:, None, None]
+    np.testing.assert_allclose(out[1], mixed, rtol=1e-9)
+    B2 = t64(blend, backend)
+    assert mt.gradcheck(lambda a, m, w, b: F.cond_instance_norm(a, m, w, b), [X, B2, table_w, table_b], atol=1e-4)
+    with pytest.raises(ValueError, match="blend weights"):
+        F.cond_instance_norm(X, np.ones((2, 3)), table_w, table_b)
 
 
 def test_dropout(rng):

@@ -57,7 +57,7 @@ def _cache_key(path: Path, *extra) -> str:
     return f"{path.stem.split('.')[0]}-{h}"
 
 
-def _cached(key: str, build):
+def cached(key: str, build):
     """Load arrays {name: array} cached under key, or build and cache them (written atomically)."""
     folder = cache_dir()
     target = folder / f"{key}.npz"
@@ -147,7 +147,7 @@ def load_cifar10(split: str = "train", val_fraction: float = 0.1, seed: int = 0)
         raise ValueError("split must be 'train', 'val' or 'test'")
     path = require("cifar10-jpg.tar.gz")
     source = "test" if split == "test" else "train"
-    arrays = _cached(_cache_key(path, source), lambda: _tar_split(path, "", CIFAR10_CLASSES, source))
+    arrays = cached(_cache_key(path, source), lambda: _tar_split(path, "", CIFAR10_CLASSES, source))
     full = ImageSet(arrays["images"], arrays["labels"], CIFAR10_CLASSES, arrays["paths"])
     return _split(full, split, val_fraction, seed)
 
@@ -158,7 +158,7 @@ def load_intel_scenes(split: str = "train", val_fraction: float = 0.1, seed: int
         raise ValueError("split must be 'train', 'val' or 'test'")
     path = require("intel-scenes-150px.tar.gz")
     source = "test" if split == "test" else "train"
-    arrays = _cached(_cache_key(path, source, INTEL_SIZE),
+    arrays = cached(_cache_key(path, source, INTEL_SIZE),
                      lambda: _tar_split(path, "intel_scenes/", INTEL_CLASSES, source, INTEL_SIZE))
     gray_list = require("intel-scenes-near-gray.txt").read_text().split()
     near_gray = np.isin(arrays["paths"], np.array(gray_list))
@@ -189,7 +189,7 @@ def _manifest_set(archive: str, root: str, label_column: str | None, split: str,
                 "labels_text": np.array([r[label_column] if label_column else "" for r in rows]),
                 "chroma": np.array([float(r["mean_chroma"]) for r in rows])}
 
-    arrays = _cached(_cache_key(path, "manifest64"), build)
+    arrays = cached(_cache_key(path, "manifest64"), build)
     names = tuple(sorted(set(arrays["labels_text"].tolist()))) if label_column else (root,)
     labels = (np.array([names.index(t) for t in arrays["labels_text"]], np.int64) if label_column
               else np.zeros(len(arrays["paths"]), np.int64))
@@ -238,3 +238,25 @@ def load_folder(folder, extensions=None) -> list[tuple]:
     if not folder.is_dir():
         raise DataMissingError(f"{folder} is not a folder")
     return [(p, load_image(p)) for p in sorted(folder.iterdir()) if p.suffix.lower() in extensions]
+
+
+PAINTINGS = "paintings_impressionist192.tar.gz"
+
+
+def load_paintings(artists=None) -> list[dict]:
+    """The impressionist paintings (manifest.csv fields, 'file' as the path inside the archive, e.g.
+    paintings_impressionist192/images/Monet/0001.jpg, and 'image' (H, W, 3) uint8, longest side 192),
+    of the given artists (None: all), in file order."""
+    path = require(PAINTINGS)
+    root = "paintings_impressionist192/"
+    wanted, rows, images = None if artists is None else set(artists), {}, {}
+    with tarfile.open(path, "r:gz") as tar:  # one pass: a gzip stream cannot seek back cheaply
+        for member in tar:
+            if member.isfile() and member.name.endswith("manifest.csv"):
+                text = tar.extractfile(member).read().decode("utf-8")
+                rows = {root + r["file"]: r for r in csv.DictReader(io.StringIO(text))}
+            elif member.isfile() and member.name.endswith(".jpg"):
+                artist = member.name.split("/")[-2]
+                if wanted is None or artist in wanted:
+                    images[member.name] = _decode(tar.extractfile(member).read())
+    return [dict(rows[name], file=name, image=images[name]) for name in sorted(images) if name in rows]

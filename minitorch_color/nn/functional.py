@@ -133,18 +133,27 @@ def instance_norm(x, weight=None, bias=None, eps=1e-5):
 
 
 def cond_instance_norm(x, condition, weight, bias, eps=1e-5):
-    """Conditional instance norm: scale/shift rows weight[condition[n]], bias[condition[n]] per sample.
+    """Conditional instance norm: each sample normalised, then scaled and shifted by its condition's row.
 
-    Shape: x (N, C, H, W), condition (N,) integers, weight and bias (num_conditions, C).
+    condition is either (N,) integers, one row of weight and bias per sample, or (N, K) floats, a
+    blend of the rows per sample (condition @ weight): how styles are mixed and their strength set
+    (Dumoulin et al. 2017). Shape: x (N, C, H, W), weight and bias (K, C).
     """
     n, c = x.shape[:2]
-    cond = condition.data if isinstance(condition, Tensor) else condition
-    cond = get_array_module(x.data).asarray(cond).astype(np.int64).reshape(-1)
+    y = instance_norm(x, eps=eps)
+    raw = condition.data if isinstance(condition, Tensor) else condition
+    xp = get_array_module(x.data)
+    if getattr(raw, "ndim", 1) == 2 and xp.asarray(raw).dtype.kind == "f":
+        if raw.shape != (n, weight.shape[0]):
+            raise ValueError(f"cond_instance_norm: blend weights of shape {tuple(raw.shape)}, "
+                             f"expected {(n, weight.shape[0])}")
+        blend = condition if isinstance(condition, Tensor) else Tensor(xp.asarray(raw, dtype=x.data.dtype))
+        return y * ops.matmul(blend, weight).reshape(n, c, 1, 1) + ops.matmul(blend, bias).reshape(n, c, 1, 1)
+    cond = xp.asarray(raw).astype(np.int64).reshape(-1)
     if cond.shape[0] != n:
         raise ValueError(f"cond_instance_norm: {cond.shape[0]} conditions for a batch of {n}")
     if int(cond.min()) < 0 or int(cond.max()) >= weight.shape[0]:
         raise ValueError(f"condition index out of range [0, {weight.shape[0]})")
-    y = instance_norm(x, eps=eps)
     return y * weight[cond].reshape(n, c, 1, 1) + bias[cond].reshape(n, c, 1, 1)
 
 

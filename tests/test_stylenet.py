@@ -1,0 +1,128 @@
+"""StyleNet: strength 0 is the plain colorization, mixing is the interpolation of rows, the menu's
+errors, the colorize command's style flags, the loss networks, and a tiny run that learns a style."""
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import minitorch_color as mt
+from models import stylenet as S
+from train import style_losses as SL
+from train import style_training as T
+
+NAMES = ["Van Gogh, The Starry Night", "Monet", "Gauguin"]
+
+
+def tiny_stylizer(tmp_path, work_size=32):
+    mt.manual_seed(0)
+    net = S.StyleNet(S.StyleNetConfig(len(NAMES), (4, 8, 8), 1))
+    for p in net.parameters():  # a network that visibly does something
+        p.data[...] += np.random.default_rng(0).normal(0, 0.3, p.shape).astype(np.float32)
+    path = tmp_path / "stylenet.npz"
+    S.save_stylenet(net, path, [S.Style(n, (f"styles/{k}.jpg",)) for k, n in enumerate(NAMES)], work_size,
+                    {"config": {"channels": [4, 8, 8], "res_blocks": 1}})
+    return path
+
+
+def test_strength_zero_is_the_plain_colorization_and_one_is_not(tmp_path):
+    st = S.Stylizer.from_weights(tiny_stylizer(tmp_path))
+    plain = np.random.default_rng(1).random((37, 50, 3)).astype(np.float32)  # odd sizes, larger than work size
+    assert np.array_equal(st.stylize(plain, st.blend("Monet", strength=0.0)), plain)
+    x = mt.tensor(plain[None, :36, :48].transpose(0, 3, 1, 2).copy())
+    exact = st.net(x, st.blend(None)[None]).numpy()  # the plain row: the gain is exactly 0
+    assert np.array_equal(exact, x.numpy())
+    full = st.stylize(plain, st.blend("Monet"))
+    assert full.shape == plain.shape and full.dtype == np.float32 and 0 <= full.min() and full.max() <= 1
+    assert np.abs(full - plain).mean() > 1e-3
+    half = st.stylize(plain, st.blend("Monet", strength=0.5))
+    assert 0 < np.abs(half - plain).mean() < np.abs(full - plain).mean()
+
+
+def test_blend_rows_interpolate_styles_and_strength():
+    row = S.blend_row(NAMES, "Monet", 0.8, {"Gauguin": 0.25})
+    np.testing.assert_allclose(row, [0.2, 0.0, 0.8 * 0.75, 0.8 * 0.25])
+    np.testing.assert_allclose(S.blend_row(NAMES, None), [1, 0, 0, 0])
+    assert abs(S.blend_row(NAMES, "Monet", 0.3, {"Van Gogh, The Starry Night": 0.5, "Gauguin": 0.5}).sum() - 1) < 1e-6
+    with pytest.raises(ValueError, match="did you mean 'Monet'"):
+        S.blend_row(NAMES, "Monnet")
+    with pytest.raises(ValueError, match="strength"):
+        S.blend_row(NAMES, "Monet", 1.5)
+    assert S.parse_mix("Van Gogh, The Starry Night:0.3") == ("Van Gogh, The Starry Night", 0.3)
+    with pytest.raises(ValueError, match="NAME:SHARE"):
+        S.parse_mix("Monet")
+
+
+def test_a_mix_is_the_interpolation_of_the_rows(tmp_path):
+    """Mixing two styles runs the network with every normalisation row interpolated: the same as a
+    network whose rows for one style were replaced by that interpolation."""
+    st = S.Stylizer.from_weights(tiny_stylizer(tmp_path))
+    plain = np.random.default_rng(2).random((1, 3, 16, 16)).astype(np.float32)
+    mixed = st.net(mt.tensor(plain), st.blend("Monet", 1.0, {"Gauguin": 0.3})[None]).numpy()
+    state = {k: v.copy() for k, v in st.net.state_dict().items()}
+    for v in state.values():
+        if v.ndim == 2 and v.shape[0] == 1 + len(NAMES):  # a conditional norm's table
+            v[2] = 0.7 * v[2] + 0.3 * v[3]
+    state["gain"][1] = 0.7 * state["gain"][1] + 0.3 * state["gain"][2]
+    st.net.load_state_dict(state)
+    np.testing.assert_allclose(st.net(mt.tensor(plain), st.blend("Monet")[None]).numpy(), mixed, atol=1e-5)
+
+
+def test_colorize_style_flags(tmp_path, capsys):
+    from models.colorize import main
+    from models.colornet import ColorNet, ColorNetConfig
+    from models.inference import save_colornet
+    mt.manual_seed(0)
+    cw = tmp_path / "cz.npz"
+    save_colornet(ColorNet(ColorNetConfig(channels=(8, 16, 32, 64))), cw, np.ones(261), {"decode": {"size": 32}})
+    sw = tiny_stylizer(tmp_path)
+    src = tmp_path / "photo.png"
+    Image.fromarray((np.random.default_rng(0).random((30, 44, 3)) * 255).astype(np.uint8)).save(src)
+    assert main(["--list-styles", "--style-weights", str(sw)]) == 0
+    assert capsys.readouterr().out.splitlines() == NAMES
+    base = [str(src), "-o", str(tmp_path / "out"), "--weights", str(cw), "--style-weights", str(sw)]
+    assert main(base + ["--style", "Monnet"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown style 'Monnet'" in err and "Gauguin" in err
+    assert main(base + ["--style-mix", "Monet:0.3"]) == 2 and "--style-mix needs --style" in capsys.readouterr().err
+    report = tmp_path / "r.json"
+    assert main(base + ["--style", "Monet", "--style-strength", "0.6", "--style-mix", "Gauguin:0.5",
+                        "--report", str(report)]) == 0
+    rec = json.loads(report.read_text())["images"][0]
+    assert rec["style"] == {"name": "Monet", "strength": 0.6, "mix": {"Gauguin": 0.5}}
+    assert Image.open(rec["output"]).size == (44, 30)  # full size, as for plain colorization
+    assert main(base + ["--style", "Monet", "--style-weights", str(tmp_path / "none.npz")]) == 2
+
+
+def test_loss_networks_are_frozen_and_grams_tell_textures_apart():
+    rng = np.random.default_rng(0)
+    stripes = np.zeros((32, 32, 3), np.float32)
+    stripes[:, ::4] = [0.9, 0.2, 0.1]
+    noise = rng.random((32, 32, 3)).astype(np.float32) * [0.1, 0.3, 0.9]
+    for bank in (SL.RandomBank(), SL.JudgeBank()):
+        assert all(not p.requires_grad for p in bank.parameters())
+        feats = bank(SL.as_batch(stripes))
+        assert len(feats) == 3 and feats[1].shape[2] == 16
+        targets = [SL.style_targets(bank, [stripes]), SL.style_targets(bank, [noise])]
+        d = SL.gram_distances(bank, np.stack([stripes, noise]), targets)
+        assert d[0, 0] < 1e-6 and d[1, 1] < 1e-6 and d[0, 1] > 0.1 and d[1, 0] > 0.1
+    with pytest.raises(ValueError, match="random"):
+        SL.bank_named("vgg")
+
+
+def test_a_tiny_run_lowers_the_style_loss_and_resumes(tmp_path):
+    rng = np.random.default_rng(0)
+    photos = (rng.random((6, 40, 40, 3)) * 255).astype(np.uint8)
+    stripes = np.zeros((48, 48, 3), np.float32)
+    stripes[::3] = [0.1, 0.3, 0.9]  # blue stripes
+    dots = np.full((48, 48, 3), 0.9, np.float32)
+    dots[::5, ::5] = [0.8, 0.1, 0.1]
+    styles = (S.Style("stripes", ("a",)), S.Style("dots", ("b",)))
+    cfg = T.StyleConfig(styles=2, channels=(4, 8, 8), res_blocks=1, size=32, batch=2, steps=60, lr=1e-2,
+                        log_every=20, out=str(tmp_path / "run"))
+    run = T.train(cfg, photos=photos, styles=styles, paintings=[[stripes], [dots]], progress=False)
+    first, last = run.history[0]["style"], run.history[-1]["style"]
+    assert last < 0.8 * first, (first, last)
+    cfg.steps = 80
+    again = T.train(cfg, resume=True, photos=photos, styles=styles, paintings=[[stripes], [dots]], progress=False)
+    assert [h["step"] for h in again.history] == [20, 40, 60, 80]

@@ -1,0 +1,257 @@
+"""Training StyleNet (models/stylenet.py): plain colorizations in, painted ones out, every style at once
+(the library behind train/train_styles.py).
+
+Data: Intel training photos (near-gray ones dropped), each colorized once by the shipped ColorNet
+exactly as the product does (cached outside the repository), in random 128 px crops and mirrors;
+the paintings of the menu (PRESET), each reduced to style_size on its longer side. Each photo of a
+batch gets a random style. The loss, per photo:
+
+    style_weight     * relative Gram distance to its style on the loss network's three layers
+  + content_weight   * relative squared distance of the middle layer's features to the plain colorization's
+  + luminance_weight * |luminance(out) - luminance(plain)|      (the photo's tones stay the photo's)
+  + colour_weight    * |out - plain|                            (plausible colour where the style is silent)
+  + range_weight     * how far out leaves [0, 1]
+
+Checkpoints are atomic and a run resumed from one continues exactly (model, optimiser, generator).
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+import minitorch_color as mt
+from minitorch_color import nn
+from models.stylenet import Style, StyleNet, StyleNetConfig
+from train import style_losses as SL
+from train.config import config_dict, config_from_dict
+
+ARTIST_CANVASES = 40  # an artist's style: the first this many of their training-split canvases
+
+# The menu: (name as people say it, the single painting in styles/ or an artist of the impressionist set)
+PRESET = (("Van Gogh, The Starry Night", "styles/30.jpg"),
+          ("Hokusai, The Great Wave off Kanagawa", "styles/29.jpg"),
+          ("Kandinsky, Composition VIII", "styles/09.jpg"),
+          ("Van Gogh, Cafe Terrace at Night", "styles/01.jpg"),
+          ("Van Gogh, The Night Cafe", "styles/06.jpg"),
+          ("Hiroshige, Shrine at Inokashira in Snow", "styles/26.jpg"),
+          ("Arcimboldo, Spring", "styles/10.jpg"),
+          ("Monet", "artist:Monet"),
+          ("Gauguin", "artist:Gauguin"),
+          ("Matisse", "artist:Matisse"))
+
+
+@dataclass
+class StyleConfig:
+    """Everything a run depends on (saved in every checkpoint)."""
+
+    loss_net: str = "random"  # "random" (RandomBank) or "classifier" (weights/classifier_intel.npz)
+    styles: int = len(PRESET)  # the first this many of PRESET
+    channels: tuple = (16, 32, 64)
+    res_blocks: int = 3
+    size: int = 128  # training crop
+    style_size: int = 192  # paintings' longer side
+    work_size: int = 256  # the longer side the shipped network runs at
+    batch: int = 4
+    steps: int = 4000
+    lr: float = 1e-3
+    style_weight: float = 1.0
+    content_weight: float = 1.0
+    luminance_weight: float = 2.0
+    colour_weight: float = 0.2
+    range_weight: float = 4.0
+    photos: int = 2000  # Intel training photos colorized for training
+    seed: int = 0
+    log_every: int = 100
+    out: str = "runs/styles"
+    max_minutes: float = 0.0  # stop with a checkpoint after this long; --resume goes on
+
+
+RESUME_OVERRIDES = ("steps", "out", "max_minutes", "log_every")
+
+
+def menu(cfg: StyleConfig) -> tuple:
+    """The styles of a run, each with the files it learns from (paths relative to the data folder)."""
+    from train import data
+    styles = []
+    for name, source in PRESET[:cfg.styles]:
+        if source.startswith("artist:"):
+            artist = source.split(":", 1)[1]
+            rows = [r for r in data.load_paintings([artist]) if r["split"] == "train"][:ARTIST_CANVASES]
+            files = tuple(r["file"] for r in rows)
+        else:
+            files = (source,)
+        styles.append(Style(name, files))
+    return tuple(styles)
+
+
+def painting_images(style: Style, longer: int) -> list:
+    """A style's paintings as float RGB with the longer side `longer`."""
+    from models.image_io import load_image, resize
+    from train import data
+    out, archive = [], [f for f in style.files if f.startswith("paintings_impressionist192/")]
+    by_file = {r["file"]: r["image"] for r in data.load_paintings()} if archive else {}
+    for f in style.files:
+        im = by_file[f].astype(np.float32) / 255 if f in by_file else load_image(data.data_dir() / f)
+        h, w = im.shape[:2]
+        s = longer / max(h, w)
+        out.append(resize(im.astype(np.float32), (max(8, round(h * s)), max(8, round(w * s)))))
+    return out
+
+
+def plain_colorizations(cfg: StyleConfig) -> np.ndarray:
+    """(N, 150, 150, 3) uint8: Intel training photos as the shipped ColorNet colorizes them (cached)."""
+    from models.color import rgb_to_lab
+    from models.inference import Colorizer
+    from models.weights import sha256, shipped
+    from train import data
+
+    def build():
+        cz = Colorizer.from_weights()
+        photos = data.load_intel_scenes("train")
+        photos = photos.subset(~photos.near_gray)
+        pick = np.random.default_rng(cfg.seed).permutation(len(photos))[:cfg.photos]
+        out = []
+        for im in tqdm(photos.images[pick], desc="colorizing the training photos", leave=False):
+            L = rgb_to_lab(im.astype(np.float64) / 255)[..., 0]
+            out.append((np.clip(cz.process(L / 100).output, 0, 1) * 255).round().astype(np.uint8))
+        return {"images": np.stack(out)}
+
+    key = f"style-plain-{sha256(shipped('colornet.npz'))[:12]}-{cfg.photos}-{cfg.seed}"
+    return data.cached(key, build)["images"]
+
+
+def crops(images, rng, n: int, size: int) -> np.ndarray:
+    """n random size x size crops (mirrored half the time) as (n, 3, size, size) float32 in [0, 1]."""
+    out = np.empty((n, 3, size, size), np.float32)
+    for k in range(n):
+        im = images[rng.integers(len(images))]
+        y, x = rng.integers(im.shape[0] - size + 1), rng.integers(im.shape[1] - size + 1)
+        c = im[y:y + size, x:x + size]
+        c = c[:, ::-1] if rng.random() < 0.5 else c
+        out[k] = c.transpose(2, 0, 1).astype(np.float32) / 255
+    return out
+
+
+LUMA = np.array([0.299, 0.587, 0.114], np.float32).reshape(1, 3, 1, 1)
+
+
+def luminance(x):
+    return (x * mt.tensor(LUMA)).sum(1)
+
+
+def loss_terms(net, bank, plain, styles, targets, cfg: StyleConfig) -> dict:
+    """The loss's terms (tensors) for a batch of plain colorizations (N, 3, H, W) and style indices (N,)."""
+    blend = np.zeros((len(styles), 1 + net.config.num_styles), np.float32)
+    blend[np.arange(len(styles)), 1 + np.asarray(styles)] = 1
+    x = mt.tensor(plain)
+    out = net(x, blend)
+    f_out = bank(out)
+    with mt.no_grad():
+        f_plain = bank(x)
+    per_layer = [np.stack([targets[s][k] for s in styles]) for k in range(len(f_out))]
+    mid = len(f_out) // 2
+    content_scale = float(np.mean(f_plain[mid].numpy() ** 2)) + 1e-12
+    return {"style": SL.style_loss(f_out, per_layer),
+            "content": ((f_out[mid] - f_plain[mid]) ** 2).mean() * (1 / content_scale),
+            "luminance": (luminance(out) - luminance(x)).abs().mean(),
+            "colour": (out - x).abs().mean(),
+            "range": (nn.F.relu(out - 1) + nn.F.relu(-out)).mean()}
+
+
+def total(terms: dict, cfg: StyleConfig):
+    return (terms["style"] * cfg.style_weight + terms["content"] * cfg.content_weight
+            + terms["luminance"] * cfg.luminance_weight + terms["colour"] * cfg.colour_weight
+            + terms["range"] * cfg.range_weight)
+
+
+def new_net(cfg: StyleConfig) -> StyleNet:
+    mt.manual_seed(cfg.seed)
+    return StyleNet(StyleNetConfig(cfg.styles, tuple(cfg.channels), cfg.res_blocks))
+
+
+def resume_config(saved: StyleConfig, asked: StyleConfig) -> StyleConfig:
+    """The checkpoint's configuration with only RESUME_OVERRIDES taken from the request."""
+    for key in RESUME_OVERRIDES:
+        setattr(saved, key, getattr(asked, key))
+    return saved
+
+
+@dataclass
+class Trained:
+    """What a run leaves: the network, its menu, the logged losses and the run's configuration."""
+
+    net: StyleNet
+    styles: tuple
+    history: list
+    config: StyleConfig
+
+
+def train(cfg: StyleConfig, resume: bool = False, photos=None, styles=None, paintings=None,
+          progress: bool = True) -> Trained:
+    """Run (or resume) training. photos: plain colorizations (N, H, W, 3) uint8 (default:
+    plain_colorizations); styles: the menu (default: menu(cfg)); paintings: per style, its images
+    (default: read from the data folder)."""
+    out_dir = Path(cfg.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ckpt_path = out_dir / "checkpoint.npz"
+    ckpt = None
+    if resume:
+        if not ckpt_path.exists():
+            raise SystemExit(f"--resume: no checkpoint at {ckpt_path}")
+        ckpt = mt.load(ckpt_path)
+        cfg = resume_config(config_from_dict(StyleConfig, ckpt["config"]), cfg)
+    styles = styles if styles is not None else menu(cfg)
+    photos = photos if photos is not None else plain_colorizations(cfg)
+    bank = SL.bank_named(cfg.loss_net)
+    paintings = paintings if paintings is not None else [painting_images(s, cfg.style_size) for s in styles]
+    targets = [SL.style_targets(bank, p) for p in paintings]
+    net = new_net(cfg)
+    opt = mt.optim.Adam(net.parameters(), lr=cfg.lr)
+    rng = np.random.default_rng(cfg.seed)
+    step, history, seconds_before = 0, [], 0.0
+    if ckpt is not None:
+        net.load_state_dict(ckpt["model"])
+        opt.load_state_dict(ckpt["optimizer"])
+        step, history = int(ckpt["step"]), json.loads(ckpt["history"])
+        rng.bit_generator.state = json.loads(ckpt["rng"])
+        seconds_before = float(ckpt["seconds"])
+    t0 = time.perf_counter()
+
+    def checkpoint():
+        mt.save({"model": net.state_dict(), "optimizer": opt.state_dict(), "config": config_dict(cfg),
+                 "step": step, "history": json.dumps(history), "rng": json.dumps(rng.bit_generator.state),
+                 "seconds": seconds_before + time.perf_counter() - t0,
+                 "styles": json.dumps([{"name": s.name, "files": list(s.files)} for s in styles])}, ckpt_path)
+
+    bar = tqdm(total=cfg.steps, initial=step, desc="styles", disable=not progress)
+    sums, counted = {}, 0
+    while step < cfg.steps:
+        x = crops(photos, rng, cfg.batch, cfg.size)
+        chosen = rng.integers(len(styles), size=cfg.batch)
+        terms = loss_terms(net, bank, x, chosen, targets, cfg)
+        loss = total(terms, cfg)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        step += 1
+        counted += 1
+        for k, v in terms.items():
+            sums[k] = sums.get(k, 0.0) + v.item()
+        bar.update(1)
+        bar.set_postfix(loss=f"{loss.item():.3f}")
+        if step % cfg.log_every == 0 or step == cfg.steps:
+            history.append({"step": step, "seconds": round(seconds_before + time.perf_counter() - t0, 1),
+                            **{k: v / counted for k, v in sums.items()}})
+            sums, counted = {}, 0
+            checkpoint()
+        if cfg.max_minutes and time.perf_counter() - t0 > 60 * cfg.max_minutes and step < cfg.steps:
+            checkpoint()
+            bar.write(f"stopped after {cfg.max_minutes} minutes at step {step}; --resume goes on")
+            break
+    bar.close()
+    return Trained(net, styles, history, cfg)

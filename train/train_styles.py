@@ -1,0 +1,49 @@
+"""Train StyleNet, every style of the menu at once.
+
+    python -m train.train_styles [--key=value ...]            e.g. --loss_net=classifier --steps=1500
+    python -m train.train_styles --resume [--steps=N] [--max_minutes=M]
+
+Every --key=value overrides a field of train.style_training.StyleConfig. Writes --out (default
+runs/styles): checkpoint.npz (atomic; --resume goes on exactly), history.json, and stylenet.npz
+(the network with its menu, float16), which train.evaluate_styles measures and ships.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from train import style_training as T
+from train.config import config_dict, parse_config
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    resume = "--resume" in argv
+    argv = [a for a in argv if a != "--resume"]
+    cfg = parse_config(argv, T.StyleConfig(), __doc__)
+    if cfg is None:
+        return 0
+    from models.stylenet import save_stylenet
+    from models.weights import WeightsError
+    from train import data
+    try:
+        run = T.train(cfg, resume=resume)
+    except (data.DataMissingError, WeightsError) as e:
+        raise SystemExit(f"cannot train StyleNet: {e}") from None
+    out, history = Path(cfg.out), run.history
+    last = history[-1] if history else {"step": 0, "seconds": 0.0}
+    (out / "history.json").write_text(json.dumps(history, indent=1))
+    command = "python -m train.train_styles " + " ".join(argv)
+    if not resume:
+        (out / "command.txt").write_text(command + "\n")
+    save_stylenet(run.net, out / "stylenet.npz", run.styles, run.config.work_size,
+                  {"config": config_dict(run.config), "steps_done": last["step"], "seconds": last["seconds"],
+                   "command": (out / "command.txt").read_text().strip()})
+    terms = ", ".join(f"{k} {v:.4f}" for k, v in last.items() if k not in ("step", "seconds"))
+    print(f"step {last['step']}: {terms} -> {out / 'stylenet.npz'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
