@@ -1,5 +1,6 @@
-"""colorize-studio [IMAGE] (or python -m gui [IMAGE]) [--weights W] [--mode automatic|interactive|layers|era]
-                [--era-weights E] [--era DECADE] [--hint X,Y,#RRGGBB ...] [--screenshot PATH --exit-after-frames N]
+"""colorize-studio [IMAGE] (or python -m gui [IMAGE]) [--weights W] [--mode automatic|interactive|layers|era|styles]
+                [--era-weights E] [--era DECADE] [--style-weights S] [--style NAME] [--style-strength X]
+                [--hint X,Y,#RRGGBB ...] [--screenshot PATH --exit-after-frames N]
 
 Starts the Colorization Studio. The headless flags open the window, wait for N frames (and for the
 colorization to finish), save a screenshot of the window and exit: what the tests and the README's
@@ -16,10 +17,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("image", nargs="?", help="a photo to open")
     p.add_argument("--weights", default=None,
                    help="ColorNet weights (default: the shipped weights/colornet.npz, or $MINITORCH_COLOR_WEIGHTS)")
-    p.add_argument("--mode", default="automatic", help="automatic, interactive, layers or era")
+    p.add_argument("--mode", default="automatic", help="automatic, interactive, layers, era or styles")
     p.add_argument("--era-weights", default=None,
                    help="era recogniser weights for the era mode (default: weights/era.npz when it is there)")
     p.add_argument("--era", default=None, help="colour the photo as this decade in the era mode (1850s..1970s, modern)")
+    p.add_argument("--style-weights", default=None,
+                   help="StyleNet weights for the styles mode (default: weights/stylenet.npz when it is there)")
+    p.add_argument("--style", default=None, help="the style chosen in the styles mode (see colorize --list-styles)")
+    p.add_argument("--style-strength", type=float, default=1.0, help="its strength, 0..1")
     p.add_argument("--layer", default=None, help="layer shown in the layers mode")
     p.add_argument("--hint", action="append", default=[], metavar="X,Y,#RRGGBB", help="start with these hints")
     p.add_argument("--compare", type=float, default=1.0, help="before/after split (0..1) at start")
@@ -37,6 +42,7 @@ def main(argv=None) -> int:
     from models.era import LABELS, EraRecognizer
     from models.hints import HintError, parse_hint_arg
     from models.inference import Colorizer
+    from models.stylenet import Stylizer
     from models.weights import WeightsError, shipped
 
     from .controller import Controller
@@ -49,12 +55,14 @@ def main(argv=None) -> int:
         hints = [parse_hint_arg(h) for h in a.hint]
         era_weights = a.era_weights or (shipped("era.npz") if shipped("era.npz").exists() else None)
         recogniser = EraRecognizer.from_weights(era_weights) if era_weights else None
+        style_weights = a.style_weights or (shipped("stylenet.npz") if shipped("stylenet.npz").exists() else None)
+        stylizer = Stylizer.from_weights(style_weights) if style_weights else None
     except (WeightsError, HintError) as e:
         print(f"colorize-studio: error: {e}", file=sys.stderr)
         return 2
     from .view import StudioView  # Dear PyGui only once the arguments are good
     worker = Worker(debounce_s=0.05)
-    ctl = Controller(cz, worker=worker, era_recogniser=recogniser)
+    ctl = Controller(cz, worker=worker, era_recogniser=recogniser, stylizer=stylizer)
     view = StudioView(ctl)
     if a.mode not in view.modes:
         print(f"colorize-studio: error: unknown mode {a.mode!r}; one of {', '.join(view.modes)}", file=sys.stderr)
@@ -73,6 +81,13 @@ def main(argv=None) -> int:
         ctl.add_hint(h.x, h.y, h.rgb)
     if a.era:
         ctl.set_era(a.era)
+    try:
+        if a.style:
+            ctl.set_style(a.style)
+        ctl.set_style_strength(a.style_strength)
+    except ValueError as e:
+        print(f"colorize-studio: error: {e}", file=sys.stderr)
+        return 2
     view.set_compare(a.compare)
     view.set_mode(a.mode)
 

@@ -25,6 +25,7 @@ class ModeNeeds:
     explain: bool = False  # stage images and the entropy map
     layer: bool = False  # the activations of the document's chosen layer
     era: bool = False  # colour the photo as its (recognised or chosen) decade
+    style: bool = False  # paint the colorization in the chosen style (models/stylenet.py)
 
 
 # the built-in modes; the view registers the needs of every mode it shows (gui/modes/)
@@ -40,6 +41,7 @@ class Job:
     layers: tuple
     explain: bool
     era: str = "modern"  # the decade label to colour as (models/era.py); "modern" changes nothing
+    style: np.ndarray | None = None  # the style blend row to paint with (models/stylenet.py); None: no style
 
 
 @dataclass
@@ -56,6 +58,8 @@ class Document:
     layer: str | None = None  # layer shown in the layers mode
     recognised: object | None = None  # the era recogniser's EraPrediction for this photo (models/era.py)
     eras: dict = field(default_factory=dict)  # photo path -> the decade the user chose for it (the override)
+    style: str | None = None  # the style chosen in the styles mode (a name of the stylizer's menu)
+    style_strength: float = 1.0
     result: object | None = None  # the Colorization of the latest finished request (models/inference.py)
     result_generation: int = -1
 
@@ -68,9 +72,10 @@ class Controller:
     """User actions on a Document; colorization through a worker with supersession."""
 
     def __init__(self, colorizer, worker=None, history_limit: int = 200, modes: dict | None = None,
-                 era_recogniser=None):
+                 era_recogniser=None, stylizer=None):
         self.cz = colorizer
         self.era_recogniser = era_recogniser  # models.era.EraRecognizer, or None: eras only by choice
+        self.stylizer = stylizer  # models.stylenet.Stylizer, or None: no styles mode to speak of
         self.modes = dict(MODES if modes is None else modes)  # name -> ModeNeeds
         self.doc = Document(layer=(colorizer.layer_names() or [None])[0] if colorizer is not None else None)
         self.worker = worker
@@ -145,6 +150,32 @@ class Controller:
         if chosen:
             return chosen
         return self.doc.recognised.decade if self.doc.recognised is not None else "modern"
+
+    # ----- styles ----------------------------------------------------------------------------
+    def set_style(self, name: str | None):
+        """Paint in this style of the stylizer's menu (None: the plain colorization)."""
+        if name is not None:
+            if self.stylizer is None:
+                raise ValueError("no StyleNet weights loaded")
+            from models.stylenet import style_index
+            style_index(self.stylizer.names, name)  # a ValueError listing the menu
+        self.doc.style = name
+        if self.modes[self.doc.mode].style:
+            self.request()
+
+    def set_style_strength(self, strength: float):
+        if not 0 <= strength <= 1:
+            raise ValueError(f"style strength must be in [0, 1], got {strength}")
+        self.doc.style_strength = float(strength)
+        if self.modes[self.doc.mode].style and self.doc.style is not None:
+            self.request()
+
+    @property
+    def style_blend(self):
+        """The blend row of the chosen style and strength, or None (no style, or no stylizer)."""
+        if self.stylizer is None or self.doc.style is None:
+            return None
+        return self.stylizer.blend(self.doc.style, self.doc.style_strength)
 
     # ----- hints with undo/redo -------------------------------------------------------------
     def _checkpoint(self):
@@ -289,14 +320,19 @@ class Controller:
         needs = self.modes[self.doc.mode]
         return Job(self.doc.image, Hints(points=copy.deepcopy(self.doc.hints)),
                    (self.doc.layer,) if needs.layer and self.doc.layer else (), needs.explain,
-                   self.era if needs.era else "modern")
+                   self.era if needs.era else "modern", self.style_blend if needs.style else None)
 
     def run_job(self, job: "Job"):
         """Colorize as the job says; for a decade, read the gray as its film (weights with film inputs)
-        and grade the result in its palette."""
+        and grade the result in its palette; for a style, paint it (the plain colorization kept)."""
+        import dataclasses
+
         from models.era import colorize_in_era
-        return colorize_in_era(self.cz, job.image, job.era, job.hints or None, layers=job.layers,
-                               explain=job.explain)[0]
+        result = colorize_in_era(self.cz, job.image, job.era, job.hints or None, layers=job.layers,
+                                 explain=job.explain)[0]
+        if job.style is None:
+            return result
+        return dataclasses.replace(result, output=self.stylizer.stylize(result.output, job.style), plain=result.output)
 
     def request(self):
         """Ask for a fresh colorization of the current document; supersedes any pending one."""

@@ -119,6 +119,7 @@ class Colorization:
     scene: Scene | None  # the recognised scene, None without a global branch
     stages: list | None = None  # RGB at the working size from every stage head, coarse to fine (explain)
     entropy: np.ndarray | None = None  # (h, w) uncertainty in bits (explain)
+    plain: np.ndarray | None = None  # the colorization before a style painted it (models/stylenet.py), if one did
 
     @property
     def activations(self) -> dict:

@@ -29,6 +29,7 @@ from .weights import WeightsError, load_state, load_weights, save_weights, shipp
 
 KIND = "stylenet"
 MULTIPLE = 4  # the network halves twice: inputs are padded to a multiple of this
+THUMB = 48  # each style's painting ships as a THUMB x THUMB thumbnail (the studio's gallery)
 
 
 @dataclass(frozen=True)
@@ -141,11 +142,15 @@ def parse_mix(text: str) -> tuple:
 class Stylizer:
     """A trained StyleNet with its menu, run at a working size on photos of any size."""
 
-    def __init__(self, net: StyleNet, styles: tuple, work_size: int = 256, metadata: dict | None = None):
+    def __init__(self, net: StyleNet, styles: tuple, work_size: int = 256, metadata: dict | None = None,
+                 thumbnails=None):
         if len(styles) != net.config.num_styles:
             raise WeightsError(f"the network has {net.config.num_styles} styles, the menu {len(styles)}")
         self.net, self.styles, self.work_size = net.eval(), tuple(styles), int(work_size)
         self.metadata = dict(metadata or {})
+        # (S, THUMB, THUMB, 3) uint8: each style's own painting, small (gray squares when absent)
+        self.thumbnails = (np.full((len(styles), THUMB, THUMB, 3), 128, np.uint8) if thumbnails is None
+                           else np.asarray(thumbnails, np.uint8))
 
     @property
     def names(self) -> list:
@@ -165,7 +170,11 @@ class Stylizer:
         except (KeyError, TypeError, ValueError) as e:
             raise WeightsError(f"{loaded.path}: StyleNet configuration missing or unreadable ({e})") from e
         load_state(net, loaded)
-        return cls(net, styles, work_size, meta)
+        thumbs = loaded.arrays.get("thumbnails")
+        if thumbs is not None and np.shape(thumbs) != (len(styles), THUMB, THUMB, 3):
+            raise WeightsError(f"{loaded.path}: thumbnails of shape {np.shape(thumbs)}, expected "
+                               f"{(len(styles), THUMB, THUMB, 3)}")
+        return cls(net, styles, work_size, meta, thumbs)
 
     def blend(self, style: str | None, strength: float = 1.0, mix: dict | None = None) -> np.ndarray:
         return blend_row(self.names, style, strength, mix)
@@ -196,8 +205,18 @@ class Stylizer:
         return np.clip(plain + delta, 0, 1)
 
 
-def save_stylenet(net: StyleNet, path, styles, work_size: int, metadata: dict) -> None:
-    """Write StyleNet weights (float16) with the menu; metadata must hold "config"."""
+def thumbnail(rgb) -> np.ndarray:
+    """A painting (H, W, 3) floats in [0, 1] as a THUMB x THUMB uint8 thumbnail (its centre square)."""
+    h, w = rgb.shape[:2]
+    k = min(h, w)
+    square = rgb[(h - k) // 2:(h - k) // 2 + k, (w - k) // 2:(w - k) // 2 + k]
+    return (np.clip(resize(np.asarray(square, np.float32), (THUMB, THUMB)), 0, 1) * 255).round().astype(np.uint8)
+
+
+def save_stylenet(net: StyleNet, path, styles, work_size: int, metadata: dict, thumbnails=None) -> None:
+    """Write StyleNet weights (float16) with the menu and the paintings' thumbnails (S, THUMB, THUMB, 3)
+    uint8; metadata must hold "config"."""
+    arrays = {} if thumbnails is None else {"thumbnails": np.asarray(thumbnails, np.uint8)}
     save_weights(path, net.state_dict(), KIND,
                  {**metadata, "work_size": int(work_size),
-                  "styles": [{"name": s.name, "files": list(s.files)} for s in styles]}, half=True)
+                  "styles": [{"name": s.name, "files": list(s.files)} for s in styles]}, arrays=arrays, half=True)

@@ -192,3 +192,29 @@ def test_era_mode_recognises_and_remembers_the_override_per_photo(cz, tmp_path):
     assert c.era == recognised
     with pytest.raises(ValueError, match="unknown era"):
         c.set_era("1845s")
+
+
+def test_styles_mode_paints_the_chosen_style_at_its_strength(cz, tmp_path):
+    from gui.controller import MODES, ModeNeeds
+    from models.stylenet import Stylizer
+    from tests.test_stylenet import tiny_stylizer
+    st = Stylizer.from_weights(tiny_stylizer(tmp_path))
+    c = Controller(cz, modes={**MODES, "styles": ModeNeeds(style=True)}, stylizer=st)
+    c.set_image(np.random.default_rng(3).random((40, 60, 3)).astype(np.float32))
+    plain = c.doc.result.output
+    c.set_style("Monet")
+    assert c.job().style is None and c.doc.result.plain is None  # only the styles mode paints
+    c.set_mode("styles")
+    assert np.array_equal(c.doc.result.plain, plain) and np.abs(c.doc.result.output - plain).mean() > 1e-3
+    assert c.doc.result.output.shape == plain.shape  # full resolution
+    c.set_style_strength(0.0)
+    assert np.array_equal(c.doc.result.output, plain)
+    c.set_style_strength(1.0)
+    c.set_style(None)
+    assert c.job().style is None and np.array_equal(c.doc.result.output, plain)
+    with pytest.raises(ValueError, match="Gauguin"):
+        c.set_style("Gogin")
+    with pytest.raises(ValueError, match="strength"):
+        c.set_style_strength(2)
+    with pytest.raises(ValueError, match="no StyleNet"):
+        Controller(cz).set_style("Monet")

@@ -54,7 +54,7 @@ def _chromatic_share(img) -> float:
     return float((np.hypot(ab[..., 0], ab[..., 1]) > 15).mean())
 
 
-@pytest.mark.parametrize("mode", ["automatic", "interactive", "layers", "era"])
+@pytest.mark.parametrize("mode", ["automatic", "interactive", "layers", "era", "styles"])
 def test_headless_screenshot_of_each_mode(tmp_path, mode):
     import skimage.data
     src = tmp_path / "astronaut.png"
@@ -83,6 +83,25 @@ def test_era_mode_colours_as_the_chosen_decade_and_refuses_an_unknown_one(tmp_pa
     r = subprocess.run([sys.executable, "-m", "gui", str(src), "--era", "1845s"], cwd=ROOT,
                        env=dict(os.environ, PYTHONPATH=ROOT), capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "unknown era '1845s'" in r.stderr
+
+
+def test_styles_mode_paints_the_chosen_style_and_refuses_an_unknown_one(tmp_path):
+    import skimage.data
+
+    from tests.test_stylenet import tiny_stylizer
+    weights = tiny_stylizer(tmp_path)
+    src = tmp_path / "coffee.png"
+    Image.fromarray(skimage.data.coffee()).convert("L").save(src)
+    shots = {}
+    for style in (None, "Monet"):
+        shots[style] = tmp_path / f"{style}.png"
+        _run(["-m", "gui", str(src), "--mode", "styles", "--style-weights", str(weights), "--screenshot",
+              str(shots[style]), "--exit-after-frames", "6"] + (["--style", style] if style else []), tmp_path)
+    plain, styled = (np.asarray(Image.open(p).convert("RGB"), np.float64) for p in shots.values())
+    assert plain.shape[0] <= 800 and np.abs(styled - plain).mean() > 1  # the result (and the label) changed
+    r = subprocess.run([sys.executable, "-m", "gui", str(src), "--style-weights", str(weights), "--style", "Monnet"],
+                       cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT), capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "unknown style 'Monnet'" in r.stderr and "Gauguin" in r.stderr
 
 
 def test_gui_refuses_bad_weights(tmp_path):

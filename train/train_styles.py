@@ -24,7 +24,7 @@ def main(argv=None):
     cfg = parse_config(argv, T.StyleConfig(), __doc__)
     if cfg is None:
         return 0
-    from models.stylenet import save_stylenet
+    from models.stylenet import save_stylenet, thumbnail
     from models.weights import WeightsError
     from train import data
     try:
@@ -37,9 +37,10 @@ def main(argv=None):
     command = "python -m train.train_styles " + " ".join(argv)
     if not resume:
         (out / "command.txt").write_text(command + "\n")
+    thumbs = [thumbnail(T.painting_images(s, 96)[0]) for s in run.styles]
     save_stylenet(run.net, out / "stylenet.npz", run.styles, run.config.work_size,
                   {"config": config_dict(run.config), "steps_done": last["step"], "seconds": last["seconds"],
-                   "command": (out / "command.txt").read_text().strip()})
+                   "command": (out / "command.txt").read_text().strip()}, thumbs)
     terms = ", ".join(f"{k} {v:.4f}" for k, v in last.items() if k not in ("step", "seconds"))
     print(f"step {last['step']}: {terms} -> {out / 'stylenet.npz'}")
     return 0
