@@ -1,6 +1,6 @@
 """Styles mode: a gallery of the styles, each style's own painting beside the current photo in it;
-click one (its painting or the photo in it) to paint the photo in that style, a slider for its strength; the result updates live and
-saves at full resolution (gui/controller.py, models/stylenet.py)."""
+click one (its painting or the photo in it) to paint the photo in that style, a slider for its
+strength; the result updates live and saves at full resolution (gui/controller.py, models/stylenet.py)."""
 from __future__ import annotations
 
 import dearpygui.dearpygui as dpg
