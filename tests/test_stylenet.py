@@ -126,3 +126,8 @@ def test_a_tiny_run_lowers_the_style_loss_and_resumes(tmp_path):
     cfg.steps = 80
     again = T.train(cfg, resume=True, photos=photos, styles=styles, paintings=[[stripes], [dots]], progress=False)
     assert [h["step"] for h in again.history] == [20, 40, 60, 80]
+    loaded = T.load_run(cfg.out)  # what --export writes: the checkpoint's network, no data needed
+    assert [s.name for s in loaded.styles] == ["stripes", "dots"] and loaded.history == again.history
+    x = mt.tensor(np.random.default_rng(1).random((1, 3, 16, 16)).astype(np.float32))
+    blend = np.array([[0, 1, 0]], np.float32)
+    np.testing.assert_array_equal(loaded.net(x, blend).numpy(), again.net(x, blend).numpy())

@@ -191,6 +191,19 @@ class Trained:
     config: StyleConfig
 
 
+def load_run(out) -> Trained:
+    """The network, menu and history of a run's checkpoint, without its data (to export a run midway)."""
+    path = Path(out) / "checkpoint.npz"
+    if not path.exists():
+        raise SystemExit(f"no checkpoint at {path}")
+    ckpt = mt.load(path)
+    cfg = config_from_dict(StyleConfig, ckpt["config"])
+    net = new_net(cfg)
+    net.load_state_dict(ckpt["model"])
+    styles = tuple(Style(s["name"], tuple(s["files"])) for s in json.loads(ckpt["styles"]))
+    return Trained(net, styles, json.loads(ckpt["history"]), cfg)
+
+
 def train(cfg: StyleConfig, resume: bool = False, photos=None, styles=None, paintings=None,
           progress: bool = True) -> Trained:
     """Run (or resume) training. photos: plain colorizations (N, H, W, 3) uint8 (default:

@@ -2,6 +2,7 @@
 
     python -m train.train_styles [--key=value ...]            e.g. --loss_net=classifier --steps=1500
     python -m train.train_styles --resume [--steps=N] [--max_minutes=M]
+    python -m train.train_styles --export [--out=runs/styles]   # stylenet.npz from the checkpoint, no training
 
 Every --key=value overrides a field of train.style_training.StyleConfig. Writes --out (default
 runs/styles): checkpoint.npz (atomic; --resume goes on exactly), history.json, and stylenet.npz
@@ -19,8 +20,8 @@ from train.config import config_dict, parse_config
 
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
-    resume = "--resume" in argv
-    argv = [a for a in argv if a != "--resume"]
+    resume, export = "--resume" in argv, "--export" in argv
+    argv = [a for a in argv if a not in ("--resume", "--export")]
     cfg = parse_config(argv, T.StyleConfig(), __doc__)
     if cfg is None:
         return 0
@@ -28,14 +29,14 @@ def main(argv=None):
     from models.weights import WeightsError
     from train import data
     try:
-        run = T.train(cfg, resume=resume)
+        run = T.load_run(cfg.out) if export else T.train(cfg, resume=resume)
     except (data.DataMissingError, WeightsError) as e:
         raise SystemExit(f"cannot train StyleNet: {e}") from None
     out, history = Path(cfg.out), run.history
     last = history[-1] if history else {"step": 0, "seconds": 0.0}
     (out / "history.json").write_text(json.dumps(history, indent=1))
     command = "python -m train.train_styles " + " ".join(argv)
-    if not resume:
+    if not (resume or export):
         (out / "command.txt").write_text(command + "\n")
     thumbs = [thumbnail(T.painting_images(s, 96)[0]) for s in run.styles]
     save_stylenet(run.net, out / "stylenet.npz", run.styles, run.config.work_size,
