@@ -1,0 +1,89 @@
+"""Train the region segmenter on CamVid (lightness only) and measure it on CamVid's validation split.
+
+    python -m train.train_segmenter [--key=value ...]          e.g. --steps=2000
+    python -m train.train_segmenter --resume [--steps=N]
+    python -m train.train_segmenter --ship=weights/segmenter.npz [--out=runs/segmenter]   # no training
+
+Every --key=value overrides a field of train.segmenter_training.SegConfig. Writes reports/conditions/
+segmentation.json (pixel accuracy, mean IoU, confusion matrix, per-region precision and recall, the
+majority-region and position-prior baselines), its confusion figure and --out/segmenter.npz; --ship
+copies the weights of a finished run with their card.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from train import segmenter_training as T
+from train.config import config_dict, parse_config
+
+REPORTS = Path("reports/conditions")
+
+
+def measure(net, cfg) -> dict:
+    from train import metrics
+    tr, va = T.frames("train"), T.frames("val")
+    prior, majority = T.position_prior(tr), int(np.bincount(tr.regions[tr.regions >= 0]).argmax())
+    rep = T.seg_report(T.predict(net, va.L).argmax(1), va.regions, prior, majority)
+    rep["n_frames"] = int(len(va.L))
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    b = rep["baselines"]
+    acc, layout = rep["pixel_accuracy"], b["position_prior_pixel_accuracy"]
+    metrics.plot_confusion(rep["report"], REPORTS / "confusion_regions.png",
+                           title=f"regions from lightness, CamVid val (n={len(va.L)} frames)\n"
+                                 f"pixel acc {acc:.2f} (layout alone {layout:.2f}), mIoU {rep['mean_iou']:.2f}")
+    return rep
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    resume = "--resume" in argv
+    ship = next((a.split("=", 1)[1] for a in argv if a.startswith("--ship=")), None)
+    argv = [a for a in argv if a != "--resume" and not a.startswith("--ship=")]
+    cfg = parse_config(argv, T.SegConfig(), __doc__)
+    if cfg is None:
+        return 0
+    from models.segmenter import RegionFinder, save_segmenter
+    from models.weights import sha256
+    from train import data
+    out = Path(cfg.out)
+    try:
+        if ship:
+            finder = RegionFinder.from_weights(out / "segmenter.npz")
+            net, meta = finder.net, finder.metadata
+        else:
+            run = T.train(cfg, resume=resume)
+            net, meta = run.net, {"config": config_dict(run.config), "history": run.history,
+                                  "seconds": run.history[-1]["seconds"] if run.history else 0.0,
+                                  "command": "python -m train.train_segmenter " + " ".join(argv)}
+            save_segmenter(net, out / "segmenter.npz", meta)
+        rep = measure(net, cfg)
+    except data.DataMissingError as e:
+        raise SystemExit(f"cannot train the segmenter: {e}") from None
+    (REPORTS / "segmentation.json").write_text(json.dumps(rep, indent=1))
+    b = rep["baselines"]
+    print(f"CamVid val, lightness only: pixel accuracy {rep['pixel_accuracy']:.3f} (majority region "
+          f"{b['majority_region_pixel_accuracy']:.3f}, street layout alone {b['position_prior_pixel_accuracy']:.3f}), "
+          f"mean IoU {rep['mean_iou']:.3f} (layout alone {b['position_prior_mean_iou']:.3f})")
+    if ship:
+        dst = Path(ship)
+        shutil.copyfile(out / "segmenter.npz", dst)
+        card = {"name": dst.stem, "file": dst.name, "sha256": sha256(dst), "bytes": dst.stat().st_size,
+                "model": "Segmenter (models/segmenter.py): U-Net over the lightness",
+                "regions": meta.get("regions"),
+                "config": meta.get("config"), "command": meta.get("command"), "wall_seconds": meta.get("seconds"),
+                "data": {"train": "CamVid train split (367 frames, 192x144), lightness only",
+                         "validation": "CamVid val split (101 frames)",
+                         "source": "../shared/data/camvid_seg192.tar.gz"},
+                "metrics": {k: rep[k] for k in ("pixel_accuracy", "mean_iou", "iou", "baselines", "n_frames")},
+                "report": str(REPORTS / "segmentation.json")}
+        dst.with_suffix(".json").write_text(json.dumps(card, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
