@@ -6,6 +6,8 @@
     colorize album/ -o out --era 1910s                        # coloured as that decade saw and printed it
     colorize photo.png -o out --style "Monet" --style-strength 0.7 --style-mix "Gauguin:0.3"
     colorize --list-styles                                    # the style menu, one name per line
+    colorize street.jpg -o out --condition "sky=light blue" --condition "trees=#2e8b57"
+    colorize street.jpg -o out --conditions "sky: light blue; tree: dark green; car: red"
 
 Also ``python -m models.colorize``. Every input is reduced to its lightness first (so colour
 photos are re-colorized), the network runs at --size (longer side) and the predicted colour is
@@ -14,9 +16,10 @@ would have: the gray read as that decade's film recorded it (with ColorNet weigh
 inputs) and the result graded in the period's palette (models/palette.py); "auto" recognises the
 decade first (models/era.py). --style paints the colorization in one of the menu's styles
 (models/stylenet.py; strength 0 is the plain colorization, --style-mix blends in a second style).
-Outputs are 8-bit PNGs named after the inputs. A bad input is reported and skipped; the exit
-status is 1 if any input failed, 2 for bad arguments. The hints file format is documented in
-models/hints.py.
+--condition colours a named region (found in each photo by models/segmenter.py; --list-regions)
+in a colour given by name, #RRGGBB or R,G,B. Outputs are 8-bit PNGs named after the inputs. A bad
+input is reported and skipped; the exit status is 1 if any input failed, 2 for bad arguments. The
+hints file format is documented in models/hints.py.
 """
 from __future__ import annotations
 
@@ -75,6 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="take this share (0..1) of the style from another style (repeatable)")
     p.add_argument("--style-weights", default=None, help="StyleNet weights (default: the shipped weights/stylenet.npz)")
     p.add_argument("--list-styles", action="store_true", help="print the style menu, one name per line, and exit")
+    p.add_argument("--condition", action="append", default=[], metavar="REGION=COLOUR",
+                   help="colour a named region, e.g. 'sky=light blue' or 'trees=#2e8b57' (repeatable)")
+    p.add_argument("--conditions", default=None, metavar="TEXT",
+                   help="several at once: 'sky: light blue; tree: dark green; car: red'")
+    p.add_argument("--segmenter-weights", default=None,
+                   help="region segmenter weights (default: the shipped weights/segmenter.npz)")
+    p.add_argument("--list-regions", action="store_true", help="print the region names conditions take, and exit")
     p.add_argument("--hints", type=Path, default=None, metavar="FILE.json", help="point and region hints")
     p.add_argument("--hint", action="append", default=[], metavar="X,Y,#RRGGBB",
                    help="a point hint in input pixels (repeatable)")
@@ -167,9 +177,16 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if "--list-styles" in argv:
         return list_styles(argv)
+    if "--list-regions" in argv:
+        from .conditions import ALIASES
+        from .segmenter import REGIONS
+        for r in REGIONS:
+            print(r + "\t" + ", ".join(w for w, k in ALIASES.items() if k == r and w != r))
+        return 0
     args = build_parser().parse_args(join_hint_values(argv))
     from tqdm import tqdm
 
+    from .conditions import parse_condition, parse_conditions, to_hints
     from .era import ERA_CHOICES, EraChooser, colorize_in_era
     from .hints import HintError, Hints, parse_hint_arg
     from .image_io import load_image, save_image
@@ -184,7 +201,9 @@ def main(argv=None) -> int:
     try:
         hints = Hints.from_file(args.hints) if args.hints else Hints()
         hints.points += [parse_hint_arg(h) for h in args.hint]
-    except HintError as e:
+        hints.conditions += [parse_condition(c) for c in args.condition]
+        hints.conditions += parse_conditions(args.conditions or "")
+    except HintError as e:  # ConditionError included
         return fail(str(e))
     try:
         cz = Colorizer.from_weights(args.weights, size=args.size, temperature=args.temperature,
@@ -202,6 +221,13 @@ def main(argv=None) -> int:
         stylizer, blend, style_record = style_request(args)
     except (ValueError, WeightsError) as e:
         return fail(str(e))
+    finder = None
+    if hints.conditions:
+        from .segmenter import RegionFinder
+        try:
+            finder = RegionFinder.from_weights(args.segmenter_weights)
+        except WeightsError as e:
+            return fail(f"--condition needs the region segmenter ({e})")
     if args.era not in ("auto", "modern") and not cz.net.config.film_inputs:
         print("colorize: note: these ColorNet weights have no film inputs: every gray is read as a modern "
               "camera's lightness; only the period's palette applies", file=sys.stderr)
@@ -224,8 +250,10 @@ def main(argv=None) -> int:
             image = load_image(src, as_float=False)  # 8-bit stays 8-bit: a 24 MP photo in bounded memory
             t1 = time.perf_counter()
             era = eras.decide(image)
+            photo_hints, covered = (to_hints(hints.conditions, finder.find(image), hints) if finder
+                                    else (hints, {}))
             # the stage images, entropy and activations only when --stages asks for them
-            result, film = colorize_in_era(cz, image, era.used, hints or None,
+            result, film = colorize_in_era(cz, image, era.used, photo_hints or None,
                                            layers=cz.layer_names() if args.stages else (), explain=bool(args.stages))
             output = result.output if stylizer is None else stylizer.stylize(result.output, blend)
             t2 = time.perf_counter()
@@ -238,6 +266,11 @@ def main(argv=None) -> int:
             rec["era"] = {**era.to_report(), "film": film, "palette": palette_for(era.used).name}
             if style_record:
                 rec["style"] = style_record
+            if covered:
+                rec["conditions"] = {k: {"pixels": v, "share": round(v / (image.shape[0] * image.shape[1]), 4)}
+                                     for k, v in covered.items()}
+                for label in (k for k, v in covered.items() if v == 0 and not args.quiet):
+                    print(f"colorize: {src.name}: {label!r}: no such region found in this photo", file=sys.stderr)
             if era.recognised is not None and not args.quiet:
                 print(f"colorize: {src.name}: recognised the {era.recognised.decade} "
                       f"({era.recognised.probabilities[era.recognised.decade]:.0%}; era "

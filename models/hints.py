@@ -6,13 +6,16 @@ A hints file is JSON (coordinates in pixels of the input image, x to the right, 
       "points":  [{"x": 120, "y": 40, "color": "#3a6fd0"},
                   {"x": 10, "y": 200, "color": [200, 180, 40], "radius": 3}],
       "regions": [{"box": [0, 0, 640, 120], "color": "#87ceeb"},
-                  {"polygon": [[10, 300], [200, 280], [220, 470], [5, 460]], "color": "#2e8b57"}]
+                  {"polygon": [[10, 300], [200, 280], [220, 470], [5, 460]], "color": "#2e8b57"}],
+      "conditions": [{"region": "sky", "color": "light blue"}, {"region": "trees", "color": "#2e8b57"}]
     }
 
 ``color`` is "#RRGGBB" or [R, G, B] in 0..255. A point colours a small square (``radius``
 in pixels of the working size, default 1, i.e. 3x3) around (x, y); a region colours every
-pixel inside its box [x0, y0, x1, y1] (x1, y1 exclusive) or polygon. Only the hue and
-saturation of a colour are used (its ab in CIELAB); the lightness always comes from the photo.
+pixel inside its box [x0, y0, x1, y1] (x1, y1 exclusive) or polygon; a condition colours a named
+region that the segmenter finds in each photo (models/conditions.py; colour names allowed there).
+Only the hue and saturation of a colour are used (its ab in CIELAB); the lightness always comes
+from the photo.
 The network sees hints as an ab map (/110) plus a mask channel, like the simulated hints it
 was trained with (train/simulate.py).
 """
@@ -102,9 +105,10 @@ class Hints:
 
     points: list = field(default_factory=list)
     regions: list = field(default_factory=list)
+    conditions: list = field(default_factory=list)  # models.conditions.Condition: named regions, resolved per photo
 
     def __len__(self):
-        return len(self.points) + len(self.regions)
+        return len(self.points) + len(self.regions)  # conditions count once resolved into regions
 
     def add_point(self, x, y, rgb, radius: int = 1, where: str = "point") -> "Hints":
         """Add a colour point (x, y in input pixels, rgb in [0, 1], radius 0..64), or a HintError."""
@@ -115,11 +119,11 @@ class Hints:
     def from_dict(cls, data, source: str = "hints") -> "Hints":
         if not isinstance(data, dict):
             raise HintError(f"{source}: the top level must be an object with 'points' and/or 'regions'")
-        unknown = set(data) - {"points", "regions"}
+        unknown = set(data) - {"points", "regions", "conditions"}
         if unknown:
-            raise HintError(f"{source}: unknown key(s) {sorted(unknown)}; expected 'points' and/or 'regions'")
+            raise HintError(f"{source}: unknown key(s) {sorted(unknown)}; expected 'points', 'regions' or 'conditions'")
         hints = cls()
-        for key in ("points", "regions"):
+        for key in ("points", "regions", "conditions"):
             if not isinstance(data.get(key, []), list):
                 raise HintError(f"{source}: '{key}' must be a list, not {type(data[key]).__name__}")
         for i, p in enumerate(data.get("points", [])):
@@ -146,6 +150,17 @@ class Hints:
                         isinstance(v, (list, tuple)) and len(v) == 2 for v in poly):
                     raise HintError(f"{where}.polygon: must be a list of at least 3 [x, y] pairs")
                 hints.regions.append(Region(rgb, polygon=[(_number(x, where), _number(y, where)) for x, y in poly]))
+        if data.get("conditions"):
+            from .conditions import Condition, ConditionError, parse_colour, parse_region
+            for i, c in enumerate(data["conditions"]):
+                where = f"{source}: conditions[{i}]"
+                if not isinstance(c, dict) or set(c) != {"region", "color"}:
+                    raise HintError(f"{where}: needs exactly 'region' and 'color'")
+                try:
+                    hints.conditions.append(Condition(parse_colour(c["color"]), parse_region(c["region"]),
+                                                      label=f"{c['region']}={c['color']}"))
+                except ConditionError as e:
+                    raise HintError(f"{where}: {e}") from None
         return hints
 
     @classmethod
@@ -175,6 +190,8 @@ class Hints:
                 out["regions"].append({"box": list(r.box), "color": hexcol(r.rgb)})
             elif r.polygon is not None:
                 out["regions"].append({"polygon": [list(v) for v in r.polygon], "color": hexcol(r.rgb)})
+        if self.conditions:
+            out["conditions"] = [c.to_dict() for c in self.conditions if c.region is not None]
         return out
 
 

@@ -1,0 +1,151 @@
+"""Colour conditions on regions: "make the sky light blue and the trees dark green".
+
+    conds = parse_conditions("sky: light blue; tree: #2e8b57")      # or parse_condition("sky=light blue")
+    hints = to_hints(conds, finder.find(image))                      # dense region hints for ColorNet
+    cz.process(image, hints)
+
+A condition is a region and a colour. The region is a name the segmenter knows (REGIONS, or a
+word for one: "trees", "street", "people", see ALIASES), or a mask of the photo's pixels (a clicked
+segment: segment_at; a brushed area). The colour is "#RRGGBB", "R,G,B" (0..255) or a CSS colour
+name in any spelling ("sky blue", "Forest-Green"). Unknown names are errors that suggest the
+nearest valid ones. A named region becomes the segmenter's confident pixels, eroded by a few
+pixels so its uncertain edges are left to the network and the hint refinement; the network fills
+in the shading from the photo's lightness.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .colour_names import CSS_COLOURS
+from .hints import HintError, Hints, Region
+from .segmenter import REGIONS, RegionMap
+
+ALIASES = {
+    "sky": "sky", "skies": "sky", "clouds": "sky",
+    "building": "building", "buildings": "building", "house": "building", "houses": "building",
+    "wall": "building", "walls": "building",
+    "road": "road", "roads": "road", "street": "road", "streets": "road",
+    "pavement": "pavement", "pavements": "pavement", "sidewalk": "pavement", "sidewalks": "pavement",
+    "tree": "tree", "trees": "tree", "vegetation": "tree", "grass": "tree", "bush": "tree", "bushes": "tree",
+    "leaves": "tree", "foliage": "tree", "plants": "tree",
+    "car": "car", "cars": "car", "vehicle": "car", "vehicles": "car",
+    "person": "person", "people": "person", "pedestrian": "person", "pedestrians": "person",
+    "cyclist": "person", "cyclists": "person",
+    "object": "object", "objects": "object", "pole": "object", "poles": "object", "sign": "object",
+    "signs": "object", "fence": "object", "fences": "object",
+}
+EDGE = 2  # pixels (at the segmenter's working size, 192 px) left to the network at a region's edge
+
+
+class ConditionError(HintError):
+    """A condition that cannot be read (which part, and the nearest valid names, in the message)."""
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[\s_\-]+", "", name.strip().lower())
+
+
+def _suggest(word: str, choices) -> str:
+    near = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.5)
+    return f" (did you mean {' or '.join(repr(n) for n in near)}?)" if near else ""
+
+
+def parse_colour(text: str) -> tuple:
+    """'#RRGGBB', 'R,G,B' (0..255) or a CSS colour name -> (r, g, b) floats in [0, 1]."""
+    t = str(text).strip()
+    if re.fullmatch(r"#?[0-9a-fA-F]{6}", t):
+        h = t.lstrip("#")
+        return tuple(int(h[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    if re.fullmatch(r"\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}", t):
+        rgb = [int(v) for v in t.split(",")]
+        if max(rgb) > 255:
+            raise ConditionError(f"colour {t!r}: components must be 0..255")
+        return tuple(v / 255 for v in rgb)
+    key = _key(t)
+    if key in CSS_COLOURS:
+        return parse_colour(CSS_COLOURS[key])
+    raise ConditionError(f"unknown colour {t!r}{_suggest(key, CSS_COLOURS)}; use a CSS colour name, "
+                         "#RRGGBB or R,G,B")
+
+
+def parse_region(text: str) -> str:
+    """A region word ("trees", "street") -> its REGIONS name, or a ConditionError listing them."""
+    key = _key(text)
+    if key in ALIASES:
+        return ALIASES[key]
+    raise ConditionError(f"unknown region {text.strip()!r}{_suggest(key, ALIASES)}; the regions are: "
+                         + ", ".join(REGIONS))
+
+
+@dataclass
+class Condition:
+    """A colour for a region: a segmenter region name, or an explicit mask (H, W) of the photo."""
+
+    rgb: tuple
+    region: str | None = None
+    mask: np.ndarray | None = None
+    label: str = ""  # how the user wrote it ("sky=light blue"), for messages and reports
+
+    def to_dict(self) -> dict:
+        return {"region": self.region, "color": "#" + "".join(f"{round(c * 255):02x}" for c in self.rgb)}
+
+
+def parse_condition(text: str) -> Condition:
+    """'REGION=COLOUR' or 'REGION: COLOUR' -> a Condition."""
+    m = re.fullmatch(r"\s*([^=:]+?)\s*[=:]\s*(.+?)\s*", text)
+    if not m:
+        raise ConditionError(f"condition {text!r}: write REGION=COLOUR, e.g. 'sky=light blue'")
+    return Condition(parse_colour(m.group(2)), parse_region(m.group(1)), label=text.strip())
+
+
+def parse_conditions(text: str) -> list:
+    """'sky: light blue; tree: dark green' -> [Condition, ...] (empty parts ignored)."""
+    return [parse_condition(part) for part in text.split(";") if part.strip()]
+
+
+def region_mask(rm: RegionMap, region: str, edge: int = EDGE) -> np.ndarray:
+    """(H, W) bool: the segmenter's confident pixels of a region, eroded by edge working-size pixels."""
+    mask = rm.mask(region)
+    if edge <= 0 or not mask.any():
+        return mask
+    from scipy.ndimage import binary_erosion
+    H, W = mask.shape
+    px = max(1, round(edge * max(H, W) / 192))
+    return binary_erosion(mask, iterations=px, border_value=1)  # the photo's border is no edge
+
+
+def to_hints(conditions, rm: RegionMap | None, hints: Hints | None = None) -> tuple:
+    """(Hints with one mask region per condition added after the given hints, {label: pixels covered}).
+
+    A named region absent from the photo (the segmenter found none of it) is reported with 0
+    pixels, not an error: the photo simply has no sky."""
+    out = Hints(points=list(hints.points) if hints else [], regions=list(hints.regions) if hints else [])
+    covered = {}
+    for c in conditions:
+        if c.mask is not None:
+            mask = np.asarray(c.mask, bool)
+        else:
+            if rm is None:
+                raise ConditionError(f"condition {c.label or c.region!r} names a region: it needs the segmenter")
+            mask = region_mask(rm, c.region)
+        covered[c.label or c.region or "mask"] = int(mask.sum())
+        if mask.any():
+            out.regions.append(Region(rgb=tuple(c.rgb), mask=mask))
+    return out, covered
+
+
+def segment_at(L, x: int, y: int, tolerance: float = 6.0) -> np.ndarray:
+    """(H, W) bool: the segment under a click, grown from (x, y) over connected pixels whose smoothed
+    lightness (L in 0..100) stays within tolerance of the clicked one."""
+    from scipy.ndimage import gaussian_filter
+    from skimage.segmentation import flood
+    L = np.asarray(L, np.float64)
+    H, W = L.shape
+    if not (0 <= x < W and 0 <= y < H):
+        raise ConditionError(f"click at ({x}, {y}) lies outside the {W}x{H} photo")
+    smooth = gaussian_filter(L, sigma=max(1.0, max(H, W) / 300))
+    return flood(smooth, (int(y), int(x)), tolerance=tolerance)

@@ -1,0 +1,130 @@
+"""Colour conditions on regions: names and their errors, the criteria-to-hints encoding, the segment
+under a click."""
+import numpy as np
+import pytest
+
+from models import conditions as C
+from models.hints import Hints, encode
+from models.segmenter import REGIONS, RegionMap
+
+
+def test_colour_names_in_any_spelling_hex_and_rgb():
+    assert C.parse_colour("sky blue") == C.parse_colour("SkyBlue") == C.parse_colour("#87ceeb")
+    assert C.parse_colour("Forest-Green") == pytest.approx((34 / 255, 139 / 255, 34 / 255))
+    assert C.parse_colour("200, 10, 10") == pytest.approx((200 / 255, 10 / 255, 10 / 255))
+    with pytest.raises(C.ConditionError, match="did you mean 'skyblue'"):
+        C.parse_colour("skyblu")
+    with pytest.raises(C.ConditionError, match="0..255"):
+        C.parse_colour("300,0,0")
+    with pytest.raises(C.ConditionError, match="unknown colour 'blurple'"):
+        C.parse_colour("blurple")
+
+
+def test_region_words_and_the_text_form():
+    assert [C.parse_region(w) for w in ("Trees", "street", "people", "sidewalk")] == ["tree", "road", "person",
+                                                                                       "pavement"]
+    with pytest.raises(C.ConditionError, match="did you mean 'sky'.*the regions are: sky, building"):
+        C.parse_region("skye")
+    conds = C.parse_conditions("sky: light blue; tree=#2e8b57 ;; car: red")
+    assert [c.region for c in conds] == ["sky", "tree", "car"]
+    assert conds[1].to_dict() == {"region": "tree", "color": "#2e8b57"}
+    with pytest.raises(C.ConditionError, match="REGION=COLOUR"):
+        C.parse_condition("make the sky blue")
+
+
+def region_map(h=40, w=60, horizon=16):
+    """Sky above the horizon, road below, with confidence high inside and low in a band at the horizon."""
+    p = np.full((len(REGIONS), h, w), 0.01, np.float32)
+    p[REGIONS.index("sky"), :horizon] = 0.9
+    p[REGIONS.index("road"), horizon:] = 0.9
+    p[:, horizon - 1:horizon + 1] = 1 / len(REGIONS)  # the uncertain edge
+    return RegionMap(p / p.sum(0, keepdims=True), 0.5)
+
+
+def test_conditions_become_region_hints_that_leave_the_edges_alone():
+    rm = region_map()
+    hints, covered = C.to_hints(C.parse_conditions("sky: blue; car: red"), rm, Hints().add_point(5, 30, (1, 1, 0)))
+    assert covered == {"sky: blue": int(C.region_mask(rm, "sky").sum()), "car: red": 0}  # no car in this photo
+    assert len(hints.points) == 1 and len(hints.regions) == 1
+    mask = hints.regions[0].mask
+    assert mask[:14].all() and not mask[14:].any()  # the sky to the image's border, minus a margin at its edge
+    ab, m = encode(hints, (40, 60), (20, 30))
+    assert m[:6, :, 0].all() and not m[8:14, :, 0].any()  # the sky's rows at the working size
+    assert m[15, 2, 0] == 1  # and the point at (5, 30)
+    assert ab[2, 10, 1] < -20  # blue: negative b
+    click = np.zeros((40, 60), bool)
+    click[30:, 40:] = True
+    hints, covered = C.to_hints([C.Condition((1.0, 0.0, 0.0), mask=click, label="clicked")], None)
+    assert covered == {"clicked": 200} and np.array_equal(hints.regions[0].mask, click)
+    with pytest.raises(C.ConditionError, match="needs the segmenter"):
+        C.to_hints(C.parse_conditions("sky: blue"), None)
+
+
+def test_segment_under_a_click_follows_similar_lightness():
+    L = np.full((50, 80), 30.0)
+    L[:20] = 85  # a bright sky
+    L[35:, 50:] = 60  # a lighter patch, not connected in tone
+    sky = C.segment_at(L, 10, 5)
+    assert sky[:18].all() and not sky[22:].any()
+    patch = C.segment_at(L, 70, 45)
+    assert patch[38:, 53:].all() and not patch[:30].any()
+    with pytest.raises(C.ConditionError, match="outside"):
+        C.segment_at(L, 90, 5)
+
+
+def sky_everywhere_segmenter(path):
+    """A segmenter that calls every pixel sky with certainty (its head's bias)."""
+    import minitorch_color as mt
+    from models.segmenter import Segmenter, save_segmenter
+    mt.manual_seed(0)
+    net = Segmenter((4, 8, 8, 16))
+    net.head.weight.data[...] = 0
+    net.head.bias.data[...] = -10
+    net.head.bias.data[REGIONS.index("sky")] = 10
+    save_segmenter(net, path, {"config": {"channels": [4, 8, 8, 16]}})
+    return path
+
+
+def test_colorize_condition_flags(tmp_path, capsys):
+    import json
+
+    from PIL import Image
+
+    import minitorch_color as mt
+    from models.color import rgb_to_lab
+    from models.colorize import main
+    from models.colornet import ColorNet, ColorNetConfig
+    from models.inference import save_colornet
+    mt.manual_seed(0)
+    cw = tmp_path / "cz.npz"
+    save_colornet(ColorNet(ColorNetConfig(channels=(8, 16, 32, 64))), cw, np.ones(261), {"decode": {"size": 32}})
+    seg = sky_everywhere_segmenter(tmp_path / "seg.npz")
+    src = tmp_path / "street.png"
+    Image.fromarray((np.random.default_rng(0).random((36, 48)) * 200 + 30).astype(np.uint8)).save(src)
+    base = [str(src), "--weights", str(cw), "--segmenter-weights", str(seg)]  # the refinement makes hints hold
+    assert main(base + ["-o", str(tmp_path / "plain")]) == 0
+    report = tmp_path / "r.json"
+    assert main(base + ["-o", str(tmp_path / "blue"), "--conditions", "sky: blue; car: red",
+                        "--report", str(report)]) == 0
+    rec = json.loads(report.read_text())["images"][0]
+    assert rec["conditions"]["sky: blue"]["share"] > 0.5 and rec["conditions"]["car: red"]["pixels"] == 0
+    assert "'car: red': no such region found" in capsys.readouterr().err
+    b = [rgb_to_lab(np.asarray(Image.open(tmp_path / d / "street.png"), np.float64) / 255)[..., 2].mean()
+         for d in ("plain", "blue")]
+    assert b[1] < b[0] - 5  # the sky request pulled the photo toward blue (negative b)
+    assert main(base + ["-o", str(tmp_path / "x"), "--condition", "sky=blurple"]) == 2
+    assert "unknown colour 'blurple'" in capsys.readouterr().err
+    assert main(base + ["-o", str(tmp_path / "x"), "--condition", "skye=blue"]) == 2
+    assert "unknown region 'skye'" in capsys.readouterr().err
+    assert main([str(src), "-o", str(tmp_path / "x"), "--weights", str(cw), "--condition", "sky=blue",
+                 "--segmenter-weights", str(tmp_path / "none.npz")]) == 2
+    assert "needs the region segmenter" in capsys.readouterr().err
+    assert main(["--list-regions"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].startswith("sky\tskies")
+    hints = tmp_path / "h.json"
+    hints.write_text(json.dumps({"conditions": [{"region": "trees", "color": "forest green"}]}))
+    assert main(base + ["-o", str(tmp_path / "h"), "--hints", str(hints), "--report", str(report)]) == 0
+    assert json.loads(report.read_text())["hints"]["conditions"] == [{"region": "tree", "color": "#228b22"}]
+    hints.write_text(json.dumps({"conditions": [{"region": "tree", "color": "greeen"}]}))
+    assert main(base + ["-o", str(tmp_path / "h"), "--hints", str(hints)]) == 2
+    assert "conditions[0]: unknown colour 'greeen'" in capsys.readouterr().err
