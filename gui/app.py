@@ -1,5 +1,7 @@
-"""colorize-studio [IMAGE] (or python -m gui [IMAGE]) [--weights W] [--mode automatic|interactive|layers|era|styles]
+"""colorize-studio [IMAGE] (or python -m gui [IMAGE]) [--weights W]
+                [--mode automatic|interactive|layers|era|styles|regions]
                 [--era-weights E] [--era DECADE] [--style-weights S] [--style NAME] [--style-strength X]
+                [--segmenter-weights G] [--condition REGION=COLOUR ...]
                 [--hint X,Y,#RRGGBB ...] [--screenshot PATH --exit-after-frames N]
 
 Starts the Colorization Studio. The headless flags open the window, wait for N frames (and for the
@@ -17,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("image", nargs="?", help="a photo to open")
     p.add_argument("--weights", default=None,
                    help="ColorNet weights (default: the shipped weights/colornet.npz, or $MINITORCH_COLOR_WEIGHTS)")
-    p.add_argument("--mode", default="automatic", help="automatic, interactive, layers, era or styles")
+    p.add_argument("--mode", default="automatic", help="automatic, interactive, layers, era, styles or regions")
     p.add_argument("--era-weights", default=None,
                    help="era recogniser weights for the era mode (default: weights/era.npz when it is there)")
     p.add_argument("--era", default=None, help="colour the photo as this decade in the era mode (1850s..1970s, modern)")
@@ -25,6 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="StyleNet weights for the styles mode (default: weights/stylenet.npz when it is there)")
     p.add_argument("--style", default=None, help="the style chosen in the styles mode (see colorize --list-styles)")
     p.add_argument("--style-strength", type=float, default=1.0, help="its strength, 0..1")
+    p.add_argument("--segmenter-weights", default=None,
+                   help="region segmenter for the regions mode (default: weights/segmenter.npz when it is there)")
+    p.add_argument("--condition", action="append", default=[], metavar="REGION=COLOUR",
+                   help="start the regions mode with this region coloured (repeatable)")
     p.add_argument("--layer", default=None, help="layer shown in the layers mode")
     p.add_argument("--hint", action="append", default=[], metavar="X,Y,#RRGGBB", help="start with these hints")
     p.add_argument("--compare", type=float, default=1.0, help="before/after split (0..1) at start")
@@ -39,9 +45,11 @@ def main(argv=None) -> int:
     if a.screenshot and not a.exit_after_frames:
         p.error("--screenshot needs --exit-after-frames")
 
+    from models.conditions import parse_condition
     from models.era import LABELS, EraRecognizer
     from models.hints import HintError, parse_hint_arg
     from models.inference import Colorizer
+    from models.segmenter import RegionFinder
     from models.stylenet import Stylizer
     from models.weights import WeightsError, shipped
 
@@ -57,12 +65,15 @@ def main(argv=None) -> int:
         recogniser = EraRecognizer.from_weights(era_weights) if era_weights else None
         style_weights = a.style_weights or (shipped("stylenet.npz") if shipped("stylenet.npz").exists() else None)
         stylizer = Stylizer.from_weights(style_weights) if style_weights else None
+        seg_weights = a.segmenter_weights or (shipped("segmenter.npz") if shipped("segmenter.npz").exists() else None)
+        finder = RegionFinder.from_weights(seg_weights) if seg_weights else None
+        conditions = [parse_condition(t) for t in a.condition]
     except (WeightsError, HintError) as e:
         print(f"colorize-studio: error: {e}", file=sys.stderr)
         return 2
     from .view import StudioView  # Dear PyGui only once the arguments are good
     worker = Worker(debounce_s=0.05)
-    ctl = Controller(cz, worker=worker, era_recogniser=recogniser, stylizer=stylizer)
+    ctl = Controller(cz, worker=worker, era_recogniser=recogniser, stylizer=stylizer, region_finder=finder)
     view = StudioView(ctl)
     if a.mode not in view.modes:
         print(f"colorize-studio: error: unknown mode {a.mode!r}; one of {', '.join(view.modes)}", file=sys.stderr)
@@ -85,6 +96,8 @@ def main(argv=None) -> int:
         if a.style:
             ctl.set_style(a.style)
         ctl.set_style_strength(a.style_strength)
+        for cond in conditions:
+            ctl.add_region(cond.region, cond.rgb)
     except ValueError as e:
         print(f"colorize-studio: error: {e}", file=sys.stderr)
         return 2

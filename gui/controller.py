@@ -26,6 +26,7 @@ class ModeNeeds:
     layer: bool = False  # the activations of the document's chosen layer
     era: bool = False  # colour the photo as its (recognised or chosen) decade
     style: bool = False  # paint the colorization in the chosen style (models/stylenet.py)
+    regions: bool = False  # the Regions mode's painted regions join the hints (gui/regions.py)
 
 
 # the built-in modes; the view registers the needs of every mode it shows (gui/modes/)
@@ -72,10 +73,12 @@ class Controller:
     """User actions on a Document; colorization through a worker with supersession."""
 
     def __init__(self, colorizer, worker=None, history_limit: int = 200, modes: dict | None = None,
-                 era_recogniser=None, stylizer=None):
+                 era_recogniser=None, stylizer=None, region_finder=None):
         self.cz = colorizer
         self.era_recogniser = era_recogniser  # models.era.EraRecognizer, or None: eras only by choice
         self.stylizer = stylizer  # models.stylenet.Stylizer, or None: no styles mode to speak of
+        from .regions import RegionEditor
+        self.regions = RegionEditor(region_finder)  # colours on regions (the Regions mode)
         self.modes = dict(MODES if modes is None else modes)  # name -> ModeNeeds
         self.doc = Document(layer=(colorizer.layer_names() or [None])[0] if colorizer is not None else None)
         self.worker = worker
@@ -112,6 +115,7 @@ class Controller:
     def _new_photo(self):
         self.doc.hints, self.doc.selected, self.doc.result = [], None, None
         self.doc.recognised = self.era_recogniser.recognise(self.doc.image) if self.era_recogniser else None
+        self.regions.new_photo(self.doc.image)
         self._undo.clear()
         self._redo.clear()
         self.request()
@@ -176,6 +180,45 @@ class Controller:
         if self.stylizer is None or self.doc.style is None:
             return None
         return self.stylizer.blend(self.doc.style, self.doc.style_strength)
+
+    # ----- regions (each change one undo step of the RegionEditor) ------------------------------
+    def region_click(self, x, y) -> int | None:
+        """Select (or start painting in the current colour) what is under a click on the photo."""
+        if self.doc.image is None:
+            return None
+        i = self.regions.click(x, y, self.doc.color)
+        self._regions_changed()
+        return i
+
+    def add_region(self, name: str, rgb=None) -> int:
+        """Colour a region the segmenter found (in rgb, default the current colour)."""
+        i = self.regions.add_named(name, tuple(rgb) if rgb is not None else self.doc.color)
+        self._regions_changed()
+        return i
+
+    def set_region_colour(self, rgb):
+        rgb = tuple(float(np.clip(c, 0, 1)) for c in rgb[:3])
+        self.doc.color = rgb
+        if self.regions.set_colour(rgb):
+            self._regions_changed()
+
+    def brush(self, x, y, erase: bool = False, begin: bool = False):
+        """Brush the selected region in (or out, erase) at (x, y); begin=True starts one undo step."""
+        if begin:
+            self.regions.begin_stroke()
+        if self.regions.stroke(x, y, radius=max(2.0, 0.02 * max(self.doc.size)) * (1 + self.doc.radius), erase=erase):
+            self._regions_changed()
+
+    def region_undo(self) -> bool:
+        return self._regions_changed(self.regions.undo())
+
+    def region_redo(self) -> bool:
+        return self._regions_changed(self.regions.redo())
+
+    def _regions_changed(self, changed: bool = True) -> bool:
+        if changed and self.modes[self.doc.mode].regions:
+            self.request()
+        return changed
 
     # ----- hints with undo/redo -------------------------------------------------------------
     def _checkpoint(self):
@@ -318,7 +361,8 @@ class Controller:
     def job(self) -> "Job":
         """A snapshot of what to compute now (the worker runs it off the render thread)."""
         needs = self.modes[self.doc.mode]
-        return Job(self.doc.image, Hints(points=copy.deepcopy(self.doc.hints)),
+        regions = self.regions.regions() if needs.regions else []
+        return Job(self.doc.image, Hints(points=copy.deepcopy(self.doc.hints), regions=regions),
                    (self.doc.layer,) if needs.layer and self.doc.layer else (), needs.explain,
                    self.era if needs.era else "modern", self.style_blend if needs.style else None)
 

@@ -218,3 +218,42 @@ def test_styles_mode_paints_the_chosen_style_at_its_strength(cz, tmp_path):
         c.set_style_strength(2)
     with pytest.raises(ValueError, match="no StyleNet"):
         Controller(cz).set_style("Monet")
+
+
+def test_regions_mode_selects_regions_by_click_with_undo(cz):
+    from gui.controller import MODES, ModeNeeds
+    from models.color import rgb_to_lab
+    from tests.test_conditions import region_map
+
+    class Finder:  # sky above row 16, road below, unsure at the horizon
+        def find(self, image):
+            return region_map(*image.shape[:2])
+
+    c = Controller(cz, modes={**MODES, "regions": ModeNeeds(regions=True)}, region_finder=Finder())
+    photo = np.full((40, 60, 3), 0.25, np.float32)  # a dark road
+    photo[:15], photo[15:17] = 0.85, 0.55  # a bright sky, a mid-gray horizon band
+    c.set_image(photo + np.random.default_rng(4).normal(0, 0.01, photo.shape).astype(np.float32))
+    assert set(c.regions.detected()) == {"sky", "road"}
+    c.set_mode("regions")
+    before = rgb_to_lab(c.doc.result.output)[..., 2][:12].mean()
+    c.set_region_colour((0.1, 0.3, 0.9))
+    assert c.region_click(10, 5) == 0 and c.regions.current.name == "sky"
+    assert rgb_to_lab(c.doc.result.output)[..., 2][:12].mean() < before - 10  # the sky turned blue
+    c.set_region_colour((0.8, 0.2, 0.1))  # recolours the selected sky
+    assert c.regions.paints[0].rgb == (0.8, 0.2, 0.1)
+    c.region_click(30, 35)
+    assert [p.name for p in c.regions.paints] == ["sky", "road"] and c.regions.selected == 1
+    assert c.region_click(30, 15) == 2 and c.regions.paints[2].name == "segment 1"  # unsure there: a grown segment
+    band = c.regions.paints[2].mask
+    assert band[15, 5:55].all() and not band[:10].any() and not band[20:].any()  # the band, not the sky or road
+    assert c.region_undo() and [p.name for p in c.regions.paints] == ["sky", "road"]
+    assert c.region_redo() and len(c.regions.paints) == 3
+    c.region_click(30, 35)  # select the road again
+    n = c.regions.current.mask.sum()
+    c.brush(30, 35, erase=True, begin=True)
+    c.brush(34, 35, erase=True)
+    assert c.regions.current.mask.sum() < n
+    assert c.region_undo() and c.regions.paints[1].mask.sum() == n  # one stroke, one undo step
+    assert c.region_click(500, 5) is None
+    c.set_mode("automatic")
+    assert not c.job().hints.regions  # only the regions mode paints regions

@@ -54,7 +54,7 @@ def _chromatic_share(img) -> float:
     return float((np.hypot(ab[..., 0], ab[..., 1]) > 15).mean())
 
 
-@pytest.mark.parametrize("mode", ["automatic", "interactive", "layers", "era", "styles"])
+@pytest.mark.parametrize("mode", ["automatic", "interactive", "layers", "era", "styles", "regions"])
 def test_headless_screenshot_of_each_mode(tmp_path, mode):
     import skimage.data
     src = tmp_path / "astronaut.png"
@@ -102,6 +102,25 @@ def test_styles_mode_paints_the_chosen_style_and_refuses_an_unknown_one(tmp_path
     r = subprocess.run([sys.executable, "-m", "gui", str(src), "--style-weights", str(weights), "--style", "Monnet"],
                        cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT), capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "unknown style 'Monnet'" in r.stderr and "Gauguin" in r.stderr
+
+
+def test_regions_mode_colours_a_named_region_and_refuses_an_unknown_one(tmp_path):
+    import skimage.data
+
+    from tests.test_conditions import sky_everywhere_segmenter
+    seg = sky_everywhere_segmenter(tmp_path / "seg.npz")
+    src = tmp_path / "coffee.png"
+    Image.fromarray(skimage.data.coffee()).convert("L").save(src)
+    shots = {}
+    for cond in (None, "sky=orange"):
+        shots[cond] = tmp_path / f"{cond}.png"
+        _run(["-m", "gui", str(src), "--mode", "regions", "--segmenter-weights", str(seg), "--screenshot",
+              str(shots[cond]), "--exit-after-frames", "6"] + (["--condition", cond] if cond else []), tmp_path)
+    plain, orange = (np.asarray(Image.open(p).convert("RGB"), np.float64) for p in shots.values())
+    assert plain.shape[0] <= 800 and np.abs(orange - plain).mean() > 1
+    r = subprocess.run([sys.executable, "-m", "gui", str(src), "--segmenter-weights", str(seg),
+                        "--condition", "sky=blurple"], cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT), capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "unknown colour 'blurple'" in r.stderr
 
 
 def test_gui_refuses_bad_weights(tmp_path):

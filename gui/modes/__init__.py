@@ -57,5 +57,5 @@ class Mode:
 
 def load() -> dict:
     """Import the built-in modes (they register themselves) and return the registry."""
-    from . import automatic, era, interactive, layers, styles  # noqa: F401
+    from . import automatic, era, interactive, layers, regions, styles  # noqa: F401
     return dict(sorted(REGISTRY.items(), key=lambda item: item[1].order))
