@@ -119,7 +119,8 @@ def test_regions_mode_colours_a_named_region_and_refuses_an_unknown_one(tmp_path
     plain, orange = (np.asarray(Image.open(p).convert("RGB"), np.float64) for p in shots.values())
     assert plain.shape[0] <= 800 and np.abs(orange - plain).mean() > 1
     r = subprocess.run([sys.executable, "-m", "gui", str(src), "--segmenter-weights", str(seg),
-                        "--condition", "sky=blurple"], cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT), capture_output=True, text=True, timeout=120)
+                        "--condition", "sky=blurple"], cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT),
+                       capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "unknown colour 'blurple'" in r.stderr
 
 
