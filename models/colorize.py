@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="several at once: 'sky: light blue; tree: dark green; car: red'")
     p.add_argument("--segmenter-weights", default=None,
                    help="region segmenter weights (default: the shipped weights/segmenter.npz)")
+    p.add_argument("--fit-lightness", action="store_true",
+                   help="let a condition lower (or raise) the lightness of its region just enough for its colour "
+                        "to show (a blue sky over a white one); default: the photo's lightness is kept")
     p.add_argument("--list-regions", action="store_true", help="print the region names conditions take, and exit")
     p.add_argument("--hints", type=Path, default=None, metavar="FILE.json", help="point and region hints")
     p.add_argument("--hint", action="append", default=[], metavar="X,Y,#RRGGBB",
@@ -186,7 +189,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(join_hint_values(argv))
     from tqdm import tqdm
 
-    from .conditions import parse_condition, parse_conditions, to_hints
+    from .conditions import parse_condition, parse_conditions, to_hints, with_fitted_lightness
     from .era import ERA_CHOICES, EraChooser, colorize_in_era
     from .hints import HintError, Hints, parse_hint_arg
     from .image_io import load_image, save_image
@@ -252,6 +255,8 @@ def main(argv=None) -> int:
             era = eras.decide(image)
             photo_hints, covered = (to_hints(hints.conditions, finder.find(image), hints) if finder
                                     else (hints, {}))
+            if args.fit_lightness and covered:
+                image = with_fitted_lightness(image, photo_hints.regions[len(hints.regions):])
             # the stage images, entropy and activations only when --stages asks for them
             result, film = colorize_in_era(cz, image, era.used, photo_hints or None,
                                            layers=cz.layer_names() if args.stages else (), explain=bool(args.stages))

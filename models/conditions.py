@@ -149,3 +149,56 @@ def segment_at(L, x: int, y: int, tolerance: float = 6.0) -> np.ndarray:
         raise ConditionError(f"click at ({x}, {y}) lies outside the {W}x{H} photo")
     smooth = gaussian_filter(L, sigma=max(1.0, max(H, W) / 300))
     return flood(smooth, (int(y), int(x)), tolerance=tolerance)
+
+
+CLEAR_CHROMA = 20.0  # a colour this saturated is clearly of its hue (colour classes start at chroma 10)
+
+
+def clear_version(ab) -> np.ndarray:
+    """The requested hue at chroma min(its chroma, CLEAR_CHROMA): what must be showable for a pixel to
+    take the request's colour class."""
+    ab = np.asarray(ab, np.float64)
+    c = float(np.hypot(*ab))
+    return ab if c <= CLEAR_CHROMA else ab * (CLEAR_CHROMA / c)
+
+
+def lightness_range(ab) -> tuple:
+    """(lowest, highest) lightness at which sRGB can show the request's hue clearly (clear_version);
+    an interval, (0, 0) if none."""
+    from .color import lab_to_rgb
+    ab = clear_version(ab)
+    Ls = np.linspace(0, 100, 401)
+    lab = np.stack([Ls, np.full_like(Ls, ab[0]), np.full_like(Ls, ab[1])], -1)
+    rgb = lab_to_rgb(lab, clip=False)
+    ok = ((rgb >= -0.002) & (rgb <= 1.002)).all(-1)
+    return (float(Ls[ok].min()), float(Ls[ok].max())) if ok.any() else (0.0, 0.0)
+
+
+def fit_lightness(L, regions, soften: float = 1.5) -> np.ndarray:
+    """The opt-in for colours the photo's tones cannot hold: L (H, W, 0..100) moved, inside each masked
+    region, just enough into the range where sRGB can show the region's hue clearly (a white sky made a
+    blue one can show), the change softened over `soften` pixels at the edges. Later regions win."""
+    from scipy.ndimage import gaussian_filter
+
+    from .hints import color_to_ab
+    L = np.asarray(L, np.float64)
+    target = L.copy()
+    for r in regions:
+        if r.mask is None:
+            continue
+        lo, hi = lightness_range(color_to_ab(r.rgb))
+        m = np.asarray(r.mask, bool)
+        target[m] = np.clip(L[m], lo, hi)
+    delta = target - L
+    if soften > 0 and delta.any():
+        delta = gaussian_filter(delta, soften)
+    return np.clip(L + delta, 0, 100)
+
+
+def with_fitted_lightness(image, regions) -> np.ndarray:
+    """The photo (gray or RGB, uint8/uint16 or floats) as a float gray RGB image whose lightness is
+    fit_lightness'd for these regions (what colorize --fit-lightness colorizes)."""
+    from .color import image_lightness, lab_to_rgb
+    from .image_io import image_divisor
+    L = fit_lightness(image_lightness(image, image_divisor(image)), regions)
+    return lab_to_rgb(np.stack([L, np.zeros_like(L), np.zeros_like(L)], -1)).astype(np.float32)

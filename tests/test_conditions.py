@@ -128,3 +128,19 @@ def test_colorize_condition_flags(tmp_path, capsys):
     hints.write_text(json.dumps({"conditions": [{"region": "tree", "color": "greeen"}]}))
     assert main(base + ["-o", str(tmp_path / "h"), "--hints", str(hints)]) == 2
     assert "conditions[0]: unknown colour 'greeen'" in capsys.readouterr().err
+
+
+def test_fit_lightness_makes_room_for_the_colour_only_inside_the_region():
+    from models.hints import Region, color_to_ab
+    L = np.full((40, 60), 99.0)  # a blown-out white sky everywhere
+    L[30:] = 40
+    mask = np.zeros((40, 60), bool)
+    mask[:20] = True
+    blue = C.parse_colour("#1e5adc")
+    lo, hi = C.lightness_range(color_to_ab(blue))
+    assert 0 <= lo < hi < 95  # sRGB has no clear blue at L = 99
+    out = C.fit_lightness(L, [Region(blue, mask=mask)])
+    assert abs(out[:12] - hi).max() < 0.01  # lowered just enough, no further
+    np.testing.assert_allclose(out[25:], L[25:], atol=1e-6)  # outside (away from the softened edge): untouched
+    img = C.with_fitted_lightness((L / 100 * 255).astype(np.uint8), [Region(blue, mask=mask)])
+    assert img.shape == (40, 60, 3) and img[:10].max() < 0.95

@@ -1,0 +1,128 @@
+"""Are colour conditions honoured, and do they leak? Measured on CamVid's validation frames.
+
+    python -m train.evaluate_conditions [--segmenter weights/segmenter.npz] [--frames 101] [--out reports/conditions]
+
+For every validation frame and every request (a region and a saturated colour: the sky blue,
+orange or purple, the trees green, red or yellow), where the frame's labelled region covers at
+least 5% of it: the condition goes through the product's path (the segmenter finds the region
+from the lightness, models/conditions.to_hints, the shipped ColorNet with its refinement), and is
+judged against the *labelled* region, so the segmenter's mistakes count:
+- honoured: the share of the region's pixels whose colour class (models/color.COLOR_CLASSES) is the
+  requested colour's, and the mean Delta E 2000 between the request (at each pixel's lightness)
+  and the output; only pixels where sRGB can show the requested colour at that lightness are
+  judged (a white sky at L = 99 cannot be deep blue), and their share is reported;
+- leak: the share of pixels outside the region whose colour class changed against the same frame
+  colorized without the condition.
+Baseline: the unconditioned colorization's share of region pixels already in the requested class.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+REQUESTS = (("sky", "blue", "#1e5adc"), ("sky", "orange", "#f08c1e"), ("sky", "purple", "#8c3cc8"),
+            ("tree", "green", "#2e8b2e"), ("tree", "red", "#c8281e"), ("tree", "yellow", "#e6d228"))
+MIN_SHARE = 0.05
+
+
+def in_gamut(L, ab) -> np.ndarray:
+    """(H, W) bool: whether sRGB can show the request's hue clearly (conditions.clear_version) at each
+    pixel's lightness L."""
+    from models.conditions import lightness_range
+    lo, hi = lightness_range(ab)
+    return (L >= lo) & (L <= hi)
+
+
+def judge(out_rgb, plain_rgb, region, request_rgb) -> dict:
+    """Honoured and leak numbers of one conditioned output against the unconditioned one."""
+    from skimage.color import deltaE_ciede2000
+
+    from models.color import color_class, rgb_to_lab
+    lab, plain_lab = rgb_to_lab(out_rgb), rgb_to_lab(plain_rgb)
+    req_ab = rgb_to_lab(np.asarray(request_rgb, np.float64))[1:]
+    want = int(color_class(req_ab))
+    judged = region & in_gamut(lab[..., 0], req_ab)
+    cls, plain_cls = color_class(lab[..., 1:]), color_class(plain_lab[..., 1:])
+    req_lab = np.concatenate([lab[..., :1], np.broadcast_to(req_ab, lab.shape[:2] + (2,))], -1)
+    outside = ~region
+    return {"judged_share": float(judged.sum() / max(region.sum(), 1)),
+            "honoured": float((cls[judged] == want).mean()) if judged.any() else None,
+            "plain_already": float((plain_cls[judged] == want).mean()) if judged.any() else None,
+            "delta_e": float(deltaE_ciede2000(req_lab[judged], lab[judged]).mean()) if judged.any() else None,
+            "leak": float((cls[outside] != plain_cls[outside]).mean()) if outside.any() else 0.0}
+
+
+def summarise(rows, variant: str | None = None) -> dict:
+    """Per request: mean and spread over frames of each number, and n (variant: "fit_lightness" reads
+    the opt-in's numbers)."""
+    out = {}
+    rows = [r[variant] | {"request": r["request"]} for r in rows if r.get(variant)] if variant else rows
+    for key in sorted({r["request"] for r in rows}):
+        mine = [r for r in rows if r["request"] == key and r["honoured"] is not None]
+        if not mine:
+            continue
+        stats = {}
+        for k in ("honoured", "plain_already", "delta_e", "leak", "judged_share"):
+            v = np.array([r[k] for r in mine], np.float64)
+            stats[k] = {"mean": float(v.mean()), "std": float(v.std())}
+        out[key] = {"n_frames": len(mine), **stats}
+    return out
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--segmenter", default=None)
+    p.add_argument("--frames", type=int, default=101)
+    p.add_argument("--out", default="reports/conditions")
+    a = p.parse_args(argv)
+    from models.conditions import Condition, parse_colour, to_hints, with_fitted_lightness
+    from models.inference import Colorizer
+    from models.segmenter import CAMVID_TO_REGION, REGIONS, RegionFinder
+    from models.weights import WeightsError
+    from train import data
+    try:
+        finder, cz = RegionFinder.from_weights(a.segmenter), Colorizer.from_weights()
+        val = data.load_camvid("val")
+    except (WeightsError, data.DataMissingError) as e:
+        print(f"evaluate_conditions: error: {e}", file=sys.stderr)
+        return 2
+    rows = []
+    for i in tqdm(range(min(a.frames, len(val))), desc="frames"):
+        image = val.images[i].astype(np.float32) / 255
+        truth = CAMVID_TO_REGION[val.labels[i]]
+        rm = finder.find(image)
+        plain = cz.process(image).output
+        for region, name, hexcol in REQUESTS:
+            mask = truth == REGIONS.index(region)
+            if mask.mean() < MIN_SHARE:
+                continue
+            rgb = parse_colour(hexcol)
+            hints, covered = to_hints([Condition(rgb, region)], rm)
+            out = cz.process(image, hints or None).output
+            row = {"frame": str(val.files[i]), "request": f"{region} {name}", "found_pixels": covered[region],
+                   **judge(out, plain, mask, rgb)}
+            if hints:  # the opt-in: the region's lightness moved just enough for the colour to show
+                fitted = cz.process(with_fitted_lightness(image, hints.regions), hints).output
+                row["fit_lightness"] = judge(fitted, plain, mask, rgb)
+            rows.append(row)
+    report = {"frames": int(min(a.frames, len(val))), "requests": [list(r) for r in REQUESTS],
+              "min_region_share": MIN_SHARE, "summary": summarise(rows),
+              "summary_fit_lightness": summarise(rows, "fit_lightness"), "rows": rows}
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "honoured.json").write_text(json.dumps(report, indent=1))
+    for key, s in [(k, v) for k, v in report["summary"].items()] + \
+            [(k + " (fit L)", v) for k, v in report["summary_fit_lightness"].items()]:
+        print(f"{key:20s} honoured {s['honoured']['mean']:.3f} +- {s['honoured']['std']:.3f} (unconditioned "
+              f"{s['plain_already']['mean']:.3f}); Delta E {s['delta_e']['mean']:.1f}; leak {s['leak']['mean']:.3f} "
+              f"+- {s['leak']['std']:.3f}; judged {s['judged_share']['mean']:.2f} of the region; n={s['n_frames']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
