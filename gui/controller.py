@@ -17,6 +17,8 @@ import numpy as np
 
 from models.hints import HintError, Hints, Point
 
+from .history import History
+
 
 @dataclass(frozen=True)
 class ModeNeeds:
@@ -82,8 +84,8 @@ class Controller:
         self.modes = dict(MODES if modes is None else modes)  # name -> ModeNeeds
         self.doc = Document(layer=(colorizer.layer_names() or [None])[0] if colorizer is not None else None)
         self.worker = worker
-        self._undo, self._redo = [], []
-        self._limit = history_limit
+        self.history = History(lambda: self.doc.hints, lambda hints: setattr(self.doc, "hints", hints),
+                               history_limit)  # of the hint points
         self._generation = 0
         self._lock = threading.Lock()
         self.listeners = []  # called with (event, payload) on "result", "error", "busy"
@@ -116,8 +118,7 @@ class Controller:
         self.doc.hints, self.doc.selected, self.doc.result = [], None, None
         self.doc.recognised = self.era_recogniser.recognise(self.doc.image) if self.era_recogniser else None
         self.regions.new_photo(self.doc.image)
-        self._undo.clear()
-        self._redo.clear()
+        self.history.clear()
         self.request()
 
     def set_mode(self, mode: str):
@@ -222,9 +223,7 @@ class Controller:
 
     # ----- hints with undo/redo -------------------------------------------------------------
     def _checkpoint(self):
-        self._undo.append(copy.deepcopy(self.doc.hints))
-        del self._undo[:-self._limit]
-        self._redo.clear()
+        self.history.record()
 
     def _inside(self, x, y) -> bool:
         if self.doc.image is None:
@@ -298,28 +297,24 @@ class Controller:
             self.request()
 
     def undo(self) -> bool:
-        return self._step(self._undo, self._redo)
+        return self._after_step(self.history.undo())
 
     def redo(self) -> bool:
-        return self._step(self._redo, self._undo)
+        return self._after_step(self.history.redo())
 
-    def _step(self, source: list, other: list) -> bool:
-        """Restore the newest hints state of source, keeping the current one on other (undo/redo)."""
-        if not source:
-            return False
-        other.append(copy.deepcopy(self.doc.hints))
-        self.doc.hints = source.pop()
-        self.doc.selected = None
-        self.request()
-        return True
+    def _after_step(self, stepped: bool) -> bool:
+        if stepped:
+            self.doc.selected = None
+            self.request()
+        return stepped
 
     @property
     def can_undo(self):
-        return bool(self._undo)
+        return self.history.can_undo
 
     @property
     def can_redo(self):
-        return bool(self._redo)
+        return self.history.can_redo
 
     # ----- files --------------------------------------------------------------------------
     def save_hints(self, path) -> str | None:

@@ -7,12 +7,13 @@ one undo step (a brush stroke: begin_stroke, then strokes with record=False).
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 
 import numpy as np
 
 from models.hints import Region
+
+from .history import History
 
 
 @dataclass
@@ -30,7 +31,7 @@ class RegionEditor:
         self.L = None  # the photo's lightness (H, W), 0..100
         self.paints: list = []
         self.selected: int | None = None
-        self._undo, self._redo, self._limit = [], [], history_limit
+        self.history = History(lambda: (self.paints, self.selected), self._restore, history_limit)
 
     # ----- the photo --------------------------------------------------------------------
     def new_photo(self, image) -> None:
@@ -38,8 +39,7 @@ class RegionEditor:
         self.L = rgb_to_lab(np.asarray(image, np.float32))[..., 0]
         self.map = self.finder.find(image) if self.finder is not None else None
         self.paints, self.selected = [], None
-        self._undo.clear()
-        self._redo.clear()
+        self.history.clear()
 
     def detected(self) -> dict:
         """{region name: share of the photo} the segmenter found (empty without one)."""
@@ -47,9 +47,10 @@ class RegionEditor:
 
     # ----- changes (each one undo step) --------------------------------------------------
     def _record(self):
-        self._undo.append((copy.deepcopy(self.paints), self.selected))
-        del self._undo[:-self._limit]
-        self._redo.clear()
+        self.history.record()
+
+    def _restore(self, state):
+        self.paints, self.selected = state
 
     def add_named(self, region: str, rgb) -> int:
         """Paint a region the segmenter found (or select it if it is painted already)."""
@@ -118,25 +119,18 @@ class RegionEditor:
         return True
 
     def undo(self) -> bool:
-        return self._step(self._undo, self._redo)
+        return self.history.undo()
 
     def redo(self) -> bool:
-        return self._step(self._redo, self._undo)
-
-    def _step(self, source: list, other: list) -> bool:
-        if not source:
-            return False
-        other.append((copy.deepcopy(self.paints), self.selected))
-        self.paints, self.selected = source.pop()
-        return True
+        return self.history.redo()
 
     @property
     def can_undo(self) -> bool:
-        return bool(self._undo)
+        return self.history.can_undo
 
     @property
     def can_redo(self) -> bool:
-        return bool(self._redo)
+        return self.history.can_redo
 
     # ----- what the colorization sees -----------------------------------------------------
     @property
