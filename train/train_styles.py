@@ -18,6 +18,12 @@ from train import style_training as T
 from train.config import config_dict, parse_config
 
 
+def command_of(out: Path, fallback: str) -> str:
+    """The command that started the run (command.txt), else this one."""
+    path = out / "command.txt"
+    return path.read_text().strip() if path.exists() else fallback
+
+
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     resume, export = "--resume" in argv, "--export" in argv
@@ -41,7 +47,7 @@ def main(argv=None):
     thumbs = [thumbnail(T.painting_images(s, 96)[0]) for s in run.styles]
     save_stylenet(run.net, out / "stylenet.npz", run.styles, run.config.work_size,
                   {"config": config_dict(run.config), "steps_done": last["step"], "seconds": last["seconds"],
-                   "command": (out / "command.txt").read_text().strip()}, thumbs)
+                   "command": command_of(out, command)}, thumbs)
     terms = ", ".join(f"{k} {v:.4f}" for k, v in last.items() if k not in ("step", "seconds"))
     print(f"step {last['step']}: {terms} -> {out / 'stylenet.npz'}")
     return 0
