@@ -3,8 +3,8 @@
     python -m benchmarks.condition_latency [--segmenter weights/segmenter.npz] [--repeats 7] [--json FILE]
 
 Times what `colorize --conditions "sky: light blue; tree: forest green"` does per photo: read a
-512x512 PNG, find its regions (models/segmenter.py), turn the conditions into hints, colorize with
-the shipped ColorNet (hint refinement included) and write the PNG; the segmenter's share is
+512x512 PNG, find its regions (models/segmenter.py), colorize with the shipped ColorNet, paint the
+conditions' regions (models/conditions.paint) and write the PNG; the segmenter's share is
 measured separately. Two warm-up calls exclude Numba compilation; medians of --repeats runs. Run it
 with nothing else on the CPU.
 """
@@ -28,7 +28,7 @@ def main(argv=None):
     import skimage.data
     from PIL import Image
 
-    from models.conditions import parse_conditions, to_hints
+    from models.conditions import paint, parse_conditions, resolve
     from models.image_io import load_image, save_image
     from models.inference import Colorizer
     from models.segmenter import RegionFinder
@@ -40,8 +40,8 @@ def main(argv=None):
 
     def end_to_end():
         image = load_image(src)
-        hints, _ = to_hints(conditions, finder.find(image))
-        save_image(cz.process(image, hints or None).output, dst)
+        regions, _ = resolve(conditions, finder.find(image))
+        save_image(paint(cz.process(image), regions).output, dst)
     total = time_calls(end_to_end, 2, a.repeats)
     image = load_image(src)
     finding = time_calls(lambda: finder.find(image), 1, a.repeats)

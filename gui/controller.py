@@ -45,6 +45,7 @@ class Job:
     explain: bool
     era: str = "modern"  # the decade label to colour as (models/era.py); "modern" changes nothing
     style: np.ndarray | None = None  # the style blend row to paint with (models/stylenet.py); None: no style
+    regions: list = field(default_factory=list)  # coloured regions to paint (models/conditions.paint)
 
 
 @dataclass
@@ -356,19 +357,20 @@ class Controller:
     def job(self) -> "Job":
         """A snapshot of what to compute now (the worker runs it off the render thread)."""
         needs = self.modes[self.doc.mode]
-        regions = self.regions.regions() if needs.regions else []
-        return Job(self.doc.image, Hints(points=copy.deepcopy(self.doc.hints), regions=regions),
+        return Job(self.doc.image, Hints(points=copy.deepcopy(self.doc.hints)),
                    (self.doc.layer,) if needs.layer and self.doc.layer else (), needs.explain,
-                   self.era if needs.era else "modern", self.style_blend if needs.style else None)
+                   self.era if needs.era else "modern", self.style_blend if needs.style else None,
+                   self.regions.regions() if needs.regions else [])
 
     def run_job(self, job: "Job"):
         """Colorize as the job says; for a decade, read the gray as its film (weights with film inputs)
         and grade the result in its palette; for a style, paint it (the plain colorization kept)."""
         import dataclasses
 
+        from models.conditions import paint
         from models.era import colorize_in_era
-        result = colorize_in_era(self.cz, job.image, job.era, job.hints or None, layers=job.layers,
-                                 explain=job.explain)[0]
+        result = paint(colorize_in_era(self.cz, job.image, job.era, job.hints or None, layers=job.layers,
+                                       explain=job.explain)[0], job.regions)
         if job.style is None:
             return result
         return dataclasses.replace(result, output=self.stylizer.stylize(result.output, job.style), plain=result.output)

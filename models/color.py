@@ -58,6 +58,23 @@ def lab_to_rgb(lab, clip=True):
     return (np.clip(rgb, 0, 1) if clip else rgb).astype(dtype, copy=False)
 
 
+def fit_chroma(L, ab, steps: int = 10) -> np.ndarray:
+    """ab (..., 2) with its chroma scaled down, hue kept, just enough for sRGB to show it at lightness L
+    (...) (clipping each channel instead would turn an orange at L = 90 yellow). Bisection on the scale."""
+    L, ab = np.asarray(L, np.float64), np.asarray(ab, np.float64)
+    lo, hi = np.zeros(L.shape), np.ones(L.shape)
+
+    def shows(scale):
+        rgb = lab_to_rgb(np.concatenate([L[..., None], ab * scale[..., None]], -1), clip=False)
+        return ((rgb >= -1e-3) & (rgb <= 1 + 1e-3)).all(-1)
+    full = shows(hi)
+    for _ in range(steps):
+        mid = (lo + hi) / 2
+        ok = shows(mid)
+        lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
+    return ab * np.where(full, 1.0, lo)[..., None]
+
+
 STRIP_ROWS = 128  # full-resolution work goes in strips of rows, so memory follows the width, not the photo
 
 

@@ -189,7 +189,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(join_hint_values(argv))
     from tqdm import tqdm
 
-    from .conditions import parse_condition, parse_conditions, to_hints, with_fitted_lightness
+    from .conditions import paint, parse_condition, parse_conditions, resolve, with_fitted_lightness
     from .era import ERA_CHOICES, EraChooser, colorize_in_era
     from .hints import HintError, Hints, parse_hint_arg
     from .image_io import load_image, save_image
@@ -253,13 +253,13 @@ def main(argv=None) -> int:
             image = load_image(src, as_float=False)  # 8-bit stays 8-bit: a 24 MP photo in bounded memory
             t1 = time.perf_counter()
             era = eras.decide(image)
-            photo_hints, covered = (to_hints(hints.conditions, finder.find(image), hints) if finder
-                                    else (hints, {}))
-            if args.fit_lightness and covered:
-                image = with_fitted_lightness(image, photo_hints.regions[len(hints.regions):])
+            regions, covered = resolve(hints.conditions, finder.find(image)) if finder else ([], {})
+            if args.fit_lightness and regions:
+                image = with_fitted_lightness(image, regions)
             # the stage images, entropy and activations only when --stages asks for them
-            result, film = colorize_in_era(cz, image, era.used, photo_hints or None,
+            result, film = colorize_in_era(cz, image, era.used, hints or None,
                                            layers=cz.layer_names() if args.stages else (), explain=bool(args.stages))
+            result = paint(result, regions)
             output = result.output if stylizer is None else stylizer.stylize(result.output, blend)
             t2 = time.perf_counter()
             dst = _output_path(out_dir, src, taken, args.overwrite)

@@ -1,16 +1,23 @@
 """Colour conditions on regions: "make the sky light blue and the trees dark green".
 
     conds = parse_conditions("sky: light blue; tree: #2e8b57")      # or parse_condition("sky=light blue")
-    hints = to_hints(conds, finder.find(image))                      # dense region hints for ColorNet
-    cz.process(image, hints)
+    regions, covered = resolve(conds, finder.find(image))           # masks with colours
+    painted = paint(cz.process(image), regions)                     # a Colorization
 
 A condition is a region and a colour. The region is a name the segmenter knows (REGIONS, or a
 word for one: "trees", "street", "people", see ALIASES), or a mask of the photo's pixels (a clicked
 segment: segment_at; a brushed area). The colour is "#RRGGBB", "R,G,B" (0..255) or a CSS colour
 name in any spelling ("sky blue", "Forest-Green"). Unknown names are errors that suggest the
 nearest valid ones. A named region becomes the segmenter's confident pixels, eroded by a few
-pixels so its uncertain edges are left to the network and the hint refinement; the network fills
-in the shading from the photo's lightness.
+pixels at its uncertain edges.
+
+A condition is painted onto the colorization, not given to ColorNet as a hint: the photo's own
+lightness gives the shading, the requested colour its hue and chroma (fitted to what sRGB can
+show at each pixel's lightness, so an orange stays orange at L = 90), softened over a pixel or two
+at the edges, and everything outside keeps the network's colours. Given as dense hints, the
+network recoloured about half of the pixels *outside* the region too (colour class changed on
+0.59 of them with the hint refinement, 0.50 without; CamVid validation frames): a request for the
+sky must not turn the road.
 """
 from __future__ import annotations
 
@@ -21,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .colour_names import CSS_COLOURS
-from .hints import HintError, Hints, Region
+from .hints import HintError, Region
 from .segmenter import REGIONS, RegionMap
 
 ALIASES = {
@@ -118,13 +125,12 @@ def region_mask(rm: RegionMap, region: str, edge: int = EDGE) -> np.ndarray:
     return binary_erosion(mask, iterations=px, border_value=1)  # the photo's border is no edge
 
 
-def to_hints(conditions, rm: RegionMap | None, hints: Hints | None = None) -> tuple:
-    """(Hints with one mask region per condition added after the given hints, {label: pixels covered}).
+def resolve(conditions, rm: RegionMap | None) -> tuple:
+    """([models.hints.Region with a mask] per condition that found pixels, {label: pixels covered}).
 
     A named region absent from the photo (the segmenter found none of it) is reported with 0
     pixels, not an error: the photo simply has no sky."""
-    out = Hints(points=list(hints.points) if hints else [], regions=list(hints.regions) if hints else [])
-    covered = {}
+    out, covered = [], {}
     for c in conditions:
         if c.mask is not None:
             mask = np.asarray(c.mask, bool)
@@ -134,8 +140,35 @@ def to_hints(conditions, rm: RegionMap | None, hints: Hints | None = None) -> tu
             mask = region_mask(rm, c.region)
         covered[c.label or c.region or "mask"] = int(mask.sum())
         if mask.any():
-            out.regions.append(Region(rgb=tuple(c.rgb), mask=mask))
+            out.append(Region(rgb=tuple(c.rgb), mask=mask))
     return out, covered
+
+
+def paint(colorization, regions, soften: float = 1.5):
+    """The colorization (models.inference.Colorization) with each region (a masked models.hints.Region)
+    in its colour: hue and chroma requested, fitted to sRGB at each pixel's lightness, the lightness
+    the photo's; blended over `soften` pixels at the edges; later regions over earlier ones."""
+    import dataclasses
+
+    from scipy.ndimage import gaussian_filter
+
+    from .color import fit_chroma, lab_to_rgb, rgb_to_lab
+    from .hints import color_to_ab
+    if not regions:
+        return colorization
+    L = colorization.prediction.L_full.astype(np.float64)
+    ab = rgb_to_lab(colorization.output)[..., 1:].astype(np.float64)
+    touched = np.zeros(L.shape, bool)
+    for r in regions:
+        w = np.asarray(r.mask, np.float64)
+        w = np.clip(gaussian_filter(w, soften), 0, 1) if soften > 0 else w
+        w[w < 1e-3] = 0
+        touched |= w > 0
+        want = fit_chroma(L, np.broadcast_to(color_to_ab(r.rgb).astype(np.float64), L.shape + (2,)))
+        ab = w[..., None] * want + (1 - w[..., None]) * ab
+    out = lab_to_rgb(np.concatenate([L[..., None], ab], -1)).astype(np.float32)
+    out = np.where(touched[..., None], out, colorization.output)  # outside the regions: exactly as it was
+    return dataclasses.replace(colorization, output=out)
 
 
 def segment_at(L, x: int, y: int, tolerance: float = 6.0) -> np.ndarray:
@@ -202,3 +235,4 @@ def with_fitted_lightness(image, regions) -> np.ndarray:
     from .image_io import image_divisor
     L = fit_lightness(image_lightness(image, image_divisor(image)), regions)
     return lab_to_rgb(np.stack([L, np.zeros_like(L), np.zeros_like(L)], -1)).astype(np.float32)
+

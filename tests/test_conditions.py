@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from models import conditions as C
-from models.hints import Hints, encode
 from models.segmenter import REGIONS, RegionMap
 
 
@@ -41,23 +40,41 @@ def region_map(h=40, w=60, horizon=16):
     return RegionMap(p / p.sum(0, keepdims=True), 0.5)
 
 
-def test_conditions_become_region_hints_that_leave_the_edges_alone():
+def test_conditions_become_masks_that_leave_the_edges_alone():
     rm = region_map()
-    hints, covered = C.to_hints(C.parse_conditions("sky: blue; car: red"), rm, Hints().add_point(5, 30, (1, 1, 0)))
+    regions, covered = C.resolve(C.parse_conditions("sky: blue; car: red"), rm)
     assert covered == {"sky: blue": int(C.region_mask(rm, "sky").sum()), "car: red": 0}  # no car in this photo
-    assert len(hints.points) == 1 and len(hints.regions) == 1
-    mask = hints.regions[0].mask
-    assert mask[:14].all() and not mask[14:].any()  # the sky to the image's border, minus a margin at its edge
-    ab, m = encode(hints, (40, 60), (20, 30))
-    assert m[:6, :, 0].all() and not m[8:14, :, 0].any()  # the sky's rows at the working size
-    assert m[15, 2, 0] == 1  # and the point at (5, 30)
-    assert ab[2, 10, 1] < -20  # blue: negative b
+    assert len(regions) == 1
+    assert regions[0].mask[:14].all() and not regions[0].mask[14:].any()  # the sky to the border, minus its edge
     click = np.zeros((40, 60), bool)
     click[30:, 40:] = True
-    hints, covered = C.to_hints([C.Condition((1.0, 0.0, 0.0), mask=click, label="clicked")], None)
-    assert covered == {"clicked": 200} and np.array_equal(hints.regions[0].mask, click)
+    regions, covered = C.resolve([C.Condition((1.0, 0.0, 0.0), mask=click, label="clicked")], None)
+    assert covered == {"clicked": 200} and np.array_equal(regions[0].mask, click)
     with pytest.raises(C.ConditionError, match="needs the segmenter"):
-        C.to_hints(C.parse_conditions("sky: blue"), None)
+        C.resolve(C.parse_conditions("sky: blue"), None)
+
+
+def test_paint_colours_the_region_keeps_the_tones_and_leaks_nothing():
+    from models.color import color_class, rgb_to_lab
+    from models.hints import Region
+    from models.inference import Colorization
+    L = np.tile(np.linspace(30, 95, 60), (40, 1))  # tones from dark to nearly white
+    from models.color import lab_to_rgb
+    plain_rgb = lab_to_rgb(np.stack([L, np.full_like(L, 20.0), np.full_like(L, -10.0)], -1)).astype(np.float32)
+
+    class Pred:
+        L_full = L
+    plain = Colorization(Pred(), plain_rgb, None)
+    mask = np.zeros((40, 60), bool)
+    mask[:20] = True
+    orange = C.parse_colour("orange")
+    out = C.paint(plain, [Region(orange, mask=mask)]).output
+    lab = rgb_to_lab(out)
+    np.testing.assert_allclose(lab[:20, :, 0], L[:20], atol=0.5)  # the photo's lightness in the region
+    want = color_class(rgb_to_lab(np.array(orange))[1:])
+    assert (color_class(lab[:17, :, 1:]) == want).mean() > 0.95  # orange even where L = 90 (hue kept)
+    assert np.array_equal(out[27:], plain.output[27:])  # past the softened edge: exactly as it was
+    assert C.paint(plain, []) is plain
 
 
 def test_segment_under_a_click_follows_similar_lightness():

@@ -256,4 +256,4 @@ def test_regions_mode_selects_regions_by_click_with_undo(cz):
     assert c.region_undo() and c.regions.paints[1].mask.sum() == n  # one stroke, one undo step
     assert c.region_click(500, 5) is None
     c.set_mode("automatic")
-    assert not c.job().hints.regions  # only the regions mode paints regions
+    assert not c.job().regions  # only the regions mode paints regions

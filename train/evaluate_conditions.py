@@ -5,8 +5,8 @@
 For every validation frame and every request (a region and a saturated colour: the sky blue,
 orange or purple, the trees green, red or yellow), where the frame's labelled region covers at
 least 5% of it: the condition goes through the product's path (the segmenter finds the region
-from the lightness, models/conditions.to_hints, the shipped ColorNet with its refinement), and is
-judged against the *labelled* region, so the segmenter's mistakes count:
+from the lightness, models/conditions.resolve and paint over the shipped ColorNet's colorization),
+and is judged against the *labelled* region, so the segmenter's mistakes count:
 - honoured: the share of the region's pixels whose colour class (models/color.COLOR_CLASSES) is the
   requested colour's, and the mean Delta E 2000 between the request (at each pixel's lightness)
   and the output; only pixels where sRGB can show the requested colour at that lightness are
@@ -14,6 +14,8 @@ judged against the *labelled* region, so the segmenter's mistakes count:
 - leak: the share of pixels outside the region whose colour class changed against the same frame
   colorized without the condition.
 Baseline: the unconditioned colorization's share of region pixels already in the requested class.
+Also measured: the opt-in --fit-lightness, and the conditions given to ColorNet as dense hints
+instead of painted (the design this replaced: it leaks).
 """
 from __future__ import annotations
 
@@ -80,7 +82,8 @@ def main(argv=None) -> int:
     p.add_argument("--frames", type=int, default=101)
     p.add_argument("--out", default="reports/conditions")
     a = p.parse_args(argv)
-    from models.conditions import Condition, parse_colour, to_hints, with_fitted_lightness
+    from models.conditions import Condition, paint, parse_colour, resolve, with_fitted_lightness
+    from models.hints import Hints
     from models.inference import Colorizer
     from models.segmenter import CAMVID_TO_REGION, REGIONS, RegionFinder
     from models.weights import WeightsError
@@ -96,28 +99,32 @@ def main(argv=None) -> int:
         image = val.images[i].astype(np.float32) / 255
         truth = CAMVID_TO_REGION[val.labels[i]]
         rm = finder.find(image)
-        plain = cz.process(image).output
+        plain = cz.process(image)
         for region, name, hexcol in REQUESTS:
             mask = truth == REGIONS.index(region)
             if mask.mean() < MIN_SHARE:
                 continue
             rgb = parse_colour(hexcol)
-            hints, covered = to_hints([Condition(rgb, region)], rm)
-            out = cz.process(image, hints or None).output
+            regions, covered = resolve([Condition(rgb, region)], rm)
             row = {"frame": str(val.files[i]), "request": f"{region} {name}", "found_pixels": covered[region],
-                   **judge(out, plain, mask, rgb)}
-            if hints:  # the opt-in: the region's lightness moved just enough for the colour to show
-                fitted = cz.process(with_fitted_lightness(image, hints.regions), hints).output
-                row["fit_lightness"] = judge(fitted, plain, mask, rgb)
+                   **judge(paint(plain, regions).output, plain.output, mask, rgb)}
+            if regions:
+                # the opt-in: the region's lightness moved just enough for the colour to show
+                fitted = paint(cz.process(with_fitted_lightness(image, regions)), regions).output
+                row["fit_lightness"] = judge(fitted, plain.output, mask, rgb)
+                # the road not taken: the conditions as dense hints for ColorNet (with its refinement)
+                row["as_hints"] = judge(cz.process(image, Hints(regions=regions)).output, plain.output, mask, rgb)
             rows.append(row)
     report = {"frames": int(min(a.frames, len(val))), "requests": [list(r) for r in REQUESTS],
               "min_region_share": MIN_SHARE, "summary": summarise(rows),
-              "summary_fit_lightness": summarise(rows, "fit_lightness"), "rows": rows}
+              "summary_fit_lightness": summarise(rows, "fit_lightness"),
+              "summary_as_hints": summarise(rows, "as_hints"), "rows": rows}
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "honoured.json").write_text(json.dumps(report, indent=1))
     for key, s in [(k, v) for k, v in report["summary"].items()] + \
-            [(k + " (fit L)", v) for k, v in report["summary_fit_lightness"].items()]:
+            [(k + " (fit L)", v) for k, v in report["summary_fit_lightness"].items()] + \
+            [(k + " (as hints)", v) for k, v in report["summary_as_hints"].items()]:
         print(f"{key:20s} honoured {s['honoured']['mean']:.3f} +- {s['honoured']['std']:.3f} (unconditioned "
               f"{s['plain_already']['mean']:.3f}); Delta E {s['delta_e']['mean']:.1f}; leak {s['leak']['mean']:.3f} "
               f"+- {s['leak']['std']:.3f}; judged {s['judged_share']['mean']:.2f} of the region; n={s['n_frames']}")
