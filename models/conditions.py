@@ -221,7 +221,7 @@ def fit_lightness(L, regions, soften: float = 1.5) -> np.ndarray:
             continue
         lo, hi = lightness_range(color_to_ab(r.rgb))
         m = np.asarray(r.mask, bool)
-        target[m] = np.clip(L[m], lo, hi)
+        target[m] = np.clip(L[m], min(lo + 1, hi), max(hi - 1, lo))  # a unit inside: rounding stays in range
     delta = target - L
     if soften > 0 and delta.any():
         delta = gaussian_filter(delta, soften)

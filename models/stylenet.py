@@ -205,6 +205,25 @@ class Stylizer:
         return np.clip(plain + delta, 0, 1)
 
 
+def subset(st: Stylizer, names) -> Stylizer:
+    """The same network offering only some of its styles (their rows of every conditional norm and
+    their gains; the plain row stays first): a menu narrowed after training, every kept style
+    painting exactly as before."""
+    idx = [style_index(st.names, n) for n in names]
+    rows = [0] + [1 + i for i in idx]
+    net = StyleNet(StyleNetConfig(len(idx), st.net.config.channels, st.net.config.res_blocks))
+    state = {}
+    for key, value in st.net.state_dict().items():
+        value = np.asarray(value)
+        if key == "gain":
+            value = value[idx]
+        elif key.endswith(("norm.weight", "norm.bias")):
+            value = value[rows]
+        state[key] = value
+    net.load_state_dict(state)
+    return Stylizer(net, tuple(st.styles[i] for i in idx), st.work_size, st.metadata, st.thumbnails[idx])
+
+
 def thumbnail(rgb) -> np.ndarray:
     """A painting (H, W, 3) floats in [0, 1] as a THUMB x THUMB uint8 thumbnail (its centre square)."""
     h, w = rgb.shape[:2]

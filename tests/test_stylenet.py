@@ -68,6 +68,19 @@ def test_a_mix_is_the_interpolation_of_the_rows(tmp_path):
     np.testing.assert_allclose(st.net(mt.tensor(plain), st.blend("Monet")[None]).numpy(), mixed, atol=1e-5)
 
 
+def test_a_narrowed_menu_paints_its_styles_exactly_as_before(tmp_path):
+    st = S.Stylizer.from_weights(tiny_stylizer(tmp_path))
+    narrow = S.subset(st, ["Gauguin", "Van Gogh, The Starry Night"])
+    assert narrow.names == ["Gauguin", "Van Gogh, The Starry Night"] and narrow.net.config.num_styles == 2
+    assert np.array_equal(narrow.thumbnails[0], st.thumbnails[2])
+    plain = np.random.default_rng(4).random((20, 28, 3)).astype(np.float32)
+    for name in narrow.names:
+        before, after = st.stylize(plain, st.blend(name, 0.7)), narrow.stylize(plain, narrow.blend(name, 0.7))
+        np.testing.assert_allclose(after, before, atol=1e-6)
+    with pytest.raises(ValueError, match="unknown style"):
+        S.subset(st, ["Renoir"])
+
+
 def test_colorize_style_flags(tmp_path, capsys):
     from models.colorize import main
     from models.colornet import ColorNet, ColorNetConfig

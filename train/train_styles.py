@@ -3,6 +3,7 @@
     python -m train.train_styles [--key=value ...]            e.g. --loss_net=classifier --steps=1500
     python -m train.train_styles --resume [--steps=N] [--max_minutes=M]
     python -m train.train_styles --export [--out=runs/styles]   # stylenet.npz from the checkpoint, no training
+    python -m train.train_styles --export --keep="NAME;NAME;..."  # ... offering only these styles (stylenet.subset)
 
 Every --key=value overrides a field of train.style_training.StyleConfig. Writes --out (default
 runs/styles): checkpoint.npz (atomic; --resume goes on exactly), history.json, and stylenet.npz
@@ -27,11 +28,12 @@ def command_of(out: Path, fallback: str) -> str:
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     resume, export = "--resume" in argv, "--export" in argv
-    argv = [a for a in argv if a not in ("--resume", "--export")]
+    keep = next((a.split("=", 1)[1] for a in argv if a.startswith("--keep=")), None)
+    argv = [a for a in argv if a not in ("--resume", "--export") and not a.startswith("--keep=")]
     cfg = parse_config(argv, T.StyleConfig(), __doc__)
     if cfg is None:
         return 0
-    from models.stylenet import save_stylenet, thumbnail
+    from models.stylenet import Stylizer, save_stylenet, subset, thumbnail
     from models.weights import WeightsError
     from train import data
     try:
@@ -45,9 +47,19 @@ def main(argv=None):
     if not (resume or export):
         (out / "command.txt").write_text(command + "\n")
     thumbs = [thumbnail(T.painting_images(s, 96)[0]) for s in run.styles]
-    save_stylenet(run.net, out / "stylenet.npz", run.styles, run.config.work_size,
-                  {"config": config_dict(run.config), "steps_done": last["step"], "seconds": last["seconds"],
-                   "command": command_of(out, command)}, thumbs)
+    meta = {"config": config_dict(run.config), "steps_done": last["step"], "seconds": last["seconds"],
+            "command": command_of(out, command)}
+    net, styles = run.net, run.styles
+    if keep:
+        try:
+            names = [k.strip() for k in keep.split(";")]
+            narrow = subset(Stylizer(net, styles, run.config.work_size, meta, thumbs), names)
+        except ValueError as e:
+            raise SystemExit(f"--keep: {e}") from None
+        net, styles, thumbs = narrow.net, narrow.styles, narrow.thumbnails
+        meta["trained_with"] = [s.name for s in run.styles]
+        meta["command"] += f'; python -m train.train_styles --export --keep="{keep}"'
+    save_stylenet(net, out / "stylenet.npz", styles, run.config.work_size, meta, thumbs)
     terms = ", ".join(f"{k} {v:.4f}" for k, v in last.items() if k not in ("step", "seconds"))
     print(f"step {last['step']}: {terms} -> {out / 'stylenet.npz'}")
     return 0
