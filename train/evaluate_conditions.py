@@ -10,7 +10,8 @@ and is judged against the *labelled* region, so the segmenter's mistakes count:
 - honoured: the share of the region's pixels whose colour class (models/color.COLOR_CLASSES) is the
   requested colour's, and the mean Delta E 2000 between the request (at each pixel's lightness)
   and the output; only pixels where sRGB can show the requested colour at that lightness are
-  judged (a white sky at L = 99 cannot be deep blue), and their share is reported;
+  judged (a white sky at L = 99 cannot be deep blue), and their share is reported, as is the share
+  of the whole region (the unjudgeable pixels counted as failures);
 - leak: the share of pixels outside the region whose colour class changed against the same frame
   colorized without the condition.
 Baseline: the unconditioned colorization's share of region pixels already in the requested class.
@@ -54,6 +55,7 @@ def judge(out_rgb, plain_rgb, region, request_rgb) -> dict:
     outside = ~region
     return {"judged_share": float(judged.sum() / max(region.sum(), 1)),
             "honoured": float((cls[judged] == want).mean()) if judged.any() else None,
+            "honoured_of_region": float((cls[region] == want).mean()),  # unjudgeable pixels counted as failures
             "plain_already": float((plain_cls[judged] == want).mean()) if judged.any() else None,
             "delta_e": float(deltaE_ciede2000(req_lab[judged], lab[judged]).mean()) if judged.any() else None,
             "leak": float((cls[outside] != plain_cls[outside]).mean()) if outside.any() else 0.0}
@@ -69,7 +71,7 @@ def summarise(rows, variant: str | None = None) -> dict:
         if not mine:
             continue
         stats = {}
-        for k in ("honoured", "plain_already", "delta_e", "leak", "judged_share"):
+        for k in ("honoured", "honoured_of_region", "plain_already", "delta_e", "leak", "judged_share"):
             v = np.array([r[k] for r in mine], np.float64)
             stats[k] = {"mean": float(v.mean()), "std": float(v.std())}
         out[key] = {"n_frames": len(mine), **stats}
@@ -125,7 +127,8 @@ def main(argv=None) -> int:
     for key, s in [(k, v) for k, v in report["summary"].items()] + \
             [(k + " (fit L)", v) for k, v in report["summary_fit_lightness"].items()] + \
             [(k + " (as hints)", v) for k, v in report["summary_as_hints"].items()]:
-        print(f"{key:20s} honoured {s['honoured']['mean']:.3f} +- {s['honoured']['std']:.3f} (unconditioned "
+        print(f"{key:22s} honoured {s['honoured']['mean']:.3f} +- {s['honoured']['std']:.3f} "
+              f"({s['honoured_of_region']['mean']:.3f} of the whole region; unconditioned "
               f"{s['plain_already']['mean']:.3f}); Delta E {s['delta_e']['mean']:.1f}; leak {s['leak']['mean']:.3f} "
               f"+- {s['leak']['std']:.3f}; judged {s['judged_share']['mean']:.2f} of the region; n={s['n_frames']}")
     return 0
