@@ -18,6 +18,7 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
     ("interactive_hints.ipynb", ["intel-scenes-150px.tar.gz"], 3),
     ("augmentation_study.ipynb", [], 4),  # with the flag it reads the committed report
     ("historical_eras.ipynb", ["intel-scenes-150px.tar.gz", "historical-dev"], 5),
+    ("conditional_colorization.ipynb", ["intel-scenes-150px.tar.gz", "camvid_seg192.tar.gz"], 5),
 ])
 def test_notebook_runs(name, needs, min_images, monkeypatch):
     monkeypatch.setenv("MINITORCH_COLOR_SHIPPED_WEIGHTS", "1")  # the flag: shipped weights, no training in CI
