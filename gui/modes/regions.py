@@ -14,7 +14,7 @@ from gui.textures import blank, show_fitted
 from . import Mode, register
 
 TOOLS = ("select", "brush in", "brush out")
-PREVIEW = (150, 200)  # the painted-regions preview texture (h, w)
+PREVIEW = (105, 140)  # the painted-regions preview texture (h, w)
 
 
 def _rgb255(rgb) -> list:
@@ -54,7 +54,7 @@ class Regions(Mode):
             dpg.add_text("", tag="regions_found_label")
             dpg.add_group(tag="regions_found", horizontal=False)
             dpg.add_text("Colour of the selected region")
-            dpg.add_color_picker(_rgb255(c.doc.color), tag="region_picker", no_alpha=True, width=150,
+            dpg.add_color_picker(_rgb255(c.doc.color), tag="region_picker", no_alpha=True, width=120,
                                  callback=self._on_pick)
             dpg.add_radio_button(TOOLS, tag="region_tool", default_value=self.tool, horizontal=True,
                                  callback=lambda s, a: setattr(self, "tool", a))
