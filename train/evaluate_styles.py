@@ -156,6 +156,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--weights", required=True)
     p.add_argument("--photos", type=int, default=60)
+    p.add_argument("--seed", type=int, default=0,
+                   help="which held-out photos (a seeded draw from the Intel test split)")
     p.add_argument("--out", default="reports/styles")
     p.add_argument("--ship", default=None, help="copy the weights here and write their card")
     a = p.parse_args(argv)
@@ -165,13 +167,13 @@ def main(argv=None) -> int:
     from train.style_training import painting_images
     try:
         st = Stylizer.from_weights(a.weights)
-        plains = held_out_photos(a.photos)
+        plains = held_out_photos(a.photos, a.seed)
     except (WeightsError, data.DataMissingError) as e:
         print(f"evaluate_styles: error: {e}", file=sys.stderr)
         return 2
     cfg = st.metadata.get("config", {})
     report, painted = evaluate(st, plains, int(cfg.get("style_size", 192)), loss_net=cfg.get("loss_net", "random"))
-    report["weights"] = a.weights
+    report["weights"], report["photo_seed"] = a.weights, a.seed
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "evaluation.json").write_text(json.dumps(report, indent=1))

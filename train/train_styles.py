@@ -46,6 +46,8 @@ def main(argv=None):
     command = "python -m train.train_styles " + " ".join(argv)
     if not (resume or export):
         (out / "command.txt").write_text(command + "\n")
+    elif resume:  # the card records every leg of a resumed run
+        (out / "command.txt").write_text(command_of(out, "") + "; " + command + " --resume\n")
     thumbs = [thumbnail(T.painting_images(s, 96)[0]) for s in run.styles]
     meta = {"config": config_dict(run.config), "steps_done": last["step"], "seconds": last["seconds"],
             "command": command_of(out, command)}
