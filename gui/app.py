@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+import numpy as np
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="colorize-studio", description="Colorization Studio")
@@ -111,6 +113,10 @@ def main(argv=None) -> int:
             if ctl.doc.hints and a.mode == "interactive":
                 last = ctl.doc.hints[-1]
                 v.modes["interactive"].show_suggestions(last.x, last.y)
+            if ctl.regions.current is not None and a.mode == "regions":  # where the last region lies
+                ys, xs = np.nonzero(ctl.regions.current.mask)
+                if len(xs):
+                    v.modes["regions"].show_suggestions(float(xs[len(xs) // 2]), float(ys[len(ys) // 2]))
     view.run(a.exit_after_frames, a.screenshot, before_frame=settle if a.exit_after_frames else None)
     worker.stop()
     return 0

@@ -78,6 +78,34 @@ def summarise(rows, variant: str | None = None) -> dict:
     return out
 
 
+def figure(report: dict, path) -> None:
+    """Bars per request: the share of the whole region in the requested class and the leak, painted
+    with the photo's lightness, with --fit-lightness and as ColorNet hints, beside the targets."""
+    from matplotlib.figure import Figure
+    keys = list(report["summary"])
+    variants = (("summary", "painted, photo's lightness"), ("summary_fit_lightness", "painted, --fit-lightness"),
+                ("summary_as_hints", "as ColorNet hints"))
+    fig = Figure(figsize=(12, 4))
+    axes = fig.subplots(1, 2)
+    x = np.arange(len(keys))
+    for k, (variant, label) in enumerate(variants):
+        s = report[variant]
+        for ax, metric in zip(axes, ("honoured_of_region", "leak")):
+            ax.bar(x + 0.22 * k, [s[q][metric]["mean"] for q in keys], 0.22,
+                   yerr=[s[q][metric]["std"] for q in keys], label=label)
+    axes[0].axhline(0.8, color="tab:red", ls="--", label="target")
+    axes[1].axhline(0.1, color="tab:red", ls="--", label="limit")
+    for ax, title in zip(axes, ("share of the labelled region in the requested colour class",
+                                "share of the other pixels whose colour class changed")):
+        ax.set_xticks(x + 0.22, keys, rotation=20)
+        ax.set_title(title, fontsize=10)
+        ax.set_ylim(0, 1.05)
+        ax.legend(fontsize=7)
+    fig.suptitle(f"region conditions on CamVid validation frames (n up to {report['frames']} per request)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--segmenter", default=None)
@@ -124,6 +152,7 @@ def main(argv=None) -> int:
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "honoured.json").write_text(json.dumps(report, indent=1))
+    figure(report, out / "honoured.png")
     for key, s in [(k, v) for k, v in report["summary"].items()] + \
             [(k + " (fit L)", v) for k, v in report["summary_fit_lightness"].items()] + \
             [(k + " (as hints)", v) for k, v in report["summary_as_hints"].items()]:

@@ -1,7 +1,8 @@
 """Regions mode: the regions the segmenter found, listed with their share of the photo (click one to
 colour it); click the photo to select the region under the cursor (the segmenter's, or the segment
-grown over similar lightness where it is unsure); a colour picker for the selected region; brush it
-in or out; every region's checkbox and colour swatch; undo and redo. The result updates live
+grown over similar lightness where it is unsure); a colour picker for the selected region and the
+model's likely colours where it was clicked; brush it in or out; every region's checkbox and colour
+swatch; undo and redo. The result updates live
 (gui/regions.py holds the state, models/conditions.py the regions)."""
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from gui.textures import blank, show_fitted
 from . import Mode, register
 
 TOOLS = ("select", "brush in", "brush out")
+N_SUGGEST = 6
 PREVIEW = (105, 140)  # the painted-regions preview texture (h, w)
 
 
@@ -42,6 +44,7 @@ class Regions(Mode):
 
     def __init__(self, view):
         super().__init__(view)
+        self.suggested = []  # RGB of the suggestion swatches, best first
         self.tool = TOOLS[0]
         self.stroking = False
         self._listed = None  # the RegionMap whose detected regions are listed
@@ -56,6 +59,11 @@ class Regions(Mode):
             dpg.add_text("Colour of the selected region")
             dpg.add_color_picker(_rgb255(c.doc.color), tag="region_picker", no_alpha=True, width=120,
                                  callback=self._on_pick)
+            dpg.add_text("", tag="region_suggest_label", color=(170, 170, 170))
+            with dpg.group(horizontal=True):
+                for k in range(N_SUGGEST):  # the model's likely colours where the region was clicked
+                    dpg.add_color_button((0, 0, 0, 255), tag=f"region_swatch{k}", width=22, height=22, show=False,
+                                         user_data=k, no_border=True, callback=self._on_swatch)
             dpg.add_radio_button(TOOLS, tag="region_tool", default_value=self.tool, horizontal=True,
                                  callback=lambda s, a: setattr(self, "tool", a))
             dpg.add_slider_int(label="brush", tag="region_brush", default_value=c.doc.radius, min_value=0,
@@ -79,6 +87,7 @@ class Regions(Mode):
         c = self.view.c
         if self.tool == "select":
             c.region_click(x, y)
+            self.show_suggestions(x, y)
         else:
             c.brush(x, y, erase=self.tool == "brush out", begin=True)
             self.stroking = True
@@ -106,6 +115,21 @@ class Regions(Mode):
     def _on_pick(self, sender, value):
         self.view.c.set_region_colour([v / 255 if max(value[:3]) > 1 else v for v in value[:3]])
         self.refresh(None)
+
+    def _on_swatch(self, sender, app_data, k):
+        if k < len(self.suggested):
+            self.view.c.set_region_colour(self.suggested[k])
+            self.refresh(None)
+
+    def show_suggestions(self, x, y):
+        """The model's most likely colours at the clicked pixel, as one-click swatches for the region."""
+        sugg = self.view.c.suggestions(x, y, k=N_SUGGEST)
+        self.suggested = [s["rgb"] for s in sugg]
+        dpg.set_value("region_suggest_label", "The model's likely colours there:" if sugg else "")
+        for k in range(N_SUGGEST):
+            dpg.configure_item(f"region_swatch{k}", show=k < len(sugg))
+            if k < len(sugg):
+                dpg.configure_item(f"region_swatch{k}", default_value=_rgb255(sugg[k]["rgb"]))
 
     def _toggle(self, sender, value, index):
         self.view.c.regions.set_enabled(index, value)
