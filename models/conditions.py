@@ -175,14 +175,15 @@ def paint(colorization, regions, soften: float = 1.5):
 def segment_at(L, x: int, y: int, tolerance: float = 6.0) -> np.ndarray:
     """(H, W) bool: the segment under a click, grown from (x, y) over connected pixels whose smoothed
     lightness (L in 0..100) stays within tolerance of the clicked one."""
-    from scipy.ndimage import gaussian_filter
-    from skimage.segmentation import flood
+    from scipy.ndimage import gaussian_filter, label
     L = np.asarray(L, np.float64)
     H, W = L.shape
     if not (0 <= x < W and 0 <= y < H):
         raise ConditionError(f"click at ({x}, {y}) lies outside the {W}x{H} photo")
     smooth = gaussian_filter(L, sigma=max(1.0, max(H, W) / 300))
-    return flood(smooth, (int(y), int(x)), tolerance=tolerance)
+    near = np.abs(smooth - smooth[int(y), int(x)]) <= tolerance
+    parts, _ = label(near)  # 4-connected pieces of similar lightness: keep the clicked one
+    return parts == parts[int(y), int(x)]
 
 
 CLEAR_CHROMA = 20.0  # a colour this saturated is clearly of its hue (colour classes start at chroma 10)
