@@ -25,6 +25,16 @@ def test_folds_hold_each_photo_out_once_and_spread_the_eras():
         assert set(T.era_index(labels[fold == f])) == {0, 1, 2}
 
 
+def test_subsample_keeps_each_eras_share_and_one_of_each():
+    labels = np.array([E.LABELS.index(d) for d in ["1880s"] * 8 + ["1910s"] * 4 + ["1940s"] * 2])
+    photos = T.Photos(np.arange(14.0)[:, None], labels, [f"p{i}" for i in range(14)])
+    half = T.subsample(photos, 0.5, seed=1)
+    assert np.bincount(T.era_index(half.labels), minlength=3).tolist() == [4, 2, 1]
+    assert np.bincount(T.era_index(T.subsample(photos, 0.1, 1).labels), minlength=3).tolist() == [1, 1, 1]
+    assert T.subsample(photos, 1.0, 1) is photos
+    assert len(set(half.files)) == 7 and set(half.files) <= set(photos.files)
+
+
 def test_report_against_the_baselines():
     labels = np.array([0, 0, 6, 9])  # 1850s, 1850s, 1910s, 1940s
     probs = np.eye(len(E.LABELS))[[0, 1, 6, 3]]  # the last one wrong: 1880s for the 1940s
@@ -96,6 +106,10 @@ def test_a_tiny_run_learns_a_tint_and_cross_validates(tmp_path):
     assert report["repeats"]["accuracy"]["mean"] > 0.9  # the tint tells these apart
     assert report["ablation_accuracy_without"]["tint"]["mean"] < 0.8  # and nothing else does
     assert cv["baselines"]["majority_era_accuracy"] <= 0.5
+    curve = report["training_size_curve"]
+    assert [r["fraction"] for r in curve] == list(T.TRAINING_FRACTIONS)
+    assert curve[-1]["accuracy"]["mean"] == report["repeats"]["accuracy"]["mean"]  # all photos: the same folds
+    assert curve[-1]["training_photos"] == 16
     rec.save(tmp_path / "era.npz", {"config": {}})
     p = E.EraRecognizer.from_weights(tmp_path / "era.npz").recognise(photos[0])
     assert p.era == "before 1900" and p.decade in E.LABELS

@@ -17,7 +17,7 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
     ("context_aware_scenes.ipynb", ["intel-scenes-150px.tar.gz"], 3),
     ("interactive_hints.ipynb", ["intel-scenes-150px.tar.gz"], 3),
     ("augmentation_study.ipynb", [], 4),  # with the flag it reads the committed report
-    ("historical_eras.ipynb", ["intel-scenes-150px.tar.gz", "historical-dev"], 5),
+    ("historical_eras.ipynb", ["intel-scenes-150px.tar.gz", "historical-dev"], 6),
     ("conditional_colorization.ipynb", ["intel-scenes-150px.tar.gz", "camvid_seg192.tar.gz"], 5),
     ("artistic_styles.ipynb", ["intel-scenes-150px.tar.gz", "styles"], 3),
 ])

@@ -5,8 +5,8 @@
 Every --key=value overrides a field of train.era_training.EraConfig. Writes the report to
 reports/eras/recognition.json (three-era accuracy, balanced accuracy, confusion matrix, per-era
 precision and recall, decade mean absolute error, each beside its baseline, over repeated
-cross-validations, and the accuracy without each group of features), its confusion-matrix figure,
-and (--out) the recogniser trained on every photo.
+cross-validations, the accuracy without each group of features and with fewer training photos), its
+confusion-matrix and training-size figures, and (--out) the recogniser trained on every photo.
 """
 from __future__ import annotations
 
@@ -33,6 +33,27 @@ def summary(report: dict) -> str:
     without = ", ".join(f"{g} {v['mean']:.3f}" for g, v in report["ablation_accuracy_without"].items())
     return (f"{line}\nmodern photos held out: {modern['recognised_as_modern']:.2f} recognised as modern, "
             f"{modern['era_1920_and_later']:.2f} as 1920 and later (n={modern['n']})\naccuracy without: {without}")
+
+
+def training_size_figure(report: dict, path) -> None:
+    """Cross-validated accuracy against the number of real photos each fold trains on, beside the baselines."""
+    from matplotlib.figure import Figure
+    rows, cv = report["training_size_curve"], report["cross_validated"]
+    n = [r["training_photos"] for r in rows]
+    fig = Figure(figsize=(5.2, 3.4))
+    ax = fig.add_subplot()
+    ax.errorbar(n, [r["accuracy"]["mean"] for r in rows], yerr=[r["accuracy"]["std"] for r in rows],
+                marker="o", capsize=3, label="recogniser (mean +- std over repeats)")
+    ax.axhline(report["repeats"]["majority_era_accuracy"]["mean"], color="gray", ls="--", label="majority era")
+    ax.axhline(cv["baselines"]["chance_accuracy"], color="gray", ls=":", label="chance")
+    ax.axhline(0.55, color="tab:red", lw=0.8, label="target 0.55")
+    ax.set(xlabel="real dated photos per training fold", ylabel="three-era accuracy (held-out folds)",
+           title=f"more dated photos, better dating? (n={cv['n']})")
+    ax.set_ylim(0.15, 0.6)
+    ax.legend(fontsize=7, loc="lower right")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
 
 
 def write_card(weights_path, report: dict, command: str, n_real: int, n_modern: int) -> Path:
@@ -77,6 +98,7 @@ def main(argv=None):
     acc, majority = cv["era"]["accuracy"], cv["baselines"]["majority_era_accuracy"]
     metrics.plot_confusion(cv["era"], REPORTS / "confusion_eras.png",
                            title=f"eras, {cfg.folds}-fold CV (n={cv['n']})\nacc {acc:.2f}, majority {majority:.2f}")
+    training_size_figure(report, REPORTS / "training_size.png")
     (REPORTS / "recognition.json").write_text(json.dumps(report, indent=1))
     if cfg.out:
         command = "python -m train.train_era " + " ".join(argv)
