@@ -151,11 +151,12 @@ class Controller:
 
     @property
     def era(self) -> str:
-        """The decade this photo is coloured as in the era mode: the user's choice, else the recognised one."""
+        """The decade this photo is coloured as in the era mode: the user's choice, else auto's (the
+        recognised decade when the recogniser is sure, else modern: models/era.py)."""
         chosen = self.doc.eras.get(self.doc.path)
         if chosen:
             return chosen
-        return self.doc.recognised.decade if self.doc.recognised is not None else "modern"
+        return self.doc.recognised.auto_label if self.doc.recognised is not None else "modern"
 
     # ----- styles ----------------------------------------------------------------------------
     def set_style(self, name: str | None):

@@ -13,9 +13,10 @@ Also ``python -m models.colorize``. Every input is reduced to its lightness firs
 photos are re-colorized), the network runs at --size (longer side) and the predicted colour is
 upsampled and recombined with the full-resolution lightness. --era colours a photo as its decade
 would have: the gray read as that decade's film recorded it (with ColorNet weights that have film
-inputs) and the result graded in the period's palette (models/palette.py); "auto" recognises the
-decade first (models/era.py). --style paints the colorization in one of the menu's styles
-(models/stylenet.py; strength 0 is the plain colorization, --style-mix blends in a second style).
+inputs) and the result graded in the period's palette (models/palette.py); "auto" (the default)
+recognises the decade first and uses it only when sure, else modern (models/era.py). --style paints
+the colorization in one of the menu's styles (models/stylenet.py; strength 0 is the plain
+colorization, --style-mix blends in a second style).
 --condition colours a named region (found in each photo by models/segmenter.py; --list-regions)
 in a colour given by name, #RRGGBB or R,G,B. Outputs are 8-bit PNGs named after the inputs. A bad
 input is reported and skipped; the exit status is 1 if any input failed, 2 for bad arguments. The
@@ -66,9 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-refine", action="store_true",
                    help="use the network's answer to hints as is (default: hints hold exactly and spread "
                         "along similar lightness, models/refine.py)")
-    p.add_argument("--era", default="modern", metavar="ERA",
-                   help="auto (recognise each photo's decade), a decade 1850s..1970s, or modern (default: "
-                        "modern, the photo read and coloured as a modern camera would)")
+    p.add_argument("--era", default=None, metavar="ERA",
+                   help="auto (default: each photo's recognised decade where the recogniser is sure, else "
+                        "modern), a decade 1850s..1970s, or modern (read and coloured as a modern camera would)")
     p.add_argument("--era-weights", default=None, help="era recogniser weights for --era auto (default: "
                                                         "the shipped weights/era.npz)")
     p.add_argument("--style", default=None, metavar="NAME", help="paint the result in this style (see --list-styles)")
@@ -214,12 +215,16 @@ def main(argv=None) -> int:
         cz.refine = not args.no_refine
     except WeightsError as e:
         return fail(str(e))
-    if args.era not in ERA_CHOICES:
+    era_choice = args.era or "auto"
+    if era_choice not in ERA_CHOICES:
         return fail(f"--era {args.era!r} is not an era; one of: {', '.join(ERA_CHOICES)}")
     try:
-        eras = EraChooser(args.era, args.era_weights)
+        eras = EraChooser(era_choice, args.era_weights)
     except WeightsError as e:
-        return fail(f"--era auto needs the era recogniser ({e}); or name a decade with --era")
+        if args.era:  # asked for by name: say so and stop
+            return fail(f"--era auto needs the era recogniser ({e}); or name a decade with --era")
+        print(f"colorize: note: no era recogniser ({e}): every photo coloured as modern", file=sys.stderr)
+        eras = EraChooser("modern")
     try:
         stylizer, blend, style_record = style_request(args)
     except (ValueError, WeightsError) as e:
@@ -231,7 +236,7 @@ def main(argv=None) -> int:
             finder = RegionFinder.from_weights(args.segmenter_weights)
         except WeightsError as e:
             return fail(f"--condition needs the region segmenter ({e})")
-    if args.era not in ("auto", "modern") and not cz.net.config.film_inputs:
+    if era_choice not in ("auto", "modern") and not cz.net.config.film_inputs:
         print("colorize: note: these ColorNet weights have no film inputs: every gray is read as a modern "
               "camera's lightness; only the period's palette applies", file=sys.stderr)
     out_dir = Path(args.output)
@@ -275,11 +280,9 @@ def main(argv=None) -> int:
                 rec["conditions"] = {k: {"pixels": v, "share": round(v / (image.shape[0] * image.shape[1]), 4)}
                                      for k, v in covered.items()}
                 for label in (k for k, v in covered.items() if v == 0 and not args.quiet):
-                    print(f"colorize: {src.name}: {label!r}: no such region found in this photo", file=sys.stderr)
+                    tqdm.write(f"colorize: {src.name}: {label!r}: no such region found in this photo", file=sys.stderr)
             if era.recognised is not None and not args.quiet:
-                print(f"colorize: {src.name}: recognised the {era.recognised.decade} "
-                      f"({era.recognised.probabilities[era.recognised.decade]:.0%}; era "
-                      f"{era.recognised.era}), coloured as the {era.used}", file=sys.stderr)
+                tqdm.write(f"colorize: {src.name}: {era.describe()}", file=sys.stderr)  # above the bar
             if result.scene is not None:  # named only when the scene head is sure enough
                 rec["scene"] = result.scene.name if result.scene.confident else None
                 rec["scene_probability"] = round(result.scene.probability, 3)
@@ -289,12 +292,12 @@ def main(argv=None) -> int:
                     make(result, title=src.name).savefig(args.stages / f"{dst.stem}_{kind}.png", dpi=110)
         except Exception as e:  # one photo's failure never stops the batch, and no traceback reaches the user
             msg = input_error(src, e)
-            print(f"colorize: {msg}", file=sys.stderr)
+            tqdm.write(f"colorize: {msg}", file=sys.stderr)
             rec.update(status="error", error=msg)
         records.append(rec)
     failed = sum(r["status"] != "ok" for r in records)
     if args.report:
-        summary = {"weights": str(args.weights or shipped()), "size": cz.size, "era": args.era,
+        summary = {"weights": str(args.weights or shipped()), "size": cz.size, "era": eras.choice,
                    "temperature": cz.temperature, "prior_correction": cz.prior_correction, "refine": cz.refine,
                    "hints": hints.to_dict(), "images": records, "ok": len(records) - failed, "failed": failed}
         try:

@@ -12,6 +12,12 @@ its lightness histogram and contrast, and its frame (mounts, vignettes, the shap
 With 93 dated real photos to learn from, a small model over measurements a photographer would name
 cross-validates better than a convolutional network over the pixels (train/era_training.py; the
 numbers in reports/eras/recognition.json). Eras are sums of decades.
+
+"auto" (p.auto_label, what colorize --era auto and the studio use) takes the recognised decade only
+when the recogniser is sure of its era (AUTO_CONFIDENCE) and the photo is not a colour photo
+(COLOUR_PHOTO); otherwise "modern", which changes nothing. Dating is weak (about half right on
+three eras), so auto is built to be right when it acts and to leave modern photos alone: the
+numbers behind both thresholds are in reports/eras/auto.json.
 """
 from __future__ import annotations
 
@@ -40,6 +46,11 @@ def era_of(label: str) -> str:
     return ERAS[0] if decade < 1900 else ERAS[1] if decade < 1920 else ERAS[2]
 
 
+def spoken(label: str) -> str:
+    """A label as a sentence names it: "the 1890s", "modern"."""
+    return label if label == "modern" else f"the {label}"
+
+
 def label_of(decade: int) -> str:
     """The class label of a year or decade (1907 -> "1900s"; from 1980 on: "modern")."""
     decade = int(decade) // 10 * 10
@@ -57,6 +68,8 @@ FEATURES = (("chroma", "chroma_spread", "a", "b", "hue_cos", "hue_sin", "colour_
             + tuple(f"L_hist{i}" for i in range(HISTOGRAM_BINS))
             + ("vignette", "border_offset", "border_spread", "aspect", "squareness"))
 MARGIN = 24  # pixels (of SIZE) left out of the tint and tone measurements: the frame has its own
+AUTO_CONFIDENCE = 0.7  # auto uses an era only this sure of it (cross-validated: 0.8 of those right)
+COLOUR_PHOTO = 7.5  # colour_variety above every dated print of the development set (max 6.9): colour
 
 
 def as_rgb(image) -> np.ndarray:
@@ -118,6 +131,7 @@ class EraPrediction:
 
     probabilities: dict  # {decade label: probability}, LABELS order
     era_probabilities: dict  # {era: probability}, ERAS order
+    colour_photo: bool = False  # its colours vary like a colour photo's, not like a toned print's
 
     @property
     def decade(self) -> str:
@@ -129,13 +143,30 @@ class EraPrediction:
         """The most likely era (by the summed probabilities of its decades)."""
         return max(self.era_probabilities, key=self.era_probabilities.get)
 
+    @property
+    def sure(self) -> bool:
+        """Sure enough for auto to act: a print (not a colour photo) whose era is AUTO_CONFIDENCE likely."""
+        return not self.colour_photo and self.era_probabilities[self.era] >= AUTO_CONFIDENCE
 
-def prediction_from_probs(probs) -> EraPrediction:
+    @property
+    def auto_label(self) -> str:
+        """What "auto" colours the photo as: the likeliest decade of the likeliest era when sure, else modern."""
+        if not self.sure:
+            return "modern"
+        return max((lab for lab in LABELS if era_of(lab) == self.era), key=self.probabilities.get)
+
+
+def prediction_from_probs(probs, colour_photo: bool = False) -> EraPrediction:
     """An EraPrediction from class probabilities (len(LABELS),)."""
     probs = np.asarray(probs, np.float64)
     by_label = {lab: float(p) for lab, p in zip(LABELS, probs)}
     by_era = {e: float(sum(p for lab, p in by_label.items() if era_of(lab) == e)) for e in ERAS}
-    return EraPrediction(by_label, by_era)
+    return EraPrediction(by_label, by_era, bool(colour_photo))
+
+
+def is_colour_photo(features) -> np.ndarray:
+    """Whether photo_features rows (N, F) or one row (F,) are colour photos (COLOUR_PHOTO)."""
+    return np.asarray(features)[..., FEATURES.index("colour_variety")] > COLOUR_PHOTO
 
 
 @dataclass
@@ -177,7 +208,8 @@ class EraRecognizer:
 
     def recognise(self, image) -> EraPrediction:
         """The decade and era of one photo."""
-        return prediction_from_probs(self.probabilities(photo_features(image))[0])
+        features = photo_features(image)
+        return prediction_from_probs(self.probabilities(features)[0], is_colour_photo(features))
 
     def save(self, path, metadata: dict) -> None:
         """Write the recogniser (float64: it is a few kilobytes) with its metadata."""
@@ -218,11 +250,25 @@ class EraDecision:
     used: str
     recognised: EraPrediction | None = None
 
+    def describe(self) -> str:
+        """One line for the console: what was recognised, how sure, and what was used."""
+        rec, used = self.recognised, spoken(self.used)
+        if rec is None:
+            return f"coloured as {used} (chosen)"
+        seen = (f"recognised {spoken(rec.decade)} ({rec.probabilities[rec.decade]:.0%}; era {rec.era} at "
+                f"{rec.era_probabilities[rec.era]:.0%})")
+        if rec.colour_photo:
+            return f"{seen}, but it is a colour photo: coloured as {used}"
+        if not rec.sure:
+            return f"{seen}, not sure enough (under {AUTO_CONFIDENCE:.0%}): coloured as {used}"
+        return f"{seen}, coloured as {used}"
+
     def to_report(self) -> dict:
         """The report's "era" record: decade labels, probabilities rounded to 3 places."""
         rec = self.recognised
         return {"recognised": rec.decade if rec else None,
                 "probabilities": {k: round(v, 3) for k, v in rec.probabilities.items()} if rec else None,
+                "sure": rec.sure if rec else None, "colour_photo": rec.colour_photo if rec else None,
                 "used": self.used}
 
 
@@ -239,4 +285,4 @@ class EraChooser:
         if self.recogniser is None:
             return EraDecision(self.choice)
         pred = self.recogniser.recognise(image)
-        return EraDecision(pred.decade, pred)
+        return EraDecision(pred.auto_label, pred)

@@ -119,13 +119,13 @@ def test_module_entry_point_runs(weights, inputs, tmp_path):
 def test_era_colours_as_the_decade_and_says_so(weights, inputs, tmp_path, capsys):
     out = tmp_path / "out"
     src = inputs / "colour.jpg"
-    assert main([str(src), "-o", str(out / "modern"), "--weights", weights, "-q"]) == 0
+    assert main([str(src), "-o", str(out / "modern"), "--weights", weights, "--era", "modern", "-q"]) == 0
     rc = main([str(src), "-o", str(out / "old"), "--weights", weights, "--era", "1860s", "-q",
                "--report", str(out / "r.json")])
     assert rc == 0
     rec = json.loads((out / "r.json").read_text())["images"][0]
-    assert rec["era"] == {"recognised": None, "probabilities": None, "used": "1860s", "film": "panchromatic",
-                          "palette": "hand-tinted print"}
+    assert rec["era"] == {"recognised": None, "probabilities": None, "sure": None, "colour_photo": None,
+                          "used": "1860s", "film": "panchromatic", "palette": "hand-tinted print"}
     assert "no film inputs" in capsys.readouterr().err  # these weights cannot read an 1860s plate
     modern = np.asarray(Image.open(out / "modern" / "colour.png"), np.float64)
     old = np.asarray(Image.open(out / "old" / "colour.png"), np.float64)
@@ -135,10 +135,15 @@ def test_era_colours_as_the_decade_and_says_so(weights, inputs, tmp_path, capsys
     assert main([str(src), "-o", str(out), "--weights", weights, "--era", "auto",
                  "--era-weights", str(tmp_path / "none.npz")]) == 2
     assert "--era auto needs the era recogniser" in capsys.readouterr().err
+    # auto is the default: without a recogniser the photos are still coloured, as modern
+    assert main([str(src), "-o", str(out / "default"), "--weights", weights, "--era-weights",
+                 str(tmp_path / "none.npz"), "--report", str(out / "d.json")]) == 0
+    assert "no era recogniser" in capsys.readouterr().err
+    assert json.loads((out / "d.json").read_text())["images"][0]["era"]["used"] == "modern"
 
 
 def test_era_auto_recognises_each_photo(weights, inputs, tmp_path, capsys):
-    from models.era import LABELS
+    from models.era import LABELS, spoken
     from tests.test_era import random_recogniser
     era_path = tmp_path / "era.npz"
     random_recogniser().save(era_path, {"config": {}})
@@ -147,6 +152,7 @@ def test_era_auto_recognises_each_photo(weights, inputs, tmp_path, capsys):
                "--era-weights", str(era_path), "--report", str(out / "r.json")])
     assert rc == 0
     era = json.loads((out / "r.json").read_text())["images"][0]["era"]
-    assert era["recognised"] == era["used"] and era["recognised"] in LABELS
+    assert era["recognised"] in LABELS and era["used"] in LABELS
+    assert era["sure"] or era["used"] == "modern"  # auto acts only when sure
     assert abs(sum(era["probabilities"].values()) - 1) < 0.01
-    assert f"recognised the {era['recognised']}" in capsys.readouterr().err
+    assert f"recognised {spoken(era['recognised'])}" in capsys.readouterr().err

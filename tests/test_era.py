@@ -44,6 +44,40 @@ def test_report_against_the_baselines():
     assert rep["baselines"]["median_decade_mae_years"] == (30 + 30 + 30 + 60) / 4
 
 
+def probs_of(**shares):
+    """Class probabilities with these decade shares and the rest spread evenly."""
+    p = np.zeros(len(E.LABELS))
+    for lab, share in shares.items():
+        p[E.LABELS.index(lab.lstrip("_"))] = share
+    return p + (1 - p.sum()) / len(E.LABELS)
+
+
+def test_auto_acts_only_when_sure_and_never_on_a_colour_photo():
+    sure = E.prediction_from_probs(probs_of(_1880s=0.5, _1890s=0.3))
+    assert sure.sure and sure.auto_label == "1880s"
+    # the likeliest decade (1930s) is not in the likeliest era: auto takes the era's likeliest decade
+    split = E.prediction_from_probs(probs_of(_1930s=0.22, _1870s=0.2, _1880s=0.2, _1890s=0.21, _1860s=0.15))
+    assert split.decade == "1930s" and split.era == "before 1900" and split.auto_label == "1890s"
+    unsure = E.prediction_from_probs(probs_of(_1880s=0.4, _1920s=0.3))
+    assert not unsure.sure and unsure.auto_label == "modern"
+    assert "not sure enough (under 70%): coloured as modern" in E.EraDecision("modern", unsure).describe()
+    colour = E.prediction_from_probs(probs_of(_1880s=0.5, _1890s=0.3), colour_photo=True)
+    assert not colour.sure and colour.auto_label == "modern"
+    assert "colour photo" in E.EraDecision(colour.auto_label, colour).describe()
+    assert E.EraDecision("1910s").describe() == "coloured as the 1910s (chosen)"
+    record = E.EraDecision(sure.auto_label, sure).to_report()
+    assert record["sure"] is True and record["colour_photo"] is False and record["used"] == "1880s"
+
+
+def test_colour_photos_are_told_from_toned_prints():
+    rng = np.random.default_rng(3)
+    gray = rng.random((64, 64))
+    sepia = np.stack([gray, gray * 0.85, gray * 0.65], -1)
+    colour = rng.random((64, 64, 3))  # colours of every hue
+    assert not E.is_colour_photo(E.photo_features(gray)) and not E.is_colour_photo(E.photo_features(sepia))
+    assert E.is_colour_photo(E.photo_features(colour))
+
+
 def random_recogniser(seed=0):
     rng = np.random.default_rng(seed)
     f, c = len(E.FEATURES), len(E.LABELS)
@@ -110,6 +144,9 @@ def test_a_tiny_run_learns_a_tint_and_cross_validates(tmp_path):
     assert [r["fraction"] for r in curve] == list(T.TRAINING_FRACTIONS)
     assert curve[-1]["accuracy"]["mean"] == report["repeats"]["accuracy"]["mean"]  # all photos: the same folds
     assert curve[-1]["training_photos"] == 16
+    auto = report["auto"]  # the tint is plain here: auto acts on most photos and is right when it does
+    assert auto["real_photos_given_an_era"]["mean"] > 0.3 and auto["era_right_when_given"]["mean"] > 0.9
+    assert 0 <= auto["modern_gray_prints_left_modern"]["mean"] <= 1
     rec.save(tmp_path / "era.npz", {"config": {}})
     p = E.EraRecognizer.from_weights(tmp_path / "era.npz").recognise(photos[0])
     assert p.era == "before 1900" and p.decade in E.LABELS

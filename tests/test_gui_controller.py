@@ -176,7 +176,7 @@ def test_era_mode_recognises_and_remembers_the_override_per_photo(cz, tmp_path):
         Image.fromarray((rng.random((30, 40, 3)) * 255).astype(np.uint8)).save(tmp_path / name)
         paths.append(tmp_path / name)
     assert c.open_image(paths[0]) is None
-    recognised = c.doc.recognised.decade
+    recognised = c.doc.recognised.auto_label  # the recognised decade if sure, else modern
     assert c.era == recognised and c.job().era == "modern"  # only the era mode colours as a decade
     plain = c.doc.result.output
     c.set_mode("era")
@@ -185,7 +185,7 @@ def test_era_mode_recognises_and_remembers_the_override_per_photo(cz, tmp_path):
     assert c.era == "1910s" and c.job().era == "1910s"
     assert np.abs(c.doc.result.output - plain).mean() > 0.01  # graded in the early-colour palette
     c.open_image(paths[1])
-    assert c.era == c.doc.recognised.decade  # another photo: its own recognised decade
+    assert c.era == c.doc.recognised.auto_label  # another photo: its own recognised decade
     c.open_image(paths[0])
     assert c.era == "1910s"  # the override is remembered for this photo
     c.set_era("auto")

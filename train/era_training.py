@@ -29,12 +29,15 @@ import minitorch_color as mt
 from minitorch_color import nn
 from models.color import rgb_to_lab
 from models.era import (
+    AUTO_CONFIDENCE,
+    COLOUR_PHOTO,
     DECADES,
     ERAS,
     FEATURES,
     LABELS,
     EraRecognizer,
     era_of,
+    is_colour_photo,
     label_of,
     photo_features,
     prediction_from_probs,
@@ -227,6 +230,40 @@ def training_size_curve(cfg: EraConfig, real: Photos, modern: Photos) -> list:
     return rows
 
 
+def auto_rule(cfg: EraConfig, real: Photos, modern: Photos) -> dict:
+    """How "auto" (models/era.py: an era only when sure, never on a colour photo) does on held-out photos,
+    over the repeats: the share of real dated photos it gives an era, the share of those whose era is
+    right, and the share of modern gray prints it leaves modern."""
+    acted, right, kept = [], [], []
+    truth = era_index(real.labels)
+    for r in range(cfg.repeats):
+        probs, modern_probs = cross_validated_probs(real, modern, cfg, cfg.seed + r)[:2]
+        used = [prediction_from_probs(p, c).auto_label for p, c in zip(probs, is_colour_photo(real.features))]
+        on = np.array([u != "modern" for u in used])
+        acted.append(float(on.mean()))
+        right.append(float(np.mean([ERAS.index(era_of(u)) == t for u, t, o in zip(used, truth, on) if o]))
+                     if on.any() else float("nan"))
+        kept.append(float(np.mean([prediction_from_probs(p, c).auto_label == "modern"
+                                   for p, c in zip(modern_probs, is_colour_photo(modern.features))])))
+    return {"auto_confidence": AUTO_CONFIDENCE, "colour_photo_threshold": COLOUR_PHOTO,
+            "real_photos_given_an_era": spread(acted), "era_right_when_given": spread(right),
+            "modern_gray_prints_left_modern": spread(kept), "n_real": int(len(real.labels)),
+            "n_modern": int(len(modern.labels))}
+
+
+def colour_photos_left_modern(recogniser: EraRecognizer, photos_per_source: int = 200, seed: int = 5) -> dict:
+    """Share of held-out colour photos (Intel test, everyday objects' validation) auto leaves modern."""
+    from train import data
+    out = {}
+    for name, loader, split in (("intel_test", data.load_intel_scenes, "test"),
+                                ("imagenette_val", data.load_imagenette, "val")):
+        s = loader(split)
+        idx = np.random.default_rng(seed).permutation(len(s))[:photos_per_source]
+        out[name] = {"n": int(len(idx)), "left_modern": float(np.mean(
+            [recogniser.recognise(s.images[i]).auto_label == "modern" for i in idx]))}
+    return out
+
+
 def run(cfg: EraConfig, real: Photos, modern: Photos, progress: bool = True) -> tuple:
     """(the recogniser trained on every photo, the report): cross-validated metrics of the first
     repeat in full, accuracy and balanced accuracy over every repeat, the feature-group ablation."""
@@ -257,6 +294,7 @@ def run(cfg: EraConfig, real: Photos, modern: Photos, progress: bool = True) -> 
                           "median_decade_mae_years": spread([x["baselines"]["median_decade_mae_years"]
                                                              for x in reports])},
               "ablation_accuracy_without": {g: spread(v) for g, v in ablation.items()},
-              "training_size_curve": training_size_curve(cfg, real, modern)}
+              "training_size_curve": training_size_curve(cfg, real, modern),
+              "auto": auto_rule(cfg, real, modern)}
     report["cross_validated"]["folds"] = cfg.folds
     return train(real, modern, cfg), report

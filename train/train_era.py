@@ -29,7 +29,11 @@ def summary(report: dict) -> str:
             f"{acc['mean']:.3f} +- {acc['std']:.3f} (balanced {bal:.3f}; majority "
             f"{rep['majority_era_accuracy']['mean']:.3f}, chance {cv['baselines']['chance_accuracy']:.3f}); "
             f"decade MAE {mae:.1f} years (median guess {rep['median_decade_mae_years']['mean']:.1f})")
-    modern = cv["modern_photos"]
+    modern, auto = cv["modern_photos"], report["auto"]
+    colour = ", ".join(f"{k} {v['left_modern']:.2f}" for k, v in auto["colour_photos"].items())
+    line += (f"\nauto: gives {auto['real_photos_given_an_era']['mean']:.2f} of the real photos an era, "
+             f"{auto['era_right_when_given']['mean']:.2f} of those right; leaves modern "
+             f"{auto['modern_gray_prints_left_modern']['mean']:.2f} of modern gray prints and colour photos: {colour}")
     without = ", ".join(f"{g} {v['mean']:.3f}" for g, v in report["ablation_accuracy_without"].items())
     return (f"{line}\nmodern photos held out: {modern['recognised_as_modern']:.2f} recognised as modern, "
             f"{modern['era_1920_and_later']:.2f} as 1920 and later (n={modern['n']})\naccuracy without: {without}")
@@ -73,7 +77,7 @@ def write_card(weights_path, report: dict, command: str, n_real: int, n_modern: 
             "metrics": {"cross_validated": report["repeats"], "baselines": cv["baselines"],
                         "per_era": cv["era"]["per_class"], "confusion_first_repeat": cv["era"]["confusion"],
                         "modern_photos_held_out": cv["modern_photos"],
-                        "accuracy_without": report["ablation_accuracy_without"]},
+                        "accuracy_without": report["ablation_accuracy_without"], "auto": report["auto"]},
             "report": str(REPORTS / "recognition.json")}
     out = path.with_suffix(".json")
     out.write_text(json.dumps(card, indent=1))
@@ -92,6 +96,7 @@ def main(argv=None):
     except data.DataMissingError as e:
         raise SystemExit(f"cannot train the era recogniser: {e}") from None
     recogniser, report = T.run(cfg, real, modern)
+    report["auto"]["colour_photos"] = T.colour_photos_left_modern(recogniser)
     report["wall_seconds"] = time.perf_counter() - t0
     REPORTS.mkdir(parents=True, exist_ok=True)
     cv = report["cross_validated"]

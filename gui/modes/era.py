@@ -9,12 +9,12 @@ import numpy as np
 from gui.controller import ModeNeeds
 from gui.textures import blank, show_fitted
 from models.color import COLOR_CLASSES, REFERENCE_RGB
-from models.era import ERAS, LABELS, film_for
+from models.era import AUTO_CONFIDENCE, ERAS, LABELS, film_for
 from models.palette import grade, palette_for
 
 from . import Mode, register
 
-AUTO = "auto (the recognised decade)"
+AUTO = "auto (recognised, if sure)"
 SWATCH_W, SWATCH_H = 270, 30
 
 
@@ -60,8 +60,11 @@ class Era(Mode):
         if rec is None:
             dpg.set_value("era_recognised", "No era recogniser loaded:\nchoose the decade below.")
         else:
+            verdict = ("a colour photo: auto leaves it modern" if rec.colour_photo else
+                       f"sure: auto colours it as the {rec.auto_label}" if rec.sure else
+                       f"not sure (under {AUTO_CONFIDENCE:.0%}): auto leaves it modern")
             dpg.set_value("era_recognised", f"Recognised: the {rec.decade} "
-                                            f"({rec.probabilities[rec.decade]:.0%})\nera: {rec.era}")
+                                            f"({rec.probabilities[rec.decade]:.0%})\nera: {rec.era}\n{verdict}")
         for era in ERAS:
             p = rec.era_probabilities[era] if rec is not None else 0.0
             dpg.set_value(f"era_bar_{era}", p)
