@@ -106,3 +106,27 @@ def test_film_section_compares_telling_the_film_with_reading_lightness():
         assert r["gain_95"][0] <= r["gain"] <= r["gain_95"][1]
     with pytest.raises(ValueError, match="film inputs"):
         V.film_section(_cz(), rgb)
+
+
+def test_cast_of_counts_coloured_and_cool_pixels():
+    ab = np.zeros((10, 10, 2))
+    ab[:3] = (-5, -40)  # blue (hue about 263 degrees)
+    ab[3:4] = (40, 30)  # orange-red
+    cast = V.cast_of(ab)
+    assert cast["coloured"] == pytest.approx(0.4) and cast["cool"] == pytest.approx(0.3)
+    assert cast["dominant"] == "blue"
+    assert V.cast_of(np.zeros((4, 4, 2))) == {"coloured": 0.0, "cool": 0.0, "dominant": "achromatic"}
+
+
+def test_historical_section_describes_each_model_and_draws_old_photos(tmp_path, monkeypatch):
+    from train import data
+    rng = np.random.default_rng(0)
+    rows = [{"image": rng.random((30, 40, 3)).astype(np.float32), "decade": d, "year_label": str(d or "?"),
+             "file": f"p{i}.jpg"} for i, d in enumerate([1860, 1930, None, 1880])]
+    monkeypatch.setattr(data, "load_historical", lambda: rows)
+    rep = V.historical_section({"a": _cz(), "b": _cz()}, tmp_path, photo_size=48, figure_count=2)
+    assert rep["n_photos"] == 4 and set(rep["models"]) == {"a", "b"} and rep["work_size"]["a"] == 32
+    assert rep["models"]["a"] == rep["models"]["b"]  # the same network describes alike
+    assert 0 <= rep["models"]["a"]["cool"] <= rep["models"]["a"]["coloured"] <= 1
+    assert sum(rep["models"]["a"]["dominant_colours"].values()) == 4
+    assert (tmp_path / "historical.png").exists()

@@ -21,6 +21,9 @@ prior-mode baselines scored by the same code on the same images, and next to ano
 - PSNR against the number of random point hints (0, 1, 2, 5, 10, 20, 50) on Intel test;
 - for a ColorNet with film inputs: accuracy on orthochromatic and blue-sensitive grays of the Intel
   test photos, told the film against read as lightness, with the gain's bootstrap interval;
+- the real historical development photos as the product colours them: how much of each comes out
+  coloured, how much cool (cyan, blue, purple: the old model's blue cast), and a before/after figure
+  of photos dated before 1900 (the truth is unknown: these describe, they do not score);
 - figures: confusion matrices, examples (faces and objects beside the compared model), the stage
   strip and activations, the hints curve.
 The card next to the weights gets the headline numbers.
@@ -110,6 +113,11 @@ def main(argv=None):
     report["hints"] = E.hints_section(cz, rgb["intel"][hint_pick], out_dir)
     if cz.net.config.film_inputs:  # old films' grays of the same photos, told or read as lightness
         report["film"] = E.film_section(cz, rgb["intel"])
+    # real old photos as users would colour them (each model at its card's decoding and size)
+    product = {"this ColorNet": Colorizer.from_weights(a.weights)}
+    if compare is not None:
+        product["compared"] = Colorizer.from_weights(compare[0])
+    report["historical"] = E.historical_section(product, out_dir)
     E.example_figures(cz, rgb["intel"], ab["intel"], intel_test, out_dir)
     (out_dir / "report.json").write_text(json.dumps(report, indent=1))
     if not a.no_card:

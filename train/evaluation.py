@@ -373,3 +373,72 @@ def card_metrics(report: dict, out_dir) -> dict:
                 "psnr_gain_10_hints_db_network_only": report["hints"]["gain_10_vs_0_db_network_only"],
                 **({"film": report["film"]} if "film" in report else {})})
     return out
+
+
+COOL = ("cyan", "blue", "purple")  # the hues of the shipped ColorNet's typical failure on old photos
+
+
+def cast_of(ab) -> dict:
+    """What colours a colorization of an old photo (ab (H, W, 2)) uses: the share of its pixels with
+    any colour (chroma >= 10), of cool ones (COOL), and its most common colour class besides gray."""
+    from models.color import COLOR_CLASSES
+    counts = np.bincount(color_class(ab).ravel(), minlength=len(COLOR_CLASSES)) / ab[..., 0].size
+    cool = float(sum(counts[COLOR_CLASSES.index(c)] for c in COOL))
+    dominant = COLOR_CLASSES[1 + int(counts[1:].argmax())] if counts[1:].max() > 0 else "achromatic"
+    return {"coloured": float(1 - counts[0]), "cool": cool, "dominant": dominant}
+
+
+def historical_section(models: dict, out_dir, size: int | None = None, photo_size: int = 384,
+                       figure_before: int = 1900, figure_count: int = 5) -> dict | str:
+    """The real historical development photos (longer side photo_size) colorized by each model (name ->
+    Colorizer, at size or its own working size, as the product does): per model,
+    the mean share of coloured and of cool pixels and how many photos come out mostly cool (the blue
+    cast on walls, skin and white shirts); the truth is unknown, so these describe rather than score.
+    The figure (historical.png) shows only photos dated before figure_before (public domain by age)."""
+    try:
+        rows = data.load_historical()
+    except data.DataMissingError as e:
+        return f"skipped: {e}"
+    casts = {name: [] for name in models}
+    shown = [r for r in rows if r["decade"] and r["decade"] < figure_before]
+    shown = shown[::max(1, len(shown) // figure_count)][:figure_count]
+    pictures = {id(r): {} for r in shown}
+    for r in tqdm(rows, desc="historical photos"):
+        gray = rgb_to_lab(resize(r["image"].astype(np.float32), _fit(r["image"].shape[:2], photo_size)))[..., 0]
+        for name, cz in models.items():
+            out = cz.process(lightness=gray, size=size).output
+            casts[name].append(cast_of(rgb_to_lab(np.asarray(out, np.float64))[..., 1:]))
+            if id(r) in pictures:
+                pictures[id(r)][name] = out
+    report = {"n_photos": len(rows), "photo_size": photo_size,
+              "work_size": {name: size or cz.size for name, cz in models.items()}, "models": {}}
+    for name, cs in casts.items():
+        report["models"][name] = {"coloured": float(np.mean([c["coloured"] for c in cs])),
+                                  "cool": float(np.mean([c["cool"] for c in cs])),
+                                  "photos_mostly_cool": int(sum(c["dominant"] in COOL for c in cs)),
+                                  "dominant_colours": {k: sum(c["dominant"] == k for c in cs)
+                                                       for k in sorted({c["dominant"] for c in cs})}}
+    if shown:
+        historical_figure(shown, pictures, list(models), Path(out_dir) / "historical.png")
+    return report
+
+
+def _fit(hw, size: int) -> tuple:
+    """(h, w) with the longer side size, the aspect kept."""
+    s = size / max(hw)
+    return max(8, round(hw[0] * s)), max(8, round(hw[1] * s))
+
+
+def historical_figure(rows, pictures: dict, names: list, path) -> None:
+    """Rows: photos; columns: the photo as it is, each model's colorization."""
+    fig = Figure(figsize=(2.6 * (1 + len(names)), 2.5 * len(rows)), layout="constrained")
+    ax = np.atleast_2d(fig.subplots(len(rows), 1 + len(names)))
+    for i, r in enumerate(rows):
+        ax[i, 0].imshow(np.clip(r["image"], 0, 1))
+        ax[i, 0].set_title(f"{r['year_label']} (as it is)", fontsize=8)
+        for j, name in enumerate(names):
+            ax[i, j + 1].imshow(np.clip(pictures[id(r)][name], 0, 1))
+            ax[i, j + 1].set_title(name, fontsize=8)
+    for a in ax.ravel():
+        a.axis("off")
+    fig.savefig(path, dpi=100)
