@@ -130,3 +130,15 @@ def test_historical_section_describes_each_model_and_draws_old_photos(tmp_path, 
     assert 0 <= rep["models"]["a"]["cool"] <= rep["models"]["a"]["coloured"] <= 1
     assert sum(rep["models"]["a"]["dominant_colours"].values()) == 4
     assert (tmp_path / "historical.png").exists()
+
+
+def test_extrapolation_fits_the_curve_in_log_images_seen():
+    history = [{"step": n, "images_seen": n, "sources": {"intel": {"pixel_acc": 0.3 + 0.02 * np.log2(n / 1000)}}}
+               for n in (1000, 2000, 4000, 8000, 16000, 32000)]
+    ext = E.extrapolation(history, target=0.42, share=0.5)
+    assert ext["points"] == 3 and ext["from_images"] == 8000 and ext["to_images"] == 32000
+    assert ext["gain_per_doubling"] == pytest.approx(0.02) and ext["residual_std"] < 1e-9
+    assert ext["images_for_target"] == pytest.approx(64000) and ext["doublings_needed"] == pytest.approx(1)
+    falling = [{**h, "sources": {"intel": {"pixel_acc": 1 - h["sources"]["intel"]["pixel_acc"]}}} for h in history]
+    assert E.extrapolation(falling)["images_for_target"] is None
+    assert E.extrapolation(history[:4], share=0.5) is None  # too few points

@@ -138,8 +138,30 @@ def data_card(cfg) -> dict:
             "source": "../shared/data (see its README)"}
 
 
+def extrapolation(history, source: str = "intel", key: str = "pixel_acc", target: float = 0.70,
+                  share: float = 0.5) -> dict | None:
+    """Where a target stands on one source's in-loop validation curve: a straight line in log2(images
+    seen) fitted to the last share of the points (a learning curve is roughly straight there, and
+    flattens later, so the images it names are a lower bound), the gain per doubling of the data
+    seen, and the images seen at which the line reaches target (None if it does not rise)."""
+    rows = [h for h in history if source in h.get("sources", {})]
+    rows = rows[int(len(rows) * (1 - share)):]
+    if len(rows) < 3:
+        return None
+    x = np.log2([h.get("images_seen", h["step"]) for h in rows])
+    y = np.array([h["sources"][source][key] for h in rows])
+    slope, intercept = np.polyfit(x, y, 1)
+    residual = float(np.std(y - (intercept + slope * x)))
+    reach = float(2 ** ((target - intercept) / slope)) if slope > 0 else None
+    return {"source": source, "metric": key, "target": target, "points": len(rows),
+            "from_images": int(2 ** x[0]), "to_images": int(2 ** x[-1]), "gain_per_doubling": float(slope),
+            "intercept": float(intercept), "residual_std": residual, "now": float(y[-1]),
+            "images_for_target": reach, "doublings_needed": float(np.log2(reach) - x[-1]) if reach else None}
+
+
 def learning_curve_figure(history, path) -> None:
-    """Validation pixel and balanced accuracy per source against images seen."""
+    """Validation pixel and balanced accuracy per source against images seen, with the Intel pixel
+    accuracy's extrapolation toward 0.70 (dashed)."""
     from matplotlib.figure import Figure
     rows = [h for h in history if "sources" in h]
     if not rows:
@@ -150,6 +172,11 @@ def learning_curve_figure(history, path) -> None:
     for name in rows[-1]["sources"]:
         for j, key in enumerate(("pixel_acc", "balanced_acc")):
             ax[j].plot(seen, [h["sources"][name][key] for h in rows], "o-", ms=3, label=name)
+    ext = extrapolation(history)
+    if ext is not None:
+        xs = np.geomspace(ext["from_images"], ext["to_images"] * 2, 20)
+        ax[0].plot(xs, ext["intercept"] + ext["gain_per_doubling"] * np.log2(xs), "--", color="tab:blue", lw=1,
+                   label=f"intel fit: {ext['gain_per_doubling']:+.3f} per doubling")
     for j, title in enumerate(("colour-class pixel accuracy", "balanced accuracy")):
         ax[j].set_xlabel("training images seen")
         ax[j].set_title(f"validation {title} (zero or half hints)")
@@ -202,6 +229,7 @@ def main(argv=None):
                 "in_loop_val_note": f"in-loop validation: {cfg.val_images} validation photos, an equal share per "
                                     "source (half with hints), T=0.38, no prior correction",
                 "steps": int(ckpt["step"]), "history": history, "wall_seconds": seconds,
+                "target_extrapolation": extrapolation(history),
                 "command": a.command or f"python -m train.train_colornet --out={run} ..."}
     save_colornet(net, out, weights, {"decode": choice, "scene_classes": classes,
                                      "training": {k: v for k, v in training.items() if k != "history"}})
