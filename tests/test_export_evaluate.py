@@ -1,4 +1,5 @@
 """Pieces of the export and evaluation commands on a tiny network and random photos."""
+import json
 import numpy as np
 import pytest
 
@@ -142,3 +143,19 @@ def test_extrapolation_fits_the_curve_in_log_images_seen():
     falling = [{**h, "sources": {"intel": {"pixel_acc": 1 - h["sources"]["intel"]["pixel_acc"]}}} for h in history]
     assert E.extrapolation(falling)["images_for_target"] is None
     assert E.extrapolation(history[:4], share=0.5) is None  # too few points
+
+
+def test_compare_colornets_scores_each_decoding_and_says_which_beat(tmp_path, monkeypatch, capsys):
+    from train import compare_colornets as C
+    rng = np.random.default_rng(0)
+    sources = {"intel": rng.random((4, 16, 16, 3)), "faces": rng.random((3, 16, 16, 3))}
+    acc = C.accuracies(_cz(), sources, [(0.38, 0.5), (0.2, 1.0)])
+    assert set(acc) == {"T0.38_a0.5", "T0.2_a1.0"} and set(acc["T0.38_a0.5"]) == {"intel", "faces"}
+    assert all(0 <= v["pixel_acc"] <= 1 for v in acc["T0.2_a1.0"].values())
+    monkeypatch.setattr(C, "held_out_sources", lambda images: sources)
+    monkeypatch.setattr(C.Colorizer, "from_weights", classmethod(lambda cls, path=None, size=None: _cz()))
+    assert C.main(["new.npz", "--out", str(tmp_path / "c.json")]) == 0
+    rep = json.loads((tmp_path / "c.json").read_text())
+    assert set(rep["by_decoding"]) == {f"T{T}_a{a}" for T, a in C.GRID}
+    same = f"T{_cz().temperature}_a{_cz().prior_correction}"
+    assert same not in rep["beats_on_every_source"]  # the same network at the same decoding never beats itself
