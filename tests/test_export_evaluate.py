@@ -1,5 +1,6 @@
 """Pieces of the export and evaluation commands on a tiny network and random photos."""
 import json
+
 import numpy as np
 import pytest
 
@@ -105,6 +106,8 @@ def test_film_section_compares_telling_the_film_with_reading_lightness():
         r = rep[film]
         assert r["gain"] == pytest.approx(r["told_the_film"] - r["read_as_lightness"])
         assert r["gain_95"][0] <= r["gain"] <= r["gain_95"][1]
+        assert r["psnr_gain"] == pytest.approx(r["psnr_told_the_film"] - r["psnr_read_as_lightness"])
+        assert r["psnr_gain_95"][0] <= r["psnr_gain"] <= r["psnr_gain_95"][1]
     with pytest.raises(ValueError, match="film inputs"):
         V.film_section(_cz(), rgb)
 

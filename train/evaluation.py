@@ -324,9 +324,10 @@ def example_figures(cz: Colorizer, test_rgb, pred_ab, test_set, out_dir) -> None
 
 def film_section(cz: Colorizer, test_rgb, films=("orthochromatic", "blue-sensitive"), resamples: int = 1000,
                  seed: int = 0) -> dict:
-    """Colour-class accuracy on grays formed by old films, with the network told the film against the
-    same grays read as lightness (panchromatic), per film: the gain and its bootstrap spread over
-    photos (95% interval of the per-photo differences' mean). Needs a ColorNet with film inputs."""
+    """Colour-class accuracy and PSNR on grays formed by old films, with the network told the film
+    against the same grays read as lightness (panchromatic), per film: the gains and their bootstrap
+    spread over photos (95% interval of the per-photo differences' mean). PSNR puts the predicted
+    colours on the scene's true lightness, as the other sections do. Needs a ColorNet with film inputs."""
     from models.colornet import FILMS
     from train.colornet_training import film_lightness
     if not cz.net.config.film_inputs:
@@ -336,20 +337,28 @@ def film_section(cz: Colorizer, test_rgb, films=("orthochromatic", "blue-sensiti
     out = {"n_images": int(len(test_rgb))}
     for film in films:
         L = film_lightness(test_rgb, np.full(len(test_rgb), FILMS.index(film)))
-        acc = {}
+        acc, db = {}, {}
         for reading in (film, "panchromatic"):
             logits, _ = cz.logits_batch(L, film=reading)
             ab = cz.decode(logits)
             true_cls, pred_cls = color_class(lab[..., 1:]), color_class(ab)
             acc[reading] = (true_cls == pred_cls).reshape(len(L), -1).mean(1)  # per photo
-        diff = acc[film] - acc["panchromatic"]
-        boot = np.array([diff[rng.integers(len(diff), size=len(diff))].mean() for _ in range(resamples)])
+            db[reading] = np.array([metrics.psnr(t, compose(lab[i, ..., 0], ab[i])) for i, t in enumerate(test_rgb)])
+        picks = [rng.integers(len(L), size=len(L)) for _ in range(resamples)]  # the same resamples for both
+
+        def gain(per_photo):
+            diff = per_photo[film] - per_photo["panchromatic"]
+            boot = np.array([diff[k].mean() for k in picks])
+            return float(diff.mean()), [float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))]
+        (g, g95), (gp, gp95) = gain(acc), gain(db)
         out[film] = {"told_the_film": float(acc[film].mean()), "read_as_lightness": float(acc["panchromatic"].mean()),
-                     "gain": float(diff.mean()), "gain_95": [float(np.percentile(boot, 2.5)),
-                                                            float(np.percentile(boot, 97.5))]}
+                     "gain": g, "gain_95": g95, "psnr_told_the_film": float(db[film].mean()),
+                     "psnr_read_as_lightness": float(db["panchromatic"].mean()), "psnr_gain": gp,
+                     "psnr_gain_95": gp95}
         print(f"{film}: told {out[film]['told_the_film']:.3f}, read as lightness "
               f"{out[film]['read_as_lightness']:.3f}, gain {out[film]['gain']:+.3f} "
-              f"(95% {out[film]['gain_95'][0]:+.3f}..{out[film]['gain_95'][1]:+.3f})")
+              f"(95% {out[film]['gain_95'][0]:+.3f}..{out[film]['gain_95'][1]:+.3f}); PSNR gain "
+              f"{gp:+.2f} dB (95% {gp95[0]:+.2f}..{gp95[1]:+.2f})")
     return out
 
 
