@@ -162,3 +162,16 @@ def test_compare_colornets_scores_each_decoding_and_says_which_beat(tmp_path, mo
     assert set(rep["by_decoding"]) == {f"T{T}_a{a}" for T, a in C.GRID}
     same = f"T{_cz().temperature}_a{_cz().prior_correction}"
     assert same not in rep["beats_on_every_source"]  # the same network at the same decoding never beats itself
+
+
+def test_film_reading_figure_colours_real_photos_both_ways():
+    from models.colornet import ColorNetConfig as Cfg
+    mt.manual_seed(0)
+    cz = Colorizer(ColorNet(Cfg(channels=(8, 16), film_inputs=True)), np.ones(261), size=16)
+    rng = np.random.default_rng(0)
+    rows = [{"image": rng.random((20, 30, 3)).astype(np.float32), "decade": d, "year_label": str(d)}
+            for d in (1860, 1890)]
+    fig = V.film_reading_figure(cz, rows, photo_size=32)
+    titles = [a.get_title() for a in fig.axes]
+    assert "read as blue-sensitive film" in titles and "read as orthochromatic film" in titles
+    assert titles.count("read as modern lightness") == 2

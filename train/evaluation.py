@@ -451,3 +451,23 @@ def historical_figure(rows, pictures: dict, names: list, path) -> None:
     for a in ax.ravel():
         a.axis("off")
     fig.savefig(path, dpi=100)
+
+
+def film_reading_figure(cz: Colorizer, rows, photo_size: int = 384) -> Figure:
+    """Real dated photos (rows from data.load_historical) coloured twice by a ColorNet with film
+    inputs: the gray read as a modern camera's lightness, and read as the film of its decade
+    (models.era.film_for). Columns: the photo as it is, then the two readings."""
+    from models.era import film_for, label_of
+    fig = Figure(figsize=(8, 2.6 * len(rows)), layout="constrained")
+    ax = np.atleast_2d(fig.subplots(len(rows), 3))
+    for i, r in enumerate(rows):
+        gray = rgb_to_lab(resize(r["image"].astype(np.float32), _fit(r["image"].shape[:2], photo_size)))[..., 0]
+        film = film_for(label_of(r["decade"]))
+        ax[i, 0].imshow(np.clip(r["image"], 0, 1))
+        ax[i, 0].set_title(f"{r['year_label']} (as it is)", fontsize=8)
+        for j, reading in enumerate(("panchromatic", film)):
+            ax[i, j + 1].imshow(np.clip(cz.process(lightness=gray, film=reading).output, 0, 1))
+            ax[i, j + 1].set_title("read as modern lightness" if j == 0 else f"read as {film} film", fontsize=8)
+    for a in ax.ravel():
+        a.axis("off")
+    return fig
