@@ -27,8 +27,7 @@ GRID = [(T, a) for T in (0.2, 0.38, 0.6) for a in (0.0, 0.5, 0.75, 1.0)]
 
 def held_out_sources(images: int) -> dict:
     """{source: RGB float images at 64 px}: seeded subsets of the four held-out sources."""
-    from train.evaluate_colornet import extra_sources
-    from train.evaluation import pick_test_sets
+    from train.evaluation import extra_sources, pick_test_sets
     cifar, intel = pick_test_sets(load_test_and_train(), images, images)
     sets = {"intel": intel, "cifar": cifar, **{k: v[0] for k, v in extra_sources(images, images).items()}}
     return {k: as_float_images(v.images, 64) for k, v in sets.items()}

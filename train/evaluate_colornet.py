@@ -77,7 +77,7 @@ def main(argv=None):
         raise SystemExit(f"cannot evaluate: {e}") from None
     cifar_test, intel_test = E.pick_test_sets(sets, a.cifar_images, a.intel_images)
     tests = {"intel": (intel_test, sets["intel"][1]), "cifar10": (cifar_test, sets["cifar10"][1])}
-    tests.update(extra_sources(a.faces_images, a.objects_images))
+    tests.update(E.extra_sources(a.faces_images, a.objects_images))
     compare = None
     if a.compare and Path(a.compare).resolve() != Path(a.weights).resolve():
         compare = (a.compare, Colorizer.from_weights(a.compare, size=E.SIZE))
@@ -126,25 +126,6 @@ def main(argv=None):
         card["metrics"] = E.card_metrics(report, out_dir)
         card_path.write_text(json.dumps(card, indent=1))
     return 0
-
-
-def extra_sources(faces_images: int, objects_images: int) -> dict:
-    """{"faces": (val, train), "imagenette": (val, train)} without their near-gray photos; a source
-    whose data are absent is left out with a message."""
-    rng = np.random.default_rng(0)
-    out = {}
-    for name, loader, count in (("faces", data.load_faces, faces_images),
-                                ("imagenette", data.load_imagenette, objects_images)):
-        try:
-            val, train = loader("val"), loader("train")
-        except data.DataMissingError as e:
-            print(f"{name}: skipped ({e})")
-            continue
-        val, train = val.subset(~val.near_gray), train.subset(~train.near_gray)
-        if count:
-            val = val.subset(np.sort(rng.permutation(len(val))[:count]))
-        out[name] = (val, train)
-    return out
 
 
 def scene_head(cz, results, intel_labels, out_dir) -> dict:

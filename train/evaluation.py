@@ -132,6 +132,25 @@ def pick_test_sets(sets: dict, cifar_images: int, intel_images: int = 0) -> tupl
     return cifar_test, intel_test
 
 
+def extra_sources(faces_images: int, objects_images: int) -> dict:
+    """{"faces": (val, train), "imagenette": (val, train)} without their near-gray photos; a source
+    whose data are absent is left out with a message."""
+    rng = np.random.default_rng(0)
+    out = {}
+    for name, loader, count in (("faces", data.load_faces, faces_images),
+                                ("imagenette", data.load_imagenette, objects_images)):
+        try:
+            val, train = loader("val"), loader("train")
+        except data.DataMissingError as e:
+            print(f"{name}: skipped ({e})")
+            continue
+        val, train = val.subset(~val.near_gray), train.subset(~train.near_gray)
+        if count:
+            val = val.subset(np.sort(rng.permutation(len(val))[:count]))
+        out[name] = (val, train)
+    return out
+
+
 def train_sample(train_set, n: int = 2000) -> np.ndarray:
     """A seeded sample of training photos at the evaluation size (for the baselines' constants)."""
     pick = np.random.default_rng(0).choice(len(train_set), min(n, len(train_set)), replace=False)
