@@ -17,7 +17,7 @@ numbers in reports/eras/recognition.json). Eras are sums of decades.
 when the recogniser is sure of its era (AUTO_CONFIDENCE) and the photo is not a colour photo
 (COLOUR_PHOTO); otherwise "modern", which changes nothing. Dating is weak (about half right on
 three eras), so auto is built to be right when it acts and to leave modern photos alone: the
-numbers behind both thresholds are in reports/eras/auto.json.
+numbers behind both thresholds are in reports/eras/recognition.json ("auto").
 """
 from __future__ import annotations
 
