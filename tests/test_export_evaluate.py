@@ -162,6 +162,21 @@ def test_compare_colornets_scores_each_decoding_and_says_which_beat(tmp_path, mo
     assert set(rep["by_decoding"]) == {f"T{T}_a{a}" for T, a in C.GRID}
     same = f"T{_cz().temperature}_a{_cz().prior_correction}"
     assert same not in rep["beats_on_every_source"]  # the same network at the same decoding never beats itself
+    assert rep["paired_gain_at_card_decoding"]["intel"] == {"gain": 0.0, "gain_95": [0.0, 0.0]}
+    assert rep["clearly_beats_on_every_source"] is False
+
+
+def test_paired_gains_see_a_better_model_and_its_spread(monkeypatch):
+    from train import compare_colornets as C
+    rng = np.random.default_rng(1)
+    per_photo = {"new": rng.uniform(0.5, 0.7, 200)}
+    per_photo["old"] = per_photo["new"] - rng.normal(0.02, 0.01, 200)  # the new one 2 points better, paired
+    monkeypatch.setattr(C, "per_photo_accuracy", lambda cz, rgb: per_photo[cz])
+    g = C.paired_gains("new", "old", {"intel": None}, resamples=300)["intel"]
+    assert g["gain"] == pytest.approx(0.02, abs=0.003)
+    assert 0.015 < g["gain_95"][0] < g["gain"] < g["gain_95"][1] < 0.025  # the pairing removes the photo spread
+    worse = C.paired_gains("old", "new", {"intel": None}, resamples=300)["intel"]
+    assert worse["gain_95"][1] < 0
 
 
 def test_film_reading_figure_colours_real_photos_both_ways():

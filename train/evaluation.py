@@ -341,6 +341,13 @@ def example_figures(cz: Colorizer, test_rgb, pred_ab, test_set, out_dir) -> None
                                                                              dpi=100)
 
 
+def paired_gain(diff, picks) -> tuple:
+    """(mean, [2.5%, 97.5%]) of per-photo differences between two methods on the same photos: the
+    mean and its bootstrap interval over the resamples `picks` (index arrays into the photos)."""
+    boot = np.array([diff[k].mean() for k in picks])
+    return float(diff.mean()), [float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))]
+
+
 def film_section(cz: Colorizer, test_rgb, films=("orthochromatic", "blue-sensitive"), resamples: int = 1000,
                  seed: int = 0) -> dict:
     """Colour-class accuracy and PSNR on grays formed by old films, with the network told the film
@@ -364,12 +371,7 @@ def film_section(cz: Colorizer, test_rgb, films=("orthochromatic", "blue-sensiti
             acc[reading] = (true_cls == pred_cls).reshape(len(L), -1).mean(1)  # per photo
             db[reading] = np.array([metrics.psnr(t, compose(lab[i, ..., 0], ab[i])) for i, t in enumerate(test_rgb)])
         picks = [rng.integers(len(L), size=len(L)) for _ in range(resamples)]  # the same resamples for both
-
-        def gain(per_photo):
-            diff = per_photo[film] - per_photo["panchromatic"]
-            boot = np.array([diff[k].mean() for k in picks])
-            return float(diff.mean()), [float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))]
-        (g, g95), (gp, gp95) = gain(acc), gain(db)
+        (g, g95), (gp, gp95) = (paired_gain(m[film] - m["panchromatic"], picks) for m in (acc, db))
         out[film] = {"told_the_film": float(acc[film].mean()), "read_as_lightness": float(acc["panchromatic"].mean()),
                      "gain": g, "gain_95": g95, "psnr_told_the_film": float(db[film].mean()),
                      "psnr_read_as_lightness": float(db["panchromatic"].mean()), "psnr_gain": gp,
