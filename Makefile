@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test test-fast lint demo gui bench train-colornet2 clean
+.PHONY: venv test test-fast lint demo gui bench screenshots train-colornet2 clean
 
 $(STAMP): requirements.txt requirements-peer.txt pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -37,6 +37,24 @@ gui: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.engine_vs_torch --json benchmarks/results.json
+
+# The README's studio screenshots, remade headlessly (needs xvfb-run; after new weights, rerun and look
+# at them). Historical photos: only ones dated before 1900 are committed (public domain by age).
+DATA ?= ../shared/data
+HIST := $(DATA)/historical-dev/deoldify_test_images_
+SHOT := xvfb-run -a -s "-screen 0 1400x1000x24" $(BIN)/colorize-studio
+FRAMES := --exit-after-frames 8
+screenshots: $(STAMP)
+	$(BIN)/python -m models.samples demo/gray
+	$(SHOT) demo/gray/astronaut.png --compare 0.45 --screenshot docs/studio_automatic.png $(FRAMES)
+	$(SHOT) demo/gray/camera.png --mode interactive --hint 86,119,#5a8fd0 --hint 447,347,#3c8c28 \
+		--hint 348,472,#3c8c28 --screenshot docs/studio_interactive.png $(FRAMES)
+	$(SHOT) demo/gray/rocket.png --mode layers --layer decoders.2 --screenshot docs/studio_layers.png $(FRAMES)
+	$(SHOT) $(HIST)_Ballet1890Russia.jpg --mode era --screenshot docs/studio_era.png $(FRAMES)
+	$(SHOT) $(HIST)_1880sBrooklynBridge.jpg --mode styles --style "Van Gogh, The Starry Night" \
+		--screenshot docs/studio_styles.png $(FRAMES)
+	$(SHOT) $(HIST)_1880sBrooklynBridge.jpg --mode regions --condition sky=#00BFFF \
+		--screenshot docs/studio_regions.png $(FRAMES)
 
 # ColorNet 2 (issue 14): a long training in resumable pieces of MINUTES (default 60) on the CPU.
 # Each piece resumes runs/colornet2 (restored from the colornet2-state branch on a fresh machine) and
