@@ -96,6 +96,22 @@ def test_card_pieces_for_a_mixed_run(tmp_path):
     assert (tmp_path / "curve.png").stat().st_size > 1000
 
 
+def test_lineage_continues_the_history_of_the_checkpoint_a_branch_started_from(tmp_path, capsys):
+    from train.colornet_training import TrainConfig
+    entry = lambda step, acc: {"step": step, "images_seen": 16 * step, "seconds": step / 2.0,  # noqa: E731
+                               "sources": {"intel": {"pixel_acc": acc}}}
+    parent = tmp_path / "parent.npz"
+    mt.save({"history": json.dumps([entry(1000, 0.4), entry(2000, 0.45)]), "step": np.array(2000),
+             "seconds": np.array(1000.0)}, parent)
+    ckpt = {"history": json.dumps([entry(100, 0.5)]), "step": np.array(100), "seconds": np.array(50.0)}
+    history, seconds, step0 = E.lineage(TrainConfig(init=str(parent), out="runs/branch"), ckpt)
+    assert step0 == 2000 and seconds == 1050.0
+    assert [h["step"] for h in history] == [1000, 2000, 2100]
+    assert history[-1]["images_seen"] == 32000 + 1600 and history[-1]["run"] == "runs/branch"
+    own = E.lineage(TrainConfig(init=str(tmp_path / "gone.npz")), ckpt)
+    assert own == (json.loads(ckpt["history"]), 50.0, 0) and "is not here" in capsys.readouterr().out
+
+
 def test_film_section_compares_telling_the_film_with_reading_lightness():
     from models.colornet import ColorNetConfig as Cfg
     mt.manual_seed(0)

@@ -121,6 +121,25 @@ SOURCE_NOTES = {
 }
 
 
+def lineage(cfg, ckpt) -> tuple:
+    """(history, wall seconds or None, steps before this run) of the run, preceded, when it started from another run's
+    checkpoint (--init: a fine-tuning or a short annealing branch), by that run's up to then: steps,
+    images seen and seconds counted from the start, each of this run's entries marked with its folder."""
+    history = json.loads(ckpt["history"])
+    seconds = float(ckpt["seconds"]) if "seconds" in ckpt else None
+    parent = mt.load(cfg.init) if cfg.init and Path(cfg.init).exists() else {}
+    if "history" not in parent:
+        if cfg.init:
+            print(f"note: {cfg.init} (--init) is not here or has no history; the card has this run's alone")
+        return history, seconds, 0
+    before = json.loads(parent["history"])
+    step0, images0 = int(parent["step"]), (before[-1]["images_seen"] if before else 0)
+    seconds0 = float(parent["seconds"]) if "seconds" in parent else 0.0
+    after = [{**h, "step": h["step"] + step0, "images_seen": h["images_seen"] + images0,
+              "seconds": h.get("seconds", 0.0) + seconds0, "run": cfg.out} for h in history]
+    return before + after, (seconds or 0.0) + seconds0, step0
+
+
 def validation_photos(cfg, val_pools, per_source: int) -> np.ndarray:
     """Up to per_source validation photos (float, at the training size) of every source but CIFAR-10."""
     rng = np.random.default_rng(0)
@@ -202,10 +221,10 @@ def main(argv=None):
     cfg = config_from_dict(TrainConfig, saved)
     quant = ABQuantizer()
     net = ColorNet(model_config(cfg, quant))
-    history = json.loads(ckpt["history"])
+    history, seconds, step0 = lineage(cfg, ckpt)
     if a.which == "final":
         net.load_state_dict(ckpt["model"])
-        chosen_step, chosen_val = int(ckpt["step"]), (history[-1] if history else {})
+        chosen_step, chosen_val = step0 + int(ckpt["step"]), (history[-1] if history else {})
     else:
         net.load_state_dict(mt.load(run / "best.npz"))
         chosen_step, chosen_val = best_meta["step"], best_meta["val"]
@@ -224,11 +243,12 @@ def main(argv=None):
     choice.update(refine_reach=best_refine["reach"], refine_sigma=best_refine["sigma"])
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    seconds = float(ckpt["seconds"]) if "seconds" in ckpt else wall_time_from_log(a.log or f"{run}.log")
+    seconds = seconds if seconds is not None else wall_time_from_log(a.log or f"{run}.log")
     training = {"config": saved, "exported": a.which, "exported_step": chosen_step, "exported_val": chosen_val,
                 "in_loop_val_note": f"in-loop validation: {cfg.val_images} validation photos, an equal share per "
                                     "source (half with hints), T=0.38, no prior correction",
-                "steps": int(ckpt["step"]), "history": history, "wall_seconds": seconds,
+                "steps": step0 + int(ckpt["step"]), "history": history, "wall_seconds": seconds,
+                **({"initialised_from": {"checkpoint": cfg.init, "step": step0}} if step0 else {}),
                 "target_extrapolation": extrapolation(history),
                 "command": a.command or f"python -m train.train_colornet --out={run} ..."}
     save_colornet(net, out, weights, {"decode": choice, "scene_classes": classes,
