@@ -29,13 +29,29 @@ def test_decoding_and_refinement_grids_pick_from_what_they_measured():
     rng = np.random.default_rng(0)
     cz = _cz()
     rgb = rng.random((6, 32, 32, 3))
-    choice, grid, sizes = E.tune_decoding(cz, rgb, n_sizes_images=2, val_rgb_full=rng.random((2, 40, 40, 3)))
+    choice, grid, sizes = E.tune_decoding(cz, {"intel": rgb}, n_sizes_images=2, val_rgb_full=rng.random((2, 40, 40, 3)))
     assert len(grid) == len(E.TEMPERATURES) * len(E.CORRECTIONS)
     best = max(grid, key=lambda g: g["pixel_acc"] + g["balanced_acc"])
     assert (choice["temperature"], choice["prior_correction"]) == (best["temperature"], best["prior_correction"])
-    assert choice["size"] in E.SIZES and len(sizes) == len(E.SIZES)
+    assert choice["size"] in E.SIZES and len(sizes) == len(E.SIZES) and "rule" not in choice
     pick, rgrid = E.tune_refinement(cz, rgb, n_images=3)
     assert len(rgrid) == len(E.REFINE_REACHES) * len(E.REFINE_SIGMAS) and pick in rgrid
+
+
+def test_decoding_keeps_every_source_at_the_replaced_models_pixel_accuracy():
+    rng = np.random.default_rng(0)
+    cz, val = _cz(), {"intel": rng.random((4, 16, 16, 3)), "faces": rng.random((4, 16, 16, 3))}
+    free, grid, _ = E.tune_decoding(cz, val)
+    assert all(set(g["pixel_acc_by_source"]) == {"intel", "faces"} for g in grid)
+    # against itself at a decoding of the grid: only decodings at least as good on both sources qualify
+    other = _cz()
+    other.temperature, other.prior_correction = 0.2, 1.0
+    ref = next(g for g in grid if (g["temperature"], g["prior_correction"]) == (0.2, 1.0))
+    bound, _, _ = E.tune_decoding(cz, val, against=other)
+    kept = next(g for g in grid if (g["temperature"], g["prior_correction"]) == (bound["temperature"],
+                                                                                bound["prior_correction"]))
+    assert all(kept["pixel_acc_by_source"][k] >= ref["pixel_acc_by_source"][k] for k in val)
+    assert "keep every source" in bound["rule"]
 
 
 def test_hints_curve_and_per_scene_report():
@@ -89,7 +105,8 @@ def test_card_pieces_for_a_mixed_run(tmp_path):
     assert "faces_utk64" in card["train"] and "share 0.30" in card["train"] and "30%" in card["film"]
     rng = np.random.default_rng(0)
     pools = {k: ((rng.random((5, 8, 8, 3)) * 255).astype(np.uint8), np.zeros(5)) for k in ("intel", "faces", "cifar")}
-    assert E.validation_photos(cfg, pools, 3).shape == (6, 8, 8, 3)  # 3 per source, CIFAR-10 left out
+    val = E.validation_photos(cfg, pools, 3)
+    assert set(val) == {"intel", "faces"} and val["faces"].shape == (3, 8, 8, 3)  # 3 per source, CIFAR-10 left out
     history = [{"step": s, "images_seen": 16 * s, "sources": {k: {"pixel_acc": 0.5, "balanced_acc": 0.2}
                                                                for k in ("intel", "faces")}} for s in (10, 20)]
     E.learning_curve_figure(history, tmp_path / "curve.png")

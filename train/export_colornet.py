@@ -26,7 +26,7 @@ import numpy as np
 from tqdm import tqdm
 
 import minitorch_color as mt
-from models.color import ABQuantizer, rgb_to_lab
+from models.color import ABQuantizer, color_class, rgb_to_lab
 from models.colornet import ColorNet
 from models.image_io import resize
 from models.inference import Colorizer, save_colornet
@@ -80,22 +80,44 @@ def wall_time_from_log(log_path) -> float | None:
     return int(h or 0) * 3600 + int(m) * 60 + int(s)
 
 
-def tune_decoding(cz: Colorizer, val_rgb64, n_sizes_images=300, val_rgb_full=None):
-    """Grid over (T, alpha) at 64 px, then the working size at full resolution; returns (choice, grid)."""
-    lab = rgb_to_lab(val_rgb64.astype(np.float64))
+def pixel_accuracy(true_ab, pred_ab) -> float:
+    """Share of pixels whose colour class is right."""
+    return float((color_class(true_ab) == color_class(pred_ab)).mean())
+
+
+def tune_decoding(cz: Colorizer, val_by_source: dict, n_sizes_images=300, val_rgb_full=None,
+                  against: Colorizer | None = None):
+    """Grid over (T, alpha) at 64 px, then the working size at full resolution; returns (choice, grid,
+    sizes). The choice is the best sum of pixel and balanced accuracy over the pooled photos; with
+    `against` (the model these weights would replace), only among the decodings that keep every
+    source's pixel accuracy at least at that model's on the same validation photos, where any does."""
     settings = [(T, a) for T in TEMPERATURES for a in CORRECTIONS]
-    decoded = {s: [] for s in settings}
-    for i in range(0, len(lab), 64):
-        logits, _ = cz.logits_batch(lab[i:i + 64, ..., 0])
+    decoded, truth, theirs = {s: {} for s in settings}, {}, {}
+    for name, rgb in val_by_source.items():
+        lab = rgb_to_lab(rgb.astype(np.float64))
+        truth[name] = lab[..., 1:]
+        logits = np.concatenate([cz.logits_batch(lab[i:i + 64, ..., 0])[0] for i in range(0, len(lab), 64)])
         for T, a in settings:
-            decoded[T, a].append(cz.decode(logits, T, a))
+            decoded[T, a][name] = cz.decode(logits, T, a)
+        if against is not None:
+            other = np.concatenate([against.logits_batch(lab[i:i + 64, ..., 0])[0] for i in range(0, len(lab), 64)])
+            theirs[name] = pixel_accuracy(truth[name], against.decode(other))
     grid = []
     for T, a in settings:
-        rep = metrics.color_class_report(lab[..., 1:], np.concatenate(decoded[T, a]))
+        rep = metrics.color_class_report(np.concatenate(list(truth.values())),
+                                         np.concatenate([decoded[T, a][k] for k in truth]))
         grid.append({"temperature": T, "prior_correction": a, "pixel_acc": rep["accuracy"],
-                     "balanced_acc": rep["balanced_accuracy"]})
-    best = max(grid, key=lambda g: g["pixel_acc"] + g["balanced_acc"])
+                     "balanced_acc": rep["balanced_accuracy"],
+                     "pixel_acc_by_source": {k: pixel_accuracy(truth[k], decoded[T, a][k]) for k in truth}})
+    keeps = [g for g in grid if all(g["pixel_acc_by_source"][k] >= theirs[k] for k in theirs)] if theirs else grid
+    best = max(keeps or grid, key=lambda g: g["pixel_acc"] + g["balanced_acc"])
     choice = {"temperature": best["temperature"], "prior_correction": best["prior_correction"], "size": 64}
+    if theirs:
+        choice["rule"] = (f"best pixel + balanced accuracy among the {len(keeps)} of {len(grid)} decodings that keep "
+                          "every source's validation pixel accuracy at least at the replaced model's "
+                          f"({', '.join(f'{k} {v:.3f}' for k, v in theirs.items())})" if keeps else
+                          "no decoding keeps every source at the replaced model's validation pixel accuracy "
+                          f"({', '.join(f'{k} {v:.3f}' for k, v in theirs.items())}): best pixel + balanced accuracy")
     sizes = []
     if val_rgb_full is not None:
         full = val_rgb_full[:n_sizes_images].astype(np.float64)
@@ -140,11 +162,11 @@ def lineage(cfg, ckpt) -> tuple:
     return before + after, (seconds or 0.0) + seconds0, step0
 
 
-def validation_photos(cfg, val_pools, per_source: int) -> np.ndarray:
-    """Up to per_source validation photos (float, at the training size) of every source but CIFAR-10."""
+def validation_photos(cfg, val_pools, per_source: int) -> dict:
+    """{source: up to per_source validation photos (float, at the training size)} for every source but CIFAR-10."""
     rng = np.random.default_rng(0)
-    picks = [imgs[rng.permutation(len(imgs))[:per_source]] for name, (imgs, _) in val_pools.items() if name != "cifar"]
-    return np.concatenate(picks).astype(np.float64) / 255
+    return {name: imgs[rng.permutation(len(imgs))[:per_source]].astype(np.float64) / 255
+            for name, (imgs, _) in val_pools.items() if name != "cifar"}
 
 
 def data_card(cfg) -> dict:
@@ -211,6 +233,9 @@ def main(argv=None):
     p.add_argument("--log", default=None, help="the run's log (for the wall time); default RUN.log")
     p.add_argument("--command", default="", help="the exact training command, for the card")
     p.add_argument("--val-images", type=int, default=600)
+    p.add_argument("--against", default=None,
+                   help="the weights these would replace (e.g. a copy of the shipped ones): the decoding is chosen "
+                        "among those that keep every source's validation pixel accuracy at least at theirs")
     p.add_argument("--which", choices=("final", "best"), default="final",
                    help="the model at the end of the schedule (default) or the in-loop validation best")
     a = p.parse_args(argv)
@@ -234,10 +259,13 @@ def main(argv=None):
     intel_val = data.load_intel_scenes("val")
     intel_val = intel_val.subset(~intel_val.near_gray)
     pick = np.random.default_rng(0).permutation(len(intel_val))[:a.val_images]
-    val64 = validation_photos(cfg, pools["val"], a.val_images // max(1, len(set(pools["val"]) - {"cifar"})))
+    val_by_source = validation_photos(cfg, pools["val"], a.val_images // max(1, len(set(pools["val"]) - {"cifar"})))
+    val64 = np.concatenate(list(val_by_source.values()))
     classes = list(scene_classes(cfg))
     cz = Colorizer(net.eval(), weights, scene_classes=classes)
-    choice, grid, sizes = tune_decoding(cz, val64, val_rgb_full=intel_val.images[pick].astype(np.float64) / 255)
+    against = Colorizer.from_weights(a.against, size=64) if a.against and Path(a.against).exists() else None
+    choice, grid, sizes = tune_decoding(cz, val_by_source, val_rgb_full=intel_val.images[pick].astype(np.float64) / 255,
+                                        against=against)
     cz.temperature, cz.prior_correction = choice["temperature"], choice["prior_correction"]
     best_refine, refine_grid = tune_refinement(cz, val64)
     choice.update(refine_reach=best_refine["reach"], refine_sigma=best_refine["sigma"])
