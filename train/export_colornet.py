@@ -279,6 +279,7 @@ def main(argv=None):
                 **({"initialised_from": {"checkpoint": cfg.init, "step": step0}} if step0 else {}),
                 "target_extrapolation": extrapolation(history),
                 "command": a.command or f"python -m train.train_colornet --out={run} ..."}
+    out.with_suffix(".json").unlink(missing_ok=True)  # the replaced weights' card (its sha256 no longer holds)
     save_colornet(net, out, weights, {"decode": choice, "scene_classes": classes,
                                      "training": {k: v for k, v in training.items() if k != "history"}})
     figures = Path("reports") / out.stem
