@@ -141,6 +141,10 @@ def test_film_section_compares_telling_the_film_with_reading_lightness():
         assert r["gain_95"][0] <= r["gain"] <= r["gain_95"][1]
         assert r["psnr_gain"] == pytest.approx(r["psnr_told_the_film"] - r["psnr_read_as_lightness"])
         assert r["psnr_gain_95"][0] <= r["psnr_gain"] <= r["psnr_gain_95"][1]
+    chunked = V.film_section(cz, rgb, resamples=50, chunk=2)  # in chunks of 2 photos: the same numbers
+    for film in ("orthochromatic", "blue-sensitive"):
+        assert chunked[film]["told_the_film"] == pytest.approx(rep[film]["told_the_film"])
+        assert chunked[film]["psnr_read_as_lightness"] == pytest.approx(rep[film]["psnr_read_as_lightness"])
     with pytest.raises(ValueError, match="film inputs"):
         V.film_section(_cz(), rgb)
 

@@ -349,7 +349,7 @@ def paired_gain(diff, picks) -> tuple:
 
 
 def film_section(cz: Colorizer, test_rgb, films=("orthochromatic", "blue-sensitive"), resamples: int = 1000,
-                 seed: int = 0) -> dict:
+                 seed: int = 0, chunk: int = 64) -> dict:
     """Colour-class accuracy and PSNR on grays formed by old films, with the network told the film
     against the same grays read as lightness (panchromatic), per film: the gains and their bootstrap
     spread over photos (95% interval of the per-photo differences' mean). PSNR puts the predicted
@@ -364,9 +364,9 @@ def film_section(cz: Colorizer, test_rgb, films=("orthochromatic", "blue-sensiti
     for film in films:
         L = film_lightness(test_rgb, np.full(len(test_rgb), FILMS.index(film)))
         acc, db = {}, {}
-        for reading in (film, "panchromatic"):
-            logits, _ = cz.logits_batch(L, film=reading)
-            ab = cz.decode(logits)
+        for reading in (film, "panchromatic"):  # in chunks: the logits of 2,000 photos would not fit in memory
+            ab = np.concatenate([cz.decode(cz.logits_batch(L[i:i + chunk], film=reading)[0])
+                                 for i in range(0, len(L), chunk)])
             true_cls, pred_cls = color_class(lab[..., 1:]), color_class(ab)
             acc[reading] = (true_cls == pred_cls).reshape(len(L), -1).mean(1)  # per photo
             db[reading] = np.array([metrics.psnr(t, compose(lab[i, ..., 0], ab[i])) for i, t in enumerate(test_rgb)])
