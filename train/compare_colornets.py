@@ -24,7 +24,7 @@ from models.color import color_class, rgb_to_lab
 from models.inference import Colorizer
 from train import metrics
 from train.baselines import as_float_images, load_test_and_train
-from train.evaluation import extra_sources, paired_gain, pick_test_sets
+from train.evaluation import chunked_logits, extra_sources, paired_gain, pick_test_sets
 
 GRID = [(T, a) for T in (0.2, 0.38, 0.6) for a in (0.0, 0.5, 0.75, 1.0)]
 
@@ -37,9 +37,8 @@ def held_out_sources(images: int) -> dict:
 
 
 def logits_of(cz: Colorizer, rgb) -> np.ndarray:
-    """The network's ab-bin logits for each photo's lightness, in chunks of 64."""
-    L = rgb_to_lab(rgb)[..., 0]
-    return np.concatenate([cz.logits_batch(L[i:i + 64])[0] for i in range(0, len(L), 64)])
+    """The network's ab-bin logits for each photo's lightness."""
+    return chunked_logits(cz, rgb_to_lab(rgb)[..., 0])
 
 
 def accuracies(cz: Colorizer, sources: dict, grid) -> dict:

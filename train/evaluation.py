@@ -341,6 +341,11 @@ def example_figures(cz: Colorizer, test_rgb, pred_ab, test_set, out_dir) -> None
                                                                              dpi=100)
 
 
+def chunked_logits(cz: Colorizer, L, chunk: int = 64) -> np.ndarray:
+    """The network's ab-bin logits for a batch of lightness images, computed chunk photos at a time."""
+    return np.concatenate([cz.logits_batch(L[i:i + chunk])[0] for i in range(0, len(L), chunk)])
+
+
 def paired_gain(diff, picks) -> tuple:
     """(mean, [2.5%, 97.5%]) of per-photo differences between two methods on the same photos: the
     mean and its bootstrap interval over the resamples `picks` (index arrays into the photos)."""

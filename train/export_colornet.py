@@ -34,6 +34,7 @@ from models.weights import sha256
 from train import metrics
 from train.colornet_training import TrainConfig, class_weights, load_training_data, mixture, model_config, scene_classes
 from train.config import config_from_dict
+from train.evaluation import chunked_logits
 
 TEMPERATURES = (0.2, 0.38, 0.6, 1.0)
 CORRECTIONS = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -96,11 +97,11 @@ def tune_decoding(cz: Colorizer, val_by_source: dict, n_sizes_images=300, val_rg
     for name, rgb in val_by_source.items():
         lab = rgb_to_lab(rgb.astype(np.float64))
         truth[name] = lab[..., 1:]
-        logits = np.concatenate([cz.logits_batch(lab[i:i + 64, ..., 0])[0] for i in range(0, len(lab), 64)])
+        logits = chunked_logits(cz, lab[..., 0])
         for T, a in settings:
             decoded[T, a][name] = cz.decode(logits, T, a)
         if against is not None:
-            other = np.concatenate([against.logits_batch(lab[i:i + 64, ..., 0])[0] for i in range(0, len(lab), 64)])
+            other = chunked_logits(against, lab[..., 0])
             theirs[name] = pixel_accuracy(truth[name], against.decode(other))
     grid = []
     for T, a in settings:
