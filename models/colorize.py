@@ -273,7 +273,9 @@ def main(argv=None) -> int:
             rec.update(status="ok", output=str(dst), size=list(image.shape[:2]),
                        work_size=list(result.prediction.work_hw), seconds_load=t1 - t0,
                        seconds_colorize=t2 - t1, seconds_save=t3 - t2, seconds_total=t3 - t0)
-            rec["era"] = {**era.to_report(), "film": film, "palette": palette_for(era.used).name}
+            T, alpha = cz.decoding(film)
+            rec["era"] = {**era.to_report(), "film": film, "palette": palette_for(era.used).name,
+                          "decoding": {"temperature": T, "prior_correction": alpha}}
             if style_record:
                 rec["style"] = style_record
             if covered:

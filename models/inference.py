@@ -100,6 +100,7 @@ class Prediction:
     activations: dict = field(default_factory=dict)  # layer name -> (C, h', w')
     hint_mask: np.ndarray | None = None  # (h, w)
     hint_ab: np.ndarray | None = None  # (h, w, 2)
+    film: str = "panchromatic"  # the film response the gray was read as (models.colornet.FILMS)
 
     @property
     def image_hw(self):
@@ -137,7 +138,8 @@ class Colorizer:
 
     def __init__(self, net: ColorNet, class_weights=None, size: int = 128, temperature: float = 0.38,
                  prior_correction: float = 0.0, scene_classes=(), metadata=None, refine: bool = True,
-                 refine_reach: float = DEFAULT_REACH, refine_sigma: float = DEFAULT_SIGMA):
+                 refine_reach: float = DEFAULT_REACH, refine_sigma: float = DEFAULT_SIGMA,
+                 old_film_decoding: tuple | None = None):
         self.net = net.eval()
         self.quant = ABQuantizer()
         if net.config.num_bins != self.quant.num_bins:
@@ -147,6 +149,9 @@ class Colorizer:
         self.size = int(size)
         self.temperature = float(temperature)
         self.prior_correction = float(prior_correction)
+        # (T, alpha) for grays read as an old film's (chosen on such grays, see train/export_colornet.py);
+        # None: the same decoding as for a modern camera's lightness
+        self.old_film_decoding = None if old_film_decoding is None else tuple(map(float, old_film_decoding))
         self.scene_classes = tuple(scene_classes)
         self.refine = bool(refine)
         self.refine_reach, self.refine_sigma = float(refine_reach), float(refine_sigma)
@@ -168,12 +173,17 @@ class Colorizer:
         net = ColorNet(cfg)
         load_state(net, loaded)
         decode = meta.get("decode", {})
+        old = decode.get("old_film")
         kwargs = dict(size=decode.get("size", 128), temperature=decode.get("temperature", 0.38),
                       prior_correction=decode.get("prior_correction", 0.0),
                       refine_reach=decode.get("refine_reach", DEFAULT_REACH),
                       refine_sigma=decode.get("refine_sigma", DEFAULT_SIGMA),
-                      scene_classes=meta.get("scene_classes", ()))
-        kwargs.update({k: v for k, v in overrides.items() if v is not None})
+                      scene_classes=meta.get("scene_classes", ()),
+                      old_film_decoding=(old["temperature"], old["prior_correction"]) if old else None)
+        overrides = {k: v for k, v in overrides.items() if v is not None}
+        if {"temperature", "prior_correction"} & set(overrides):
+            kwargs["old_film_decoding"] = None  # a decoding the caller chose holds for every film
+        kwargs.update(overrides)
         return cls(net, loaded.arrays.get("class_weights"), metadata=meta, **kwargs)
 
     # ----- the network ----------------------------------------------------------------------
@@ -217,7 +227,7 @@ class Colorizer:
                 h.remove()
         scene = None if out.scene_logits is None else softmax(asnumpy(out.scene_logits.data)[0].astype(np.float64))
         return Prediction(L_full, L, asnumpy(out.logits.data)[0],
-                          [asnumpy(s.data)[0] for s in out.stages], scene, acts, mask[..., 0], hint_ab)
+                          [asnumpy(s.data)[0] for s in out.stages], scene, acts, mask[..., 0], hint_ab, film)
 
     def layer_names(self) -> list:
         """Names of the layers whose activations predict(layers=...) can return, input to output."""
@@ -226,10 +236,20 @@ class Colorizer:
             (["fuse"] if self.net.config.use_global else [])
 
     # ----- decoding -------------------------------------------------------------------------
-    def decode(self, logits, temperature: float | None = None, prior_correction: float | None = None) -> np.ndarray:
-        """ab (..., h, w, 2) from logits (..., Q, h, w) by the annealed mean (see the module doc)."""
-        T = self.temperature if temperature is None else float(temperature)
-        a = self.prior_correction if prior_correction is None else float(prior_correction)
+    def decoding(self, film: str = "panchromatic") -> tuple:
+        """(T, alpha) for grays read as this film: the old-film decoding for the others when the
+        weights have one, else the default."""
+        if film != "panchromatic" and self.old_film_decoding is not None:
+            return self.old_film_decoding
+        return self.temperature, self.prior_correction
+
+    def decode(self, logits, temperature: float | None = None, prior_correction: float | None = None,
+               film: str = "panchromatic") -> np.ndarray:
+        """ab (..., h, w, 2) from logits (..., Q, h, w) by the annealed mean (see the module doc);
+        unset settings are those of decoding(film)."""
+        T0, a0 = self.decoding(film)
+        T = T0 if temperature is None else float(temperature)
+        a = a0 if prior_correction is None else float(prior_correction)
         return annealed_mean(np.asarray(logits, np.float32), self.centers, T, axis=-3,
                              log_prior=-a * self.log_w if a else None)
 
@@ -270,7 +290,7 @@ class Colorizer:
     def ab(self, pred: Prediction, temperature=None, prior_correction=None, refine: bool | None = None) -> np.ndarray:
         """The working-size ab of a prediction: decoded, then (with hints, unless refine is False)
         refined so that the hints hold and spread along similar lightness (models/refine.py)."""
-        ab = self.decode(pred.logits, temperature, prior_correction)
+        ab = self.decode(pred.logits, temperature, prior_correction, pred.film)
         if (self.refine if refine is None else refine) and pred.hint_mask is not None and pred.hint_mask.any():
             ab = propagate(pred.L, ab, pred.hint_ab, pred.hint_mask, self.refine_reach, self.refine_sigma)
         return ab
@@ -280,7 +300,7 @@ class Colorizer:
         """RGB at the working size decoded from every stage head, coarse to fine."""
         out = []
         for logits in pred.stage_logits:
-            ab = resize(self.decode(logits, temperature, prior_correction), pred.work_hw)
+            ab = resize(self.decode(logits, temperature, prior_correction, pred.film), pred.work_hw)
             out.append(self.compose(pred, ab, full=False))
         return out
 

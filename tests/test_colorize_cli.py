@@ -125,7 +125,8 @@ def test_era_colours_as_the_decade_and_says_so(weights, inputs, tmp_path, capsys
     assert rc == 0
     rec = json.loads((out / "r.json").read_text())["images"][0]
     assert rec["era"] == {"recognised": None, "probabilities": None, "sure": None, "colour_photo": None,
-                          "used": "1860s", "film": "panchromatic", "palette": "hand-tinted print"}
+                          "used": "1860s", "film": "panchromatic", "palette": "hand-tinted print",
+                          "decoding": {"temperature": 0.38, "prior_correction": 0.0}}  # the card's defaults
     assert "no film inputs" in capsys.readouterr().err  # these weights cannot read an 1860s plate
     modern = np.asarray(Image.open(out / "modern" / "colour.png"), np.float64)
     old = np.asarray(Image.open(out / "old" / "colour.png"), np.float64)

@@ -149,6 +149,70 @@ def test_film_section_compares_telling_the_film_with_reading_lightness():
         V.film_section(_cz(), rgb)
 
 
+def _film_cz(old_film=None):
+    mt.manual_seed(0)
+    return Colorizer(ColorNet(ColorNetConfig(channels=(8, 16), film_inputs=True)), np.linspace(0.5, 2, 261), size=16,
+                     temperature=0.6, prior_correction=0.75, old_film_decoding=old_film)
+
+
+def test_film_section_decodes_both_readings_alike_and_scores_the_era_path_against_the_plain_one():
+    rgb = np.random.default_rng(1).random((5, 16, 16, 3))
+    same = V.film_section(_film_cz(), rgb, resamples=50)  # no old-film decoding: the plain path's decoding
+    other = V.film_section(_film_cz((0.2, 0.25)), rgb, resamples=50)
+    for film in ("orthochromatic", "blue-sensitive"):
+        assert same[film]["decode"] == same[film]["plain_decode"] == {"temperature": 0.6, "prior_correction": 0.75}
+        assert same[film]["era_path_gain"] == pytest.approx(same[film]["gain"])
+        r = other[film]
+        assert r["decode"] == {"temperature": 0.2, "prior_correction": 0.25}
+        assert r["era_path_gain"] == pytest.approx(r["told_the_film"] - r["plain_path"])
+        assert r["era_path_gain_95"][0] <= r["era_path_gain"] <= r["era_path_gain_95"][1]
+        assert r["plain_path"] == pytest.approx(same[film]["read_as_lightness"])  # the same logits, decoded alike
+        # the lightness reading is decoded as the old film's grays here: other colours than the plain path's
+        assert r["psnr_read_as_lightness"] != pytest.approx(same[film]["psnr_read_as_lightness"])
+
+
+def test_old_film_decoding_is_picked_from_what_it_measured():
+    rgb = np.random.default_rng(2).random((4, 16, 16, 3))
+    choice, grid = E.tune_old_film_decoding(_film_cz(), rgb, chunk=3)
+    assert len(grid) == len(E.TEMPERATURES) * len(E.CORRECTIONS)
+
+    def told(g):
+        return sum(g[f]["told_the_film"]["pixel_acc"] + g[f]["told_the_film"]["balanced_acc"] for f in E.OLD_FILMS)
+    best = max(grid, key=told)
+    assert (choice["temperature"], choice["prior_correction"]) == (best["temperature"], best["prior_correction"])
+    assert all(0 <= g[f][k]["pixel_acc"] <= 1 for g in grid for f in E.OLD_FILMS
+               for k in ("told_the_film", "read_as_lightness"))
+
+
+def test_retune_old_film_rewrites_the_weights_and_card_consistently(tmp_path, monkeypatch):
+    from models.inference import save_colornet
+    from models.weights import sha256
+    cz = _film_cz()
+    path = tmp_path / "cn.npz"
+    save_colornet(cz.net, path, np.linspace(0.5, 2, 261), {"decode": {"temperature": 0.6, "prior_correction": 0.75,
+                                                                      "size": 16}})
+    path.with_suffix(".json").write_text(json.dumps({"sha256": sha256(path), "note": "kept"}))
+    before = Colorizer.from_weights(path)
+    assert before.old_film_decoding is None
+    monkeypatch.setattr(E, "intel_validation", lambda n: np.random.default_rng(3).integers(0, 256, (3, 20, 20, 3),
+                                                                                          dtype=np.uint8))
+    monkeypatch.chdir(tmp_path)  # the figure goes to reports/<name>/
+    out = E.retune_old_film(path, n_images=3)
+    after = Colorizer.from_weights(path)  # verifies the card's new sha256
+    card = json.loads(path.with_suffix(".json").read_text())
+    choice = (out["old_film"]["temperature"], out["old_film"]["prior_correction"])
+    assert after.old_film_decoding == choice and card["note"] == "kept"
+    assert card["decode"]["old_film"]["temperature"] == choice[0] and card["sha256"] == sha256(path)
+    assert (after.temperature, after.prior_correction, after.size) == (0.6, 0.75, 16)
+    for name, p in before.net.state_dict().items():  # the same weights
+        np.testing.assert_array_equal(p, after.net.state_dict()[name])
+    assert (tmp_path / "reports" / "cn" / "old_film_decoding.png").exists()
+    with pytest.raises(SystemExit, match="no film inputs"):
+        plain = tmp_path / "plain.npz"
+        save_colornet(_cz().net, plain, np.ones(261), {"decode": {}})
+        E.retune_old_film(plain)
+
+
 def test_cast_of_counts_coloured_and_cool_pixels():
     ab = np.zeros((10, 10, 2))
     ab[:3] = (-5, -40)  # blue (hue about 263 degrees)

@@ -55,6 +55,25 @@ def test_wrong_weight_files_are_refused(tmp_path, tiny_weights):
         Colorizer.from_weights(tmp_path / "misfit.npz")
 
 
+def test_old_film_grays_get_their_own_decoding_unless_the_caller_chose_one(tmp_path):
+    mt.manual_seed(0)
+    net = ColorNet(ColorNetConfig(channels=(8, 16), film_inputs=True))
+    path = tmp_path / "film.npz"
+    save_colornet(net, path, np.linspace(0.5, 2.0, 261), {"decode": {
+        "size": 16, "temperature": 0.6, "prior_correction": 0.75,
+        "old_film": {"temperature": 0.2, "prior_correction": 0.25, "rule": "test"}}})
+    cz = Colorizer.from_weights(path)
+    assert cz.decoding() == (0.6, 0.75) and cz.decoding("orthochromatic") == (0.2, 0.25)
+    image = np.random.default_rng(0).random((16, 16))
+    for film, (T, a) in (("blue-sensitive", (0.2, 0.25)), ("panchromatic", (0.6, 0.75))):
+        result = cz.process(image, film=film, explain=True)
+        assert result.prediction.film == film
+        np.testing.assert_allclose(cz.ab(result.prediction), cz.decode(result.prediction.logits, T, a))
+    assert not np.allclose(cz.decode(result.prediction.logits, 0.2, 0.25), cz.decode(result.prediction.logits))
+    chosen = Colorizer.from_weights(path, temperature=0.38)  # a user's --temperature holds for every film
+    assert chosen.decoding("orthochromatic") == (0.38, 0.75) and chosen.old_film_decoding is None
+
+
 def test_decode_is_the_annealed_mean_and_prior_correction_undoes_the_weights():
     q = ABQuantizer()
     net = ColorNet(TINY)

@@ -356,35 +356,49 @@ def paired_gain(diff, picks) -> tuple:
 def film_section(cz: Colorizer, test_rgb, films=("orthochromatic", "blue-sensitive"), resamples: int = 1000,
                  seed: int = 0, chunk: int = 64) -> dict:
     """Colour-class accuracy and PSNR on grays formed by old films, with the network told the film
-    against the same grays read as lightness (panchromatic), per film: the gains and their bootstrap
-    spread over photos (95% interval of the per-photo differences' mean). PSNR puts the predicted
-    colours on the scene's true lightness, as the other sections do. Needs a ColorNet with film inputs."""
+    against the same grays read as lightness (panchromatic), both decoded alike (the weights' old-film
+    decoding, Colorizer.decoding): the gain of the conditioning alone, per film, with its bootstrap
+    spread over photos (95% interval of the per-photo differences' mean). Also the era path as a user
+    gets it (told the film, old-film decoding) against the plain path (read as lightness, the default
+    decoding). PSNR puts the predicted colours on the scene's true lightness, as the other sections
+    do. Needs a ColorNet with film inputs."""
     from models.colornet import FILMS
     from train.colornet_training import film_lightness
     if not cz.net.config.film_inputs:
         raise ValueError("film_section needs a ColorNet trained with film inputs")
     lab = rgb_to_lab(test_rgb)
+    true_cls = color_class(lab[..., 1:])
     rng = np.random.default_rng(seed)
     out = {"n_images": int(len(test_rgb))}
     for film in films:
         L = film_lightness(test_rgb, np.full(len(test_rgb), FILMS.index(film)))
+        decodings = {film: cz.decoding(film), "panchromatic": cz.decoding(film), "plain": cz.decoding()}
+        ab = {k: [] for k in decodings}
+        for i in range(0, len(L), chunk):  # in chunks: the logits of 2,000 photos would not fit in memory
+            for reading in (film, "panchromatic"):
+                logits = cz.logits_batch(L[i:i + chunk], film=reading)[0]
+                for k in ([film] if reading == film else ["panchromatic", "plain"]):
+                    ab[k].append(cz.decode(logits, *decodings[k]))
         acc, db = {}, {}
-        for reading in (film, "panchromatic"):  # in chunks: the logits of 2,000 photos would not fit in memory
-            ab = np.concatenate([cz.decode(cz.logits_batch(L[i:i + chunk], film=reading)[0])
-                                 for i in range(0, len(L), chunk)])
-            true_cls, pred_cls = color_class(lab[..., 1:]), color_class(ab)
-            acc[reading] = (true_cls == pred_cls).reshape(len(L), -1).mean(1)  # per photo
-            db[reading] = np.array([metrics.psnr(t, compose(lab[i, ..., 0], ab[i])) for i, t in enumerate(test_rgb)])
-        picks = [rng.integers(len(L), size=len(L)) for _ in range(resamples)]  # the same resamples for both
-        (g, g95), (gp, gp95) = (paired_gain(m[film] - m["panchromatic"], picks) for m in (acc, db))
-        out[film] = {"told_the_film": float(acc[film].mean()), "read_as_lightness": float(acc["panchromatic"].mean()),
+        for k, parts in ab.items():
+            a = np.concatenate(parts)
+            acc[k] = (true_cls == color_class(a)).reshape(len(L), -1).mean(1)  # per photo
+            db[k] = np.array([metrics.psnr(t, compose(lab[i, ..., 0], a[i])) for i, t in enumerate(test_rgb)])
+        picks = [rng.integers(len(L), size=len(L)) for _ in range(resamples)]  # the same resamples for all
+        pairs = ((acc, "panchromatic"), (db, "panchromatic"), (acc, "plain"))
+        (g, g95), (gp, gp95), (pg, pg95) = (paired_gain(m[film] - m[base], picks) for m, base in pairs)
+        T, alpha = decodings[film]
+        out[film] = {"decode": {"temperature": T, "prior_correction": alpha},
+                     "told_the_film": float(acc[film].mean()), "read_as_lightness": float(acc["panchromatic"].mean()),
                      "gain": g, "gain_95": g95, "psnr_told_the_film": float(db[film].mean()),
                      "psnr_read_as_lightness": float(db["panchromatic"].mean()), "psnr_gain": gp,
-                     "psnr_gain_95": gp95}
-        print(f"{film}: told {out[film]['told_the_film']:.3f}, read as lightness "
-              f"{out[film]['read_as_lightness']:.3f}, gain {out[film]['gain']:+.3f} "
-              f"(95% {out[film]['gain_95'][0]:+.3f}..{out[film]['gain_95'][1]:+.3f}); PSNR gain "
-              f"{gp:+.2f} dB (95% {gp95[0]:+.2f}..{gp95[1]:+.2f})")
+                     "psnr_gain_95": gp95, "plain_path": float(acc["plain"].mean()),
+                     "plain_decode": dict(zip(("temperature", "prior_correction"), decodings["plain"])),
+                     "era_path_gain": pg, "era_path_gain_95": pg95}
+        print(f"{film} (T {T}, alpha {alpha}): told {out[film]['told_the_film']:.3f}, read as lightness "
+              f"{out[film]['read_as_lightness']:.3f}, gain {g:+.3f} (95% {g95[0]:+.3f}..{g95[1]:+.3f}); PSNR gain "
+              f"{gp:+.2f} dB (95% {gp95[0]:+.2f}..{gp95[1]:+.2f}); era path against the plain one {pg:+.3f} "
+              f"(95% {pg95[0]:+.3f}..{pg95[1]:+.3f})")
     return out
 
 

@@ -26,12 +26,13 @@ import numpy as np
 from tqdm import tqdm
 
 import minitorch_color as mt
-from models.color import ABQuantizer, color_class, rgb_to_lab
+from models.color import COLOR_CLASSES, ABQuantizer, color_class, rgb_to_lab
 from models.colornet import ColorNet
 from models.image_io import resize
 from models.inference import Colorizer, save_colornet
 from models.weights import sha256
 from train import metrics
+from train.baselines import as_float_images
 from train.colornet_training import TrainConfig, class_weights, load_training_data, mixture, model_config, scene_classes
 from train.config import config_from_dict
 from train.evaluation import chunked_logits
@@ -144,6 +145,75 @@ SOURCE_NOTES = {
 }
 
 
+OLD_FILMS = ("orthochromatic", "blue-sensitive")
+
+
+def tune_old_film_decoding(cz: Colorizer, val_rgb64, chunk: int = 50):
+    """(choice, grid): the decoding (T, alpha) for grays read as an old film's, by the best sum of
+    colour-class pixel and balanced accuracy over both old films' grays of the validation photos
+    (RGB (N, 64, 64, 3) in [0, 1]) with the network told the film, the same rule as tune_decoding on
+    the grays the era path meets. The grid also keeps the accuracies of reading those grays as
+    lightness at each decoding (how much telling the film gains depends on the decoding)."""
+    from models.colornet import FILMS
+    from train.colornet_training import film_lightness
+    settings = [(T, a) for T in TEMPERATURES for a in CORRECTIONS]
+    truth = color_class(rgb_to_lab(val_rgb64)[..., 1:]).ravel()
+    classes = {}  # (film, reading, setting) -> predicted colour classes, photo chunk by chunk
+    for film in OLD_FILMS:
+        L = film_lightness(val_rgb64, np.full(len(val_rgb64), FILMS.index(film)))
+        for reading in (film, "panchromatic"):
+            for i in tqdm(range(0, len(L), chunk), desc=f"{film} read as {reading}", leave=False):
+                logits = cz.logits_batch(L[i:i + chunk], film=reading)[0]
+                for s in settings:
+                    predicted = color_class(cz.decode(logits, *s)).astype(np.int8)
+                    classes.setdefault((film, reading, s), []).append(predicted)
+    grid = []
+    for T, a in settings:
+        row = {"temperature": T, "prior_correction": a}
+        for film in OLD_FILMS:
+            for reading, key in ((film, "told_the_film"), ("panchromatic", "read_as_lightness")):
+                rep = metrics.classification_report(truth, np.concatenate(classes[film, reading, (T, a)]).ravel(),
+                                                    COLOR_CLASSES)
+                row.setdefault(film, {})[key] = {"pixel_acc": rep["accuracy"], "balanced_acc": rep["balanced_accuracy"]}
+        grid.append(row)
+    best = max(grid, key=lambda g: sum(g[f]["told_the_film"]["pixel_acc"] + g[f]["told_the_film"]["balanced_acc"]
+                                       for f in OLD_FILMS))
+    choice = {"temperature": best["temperature"], "prior_correction": best["prior_correction"],
+              "rule": f"best pixel + balanced accuracy, told the film, summed over {' and '.join(OLD_FILMS)} grays "
+                      f"of {len(val_rgb64)} Intel validation photos at 64 px"}
+    return choice, grid
+
+
+def old_film_figure(grid, choice, n_images: int, path) -> None:
+    """Pixel accuracy on old films' grays told the film minus read as lightness, against the prior
+    correction, one line per temperature and a panel per film: where telling the film pays (the
+    chosen decoding ringed)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, len(OLD_FILMS), figsize=(9, 3.4), sharey=True)
+    for ax, film in zip(axes, OLD_FILMS):
+        for k, T in enumerate(TEMPERATURES):
+            rows = [g for g in grid if g["temperature"] == T]
+            gain = [100 * (g[film]["told_the_film"]["pixel_acc"] - g[film]["read_as_lightness"]["pixel_acc"])
+                    for g in rows]
+            ax.plot([g["prior_correction"] for g in rows], gain, marker="o", color=f"C{k}", label=f"T = {T}")
+            if T == choice["temperature"]:
+                at = [g["prior_correction"] for g in rows].index(choice["prior_correction"])
+                ax.plot(choice["prior_correction"], gain[at], "o", ms=14, mfc="none", mec="black",
+                        label="chosen" if ax is axes[-1] else None)
+        ax.axhline(0, color="gray", lw=0.8)
+        ax.set_title(f"{film} grays")
+        ax.set_xlabel("prior correction alpha")
+    axes[0].set_ylabel("told the film minus read as\nlightness (pixel acc., points)")
+    axes[-1].legend(fontsize=8)
+    fig.suptitle(f"Telling the network the film, by decoding ({n_images} Intel validation photos, 64 px)",
+                 fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def lineage(cfg, ckpt) -> tuple:
     """(history, wall seconds or None, steps before this run) of the run, preceded, when it started from another run's
     checkpoint (--init: a fine-tuning or a short annealing branch), by that run's up to then: steps,
@@ -227,9 +297,42 @@ def learning_curve_figure(history, path) -> None:
     fig.savefig(path, dpi=110)
 
 
+def intel_validation(n: int):
+    """The first n of a seeded order of the Intel validation photos (near-gray dropped), uint8 RGB at 150 px."""
+    from train import data
+    val = data.load_intel_scenes("val")
+    val = val.subset(~val.near_gray)
+    return val.images[np.random.default_rng(0).permutation(len(val))[:n]]
+
+
+def retune_old_film(path: Path, n_images: int = 400) -> dict:
+    """Choose the old-film decoding of existing ColorNet weights (tune_old_film_decoding) and rewrite
+    them with it: the same float16 arrays, the decode settings gaining old_film in the file's metadata
+    and in the card, with the grid, the figure and the new sha256."""
+    from models.inference import KIND
+    from models.weights import load_weights
+    loaded = load_weights(path, KIND)
+    cz = Colorizer.from_weights(path)
+    if not cz.net.config.film_inputs:
+        raise SystemExit(f"{path}: these weights have no film inputs: there is no old-film decoding to choose")
+    choice, grid = tune_old_film_decoding(cz, as_float_images(intel_validation(n_images), 64))
+    meta = {k: v for k, v in loaded.metadata.items() if k not in ("kind", "model_config")}
+    meta["decode"] = {**meta.get("decode", {}), "old_film": choice}
+    card_path = path.with_suffix(".json")
+    card = json.loads(card_path.read_text())
+    save_colornet(cz.net, path, loaded.arrays["class_weights"], meta)
+    card.update(decode=meta["decode"], old_film_decode_grid_intel_val=grid, sha256=sha256(path),
+                bytes=path.stat().st_size)
+    card_path.write_text(json.dumps(card, indent=1))
+    figures = Path("reports") / path.stem
+    figures.mkdir(parents=True, exist_ok=True)
+    old_film_figure(grid, choice, n_images, figures / "old_film_decoding.png")
+    return {"old_film": choice, "sha256": card["sha256"]}
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--run", required=True, help="training output folder (best.npz, checkpoint.npz)")
+    p.add_argument("--run", help="training output folder (best.npz, checkpoint.npz)")
     p.add_argument("--out", required=True, help="weights file to write, e.g. weights/colornet.npz")
     p.add_argument("--log", default=None, help="the run's log (for the wall time); default RUN.log")
     p.add_argument("--command", default="", help="the exact training command, for the card")
@@ -239,7 +342,14 @@ def main(argv=None):
                         "among those that keep every source's validation pixel accuracy at least at theirs")
     p.add_argument("--which", choices=("final", "best"), default="final",
                    help="the model at the end of the schedule (default) or the in-loop validation best")
+    p.add_argument("--retune-old-film", action="store_true",
+                   help="only choose the old-film decoding of the weights at --out again and rewrite them with it")
     a = p.parse_args(argv)
+    if a.retune_old_film:
+        print(json.dumps(retune_old_film(Path(a.out)), indent=1))
+        return 0
+    if not a.run:
+        p.error("--run is required (or --retune-old-film)")
     run = Path(a.run)
     best_meta = mt.load_metadata(run / "best.npz")
     ckpt = mt.load(run / "checkpoint.npz")
@@ -254,22 +364,22 @@ def main(argv=None):
     else:
         net.load_state_dict(mt.load(run / "best.npz"))
         chosen_step, chosen_val = best_meta["step"], best_meta["val"]
-    from train import data
     pools = load_training_data(cfg)
     weights = class_weights(pools["train"], cfg, quant)
-    intel_val = data.load_intel_scenes("val")
-    intel_val = intel_val.subset(~intel_val.near_gray)
-    pick = np.random.default_rng(0).permutation(len(intel_val))[:a.val_images]
+    intel_val = intel_validation(a.val_images)
     val_by_source = validation_photos(cfg, pools["val"], a.val_images // max(1, len(set(pools["val"]) - {"cifar"})))
     val64 = np.concatenate(list(val_by_source.values()))
     classes = list(scene_classes(cfg))
     cz = Colorizer(net.eval(), weights, scene_classes=classes)
     against = Colorizer.from_weights(a.against, size=64) if a.against and Path(a.against).exists() else None
-    choice, grid, sizes = tune_decoding(cz, val_by_source, val_rgb_full=intel_val.images[pick].astype(np.float64) / 255,
+    choice, grid, sizes = tune_decoding(cz, val_by_source, val_rgb_full=intel_val.astype(np.float64) / 255,
                                         against=against)
     cz.temperature, cz.prior_correction = choice["temperature"], choice["prior_correction"]
     best_refine, refine_grid = tune_refinement(cz, val64)
     choice.update(refine_reach=best_refine["reach"], refine_sigma=best_refine["sigma"])
+    film_grid = None
+    if cfg.film_inputs:
+        choice["old_film"], film_grid = tune_old_film_decoding(cz, as_float_images(intel_val[:400], 64))
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     seconds = seconds if seconds is not None else wall_time_from_log(a.log or f"{run}.log")
@@ -286,6 +396,8 @@ def main(argv=None):
     figures = Path("reports") / out.stem
     figures.mkdir(parents=True, exist_ok=True)
     learning_curve_figure(history, figures / "learning_curve.png")
+    if film_grid:
+        old_film_figure(film_grid, choice["old_film"], 400, figures / "old_film_decoding.png")
     # float16 storage: how far does it move the output?
     cz16 = Colorizer.from_weights(out)
     L = rgb_to_lab(val64[:32])[..., 0]
@@ -298,6 +410,7 @@ def main(argv=None):
             "data": data_card(cfg), "scene_classes": classes,
             "decode": choice, "decode_grid_val": grid, "size_grid_intel_val_150px": sizes,
             "refine_grid_val_10_hints": refine_grid,
+            **({"old_film_decode_grid_intel_val": film_grid} if film_grid else {}),
             "training": training, "metrics": "see reports/colornet/report.json (train.evaluate_colornet)"}
     card_path = out.with_suffix(".json")
     card_path.write_text(json.dumps(card, indent=1))
