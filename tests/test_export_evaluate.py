@@ -141,12 +141,30 @@ def test_film_section_compares_telling_the_film_with_reading_lightness():
         assert r["gain_95"][0] <= r["gain"] <= r["gain_95"][1]
         assert r["psnr_gain"] == pytest.approx(r["psnr_told_the_film"] - r["psnr_read_as_lightness"])
         assert r["psnr_gain_95"][0] <= r["psnr_gain"] <= r["psnr_gain_95"][1]
+        assert r["balanced_gain"] == pytest.approx(r["balanced_told_the_film"] - r["balanced_read_as_lightness"])
     chunked = V.film_section(cz, rgb, resamples=50, chunk=2)  # in chunks of 2 photos: the same numbers
     for film in ("orthochromatic", "blue-sensitive"):
         assert chunked[film]["told_the_film"] == pytest.approx(rep[film]["told_the_film"])
         assert chunked[film]["psnr_read_as_lightness"] == pytest.approx(rep[film]["psnr_read_as_lightness"])
     with pytest.raises(ValueError, match="film inputs"):
         V.film_section(_cz(), rgb)
+
+
+def test_balanced_accuracy_from_per_photo_counts_matches_the_report_and_resamples_photos():
+    from models.color import COLOR_CLASSES
+    from train import metrics
+    rng = np.random.default_rng(4)
+    true, pred = rng.integers(0, 9, (6, 8, 8)), rng.integers(0, 9, (6, 8, 8))
+    pred[:3] = true[:3]  # half the photos right everywhere
+    hits, support = V.class_counts(true, pred, len(COLOR_CLASSES))
+    assert hits.shape == support.shape == (6, 9) and (hits <= support).all() and support.sum() == true.size
+    rep = metrics.classification_report(true.ravel(), pred.ravel(), COLOR_CLASSES)
+    assert V.balanced_from_counts(hits, support) == pytest.approx(rep["balanced_accuracy"])
+    assert V.balanced_from_counts(hits[:3], support[:3]) == pytest.approx(1.0)
+    picks = [rng.integers(6, size=6) for _ in range(40)]
+    assert V.paired_balanced_gain(hits, hits, support, picks) == (0.0, [0.0, 0.0])
+    gain, (lo, hi) = V.paired_balanced_gain(support, hits, support, picks)  # perfect against these
+    assert gain == pytest.approx(1 - rep["balanced_accuracy"]) and 0 < lo <= hi
 
 
 def _film_cz(old_film=None):

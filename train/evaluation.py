@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from tqdm import tqdm
 
-from models.color import color_class, lab_to_rgb, rgb_to_lab
+from models.color import COLOR_CLASSES, color_class, lab_to_rgb, rgb_to_lab
 from models.image_io import resize
 from models.inference import SCENE_CONFIDENCE, Colorizer
 from train import data, metrics
@@ -353,6 +353,30 @@ def paired_gain(diff, picks) -> tuple:
     return float(diff.mean()), [float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))]
 
 
+def class_counts(true_cls, pred_cls, num_classes: int) -> tuple:
+    """(hits, support), each (N, num_classes): per photo, the pixels of each true colour class and
+    how many of them were predicted in it; sums over any photos give that set's balanced accuracy."""
+    n = len(true_cls)
+    t, right = true_cls.reshape(n, -1), (true_cls == pred_cls).reshape(n, -1)
+    support = np.stack([np.bincount(row, minlength=num_classes) for row in t])
+    hits = np.stack([np.bincount(row[ok], minlength=num_classes) for row, ok in zip(t, right)])
+    return hits, support
+
+
+def balanced_from_counts(hits, support) -> float:
+    """Mean recall over the classes present, from counts summed over photos."""
+    h, s = np.asarray(hits).sum(0), np.asarray(support).sum(0)
+    return float((h[s > 0] / s[s > 0]).mean())
+
+
+def paired_balanced_gain(hits_a, hits_b, support, picks) -> tuple:
+    """(gain, [2.5%, 97.5%]) of balanced accuracy of method a over b on the same photos (class_counts
+    of each against the same truth), the interval over resamples of the photos."""
+    boot = [balanced_from_counts(hits_a[k], support[k]) - balanced_from_counts(hits_b[k], support[k]) for k in picks]
+    gain = balanced_from_counts(hits_a, support) - balanced_from_counts(hits_b, support)
+    return gain, [float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))]
+
+
 def film_section(cz: Colorizer, test_rgb, films=("orthochromatic", "blue-sensitive"), resamples: int = 1000,
                  seed: int = 0, chunk: int = 64) -> dict:
     """Colour-class accuracy and PSNR on grays formed by old films, with the network told the film
@@ -360,7 +384,8 @@ def film_section(cz: Colorizer, test_rgb, films=("orthochromatic", "blue-sensiti
     decoding, Colorizer.decoding): the gain of the conditioning alone, per film, with its bootstrap
     spread over photos (95% interval of the per-photo differences' mean). Also the era path as a user
     gets it (told the film, old-film decoding) against the plain path (read as lightness, the default
-    decoding). PSNR puts the predicted colours on the scene's true lightness, as the other sections
+    decoding). Colour-class pixel accuracy, balanced accuracy (its interval over the same resamples)
+    and PSNR, which puts the predicted colours on the scene's true lightness, as the other sections
     do. Needs a ColorNet with film inputs."""
     from models.colornet import FILMS
     from train.colornet_training import film_lightness
@@ -379,24 +404,31 @@ def film_section(cz: Colorizer, test_rgb, films=("orthochromatic", "blue-sensiti
                 logits = cz.logits_batch(L[i:i + chunk], film=reading)[0]
                 for k in ([film] if reading == film else ["panchromatic", "plain"]):
                     ab[k].append(cz.decode(logits, *decodings[k]))
-        acc, db = {}, {}
+        acc, db, hits = {}, {}, {}
         for k, parts in ab.items():
             a = np.concatenate(parts)
-            acc[k] = (true_cls == color_class(a)).reshape(len(L), -1).mean(1)  # per photo
+            pred_cls = color_class(a)
+            acc[k] = (true_cls == pred_cls).reshape(len(L), -1).mean(1)  # per photo
+            hits[k], support = class_counts(true_cls, pred_cls, len(COLOR_CLASSES))
             db[k] = np.array([metrics.psnr(t, compose(lab[i, ..., 0], a[i])) for i, t in enumerate(test_rgb)])
         picks = [rng.integers(len(L), size=len(L)) for _ in range(resamples)]  # the same resamples for all
         pairs = ((acc, "panchromatic"), (db, "panchromatic"), (acc, "plain"))
         (g, g95), (gp, gp95), (pg, pg95) = (paired_gain(m[film] - m[base], picks) for m, base in pairs)
+        bg, bg95 = paired_balanced_gain(hits[film], hits["panchromatic"], support, picks)
         T, alpha = decodings[film]
         out[film] = {"decode": {"temperature": T, "prior_correction": alpha},
                      "told_the_film": float(acc[film].mean()), "read_as_lightness": float(acc["panchromatic"].mean()),
-                     "gain": g, "gain_95": g95, "psnr_told_the_film": float(db[film].mean()),
+                     "gain": g, "gain_95": g95,
+                     "balanced_told_the_film": balanced_from_counts(hits[film], support),
+                     "balanced_read_as_lightness": balanced_from_counts(hits["panchromatic"], support),
+                     "balanced_gain": bg, "balanced_gain_95": bg95, "psnr_told_the_film": float(db[film].mean()),
                      "psnr_read_as_lightness": float(db["panchromatic"].mean()), "psnr_gain": gp,
                      "psnr_gain_95": gp95, "plain_path": float(acc["plain"].mean()),
                      "plain_decode": dict(zip(("temperature", "prior_correction"), decodings["plain"])),
                      "era_path_gain": pg, "era_path_gain_95": pg95}
         print(f"{film} (T {T}, alpha {alpha}): told {out[film]['told_the_film']:.3f}, read as lightness "
-              f"{out[film]['read_as_lightness']:.3f}, gain {g:+.3f} (95% {g95[0]:+.3f}..{g95[1]:+.3f}); PSNR gain "
+              f"{out[film]['read_as_lightness']:.3f}, gain {g:+.3f} (95% {g95[0]:+.3f}..{g95[1]:+.3f}); balanced "
+              f"gain {bg:+.3f} (95% {bg95[0]:+.3f}..{bg95[1]:+.3f}); PSNR gain "
               f"{gp:+.2f} dB (95% {gp95[0]:+.2f}..{gp95[1]:+.2f}); era path against the plain one {pg:+.3f} "
               f"(95% {pg95[0]:+.3f}..{pg95[1]:+.3f})")
     return out
@@ -430,7 +462,6 @@ COOL = ("cyan", "blue", "purple")  # the hues of the shipped ColorNet's typical 
 def cast_of(ab) -> dict:
     """What colours a colorization of an old photo (ab (H, W, 2)) uses: the share of its pixels with
     any colour (chroma >= 10), of cool ones (COOL), and its most common colour class besides gray."""
-    from models.color import COLOR_CLASSES
     counts = np.bincount(color_class(ab).ravel(), minlength=len(COLOR_CLASSES)) / ab[..., 0].size
     cool = float(sum(counts[COLOR_CLASSES.index(c)] for c in COOL))
     dominant = COLOR_CLASSES[1 + int(counts[1:].argmax())] if counts[1:].max() > 0 else "achromatic"
