@@ -16,7 +16,11 @@ and fine-tuned with the real photos reached 0.42 three-era accuracy; on simulati
 simulated prints' features to this regression lowered its accuracy (0.50 -> 0.46-0.48). Texture
 features, probed on the same 5 x 5 folds (2026-11-30), left it within its spread (0.525 +- 0.018): grain
 (the median high-pass residual, at 256 px or at the scan's own size) 0.527 and 0.525, gradient
-energy 0.520, fine-to-coarse sharpness 0.531, local contrast 0.520, all five 0.527.
+energy 0.520, fine-to-coarse sharpness 0.531, local contrast 0.520, all five 0.527. Content, as
+the shipped ColorNet 2 sees it (2026-12-01, same folds): its scene head's 8 log-probabilities
+added 0.535 +- 0.017 (alone 0.314, chance), its bottleneck's pooled activations (mean and spread
+per channel, projected on their 8 or 16 principal axes fitted on the modern photos only) 0.531
++- 0.011 and 0.501 +- 0.017 (alone 0.351 and 0.346): what a photo shows does not date it here.
 """
 from __future__ import annotations
 
