@@ -309,3 +309,21 @@ def test_film_reading_figure_colours_real_photos_both_ways():
     titles = [a.get_title() for a in fig.axes]
     assert "read as blue-sensitive film" in titles and "read as orthochromatic film" in titles
     assert titles.count("read as modern lightness") == 2
+
+
+def test_compare_runs_gives_the_probe_its_paired_gain_over_the_base():
+    from train import compare_runs as C
+    rng = np.random.default_rng(5)
+    photos = {"intel": rng.random((6, 16, 16, 3)), "faces": rng.random((4, 16, 16, 3))}
+    base = _film_cz()
+    same = C.compare(base, base, photos, resamples=30)
+    for rows in same.values():
+        for r in rows.values():
+            assert r["gain"] == 0 and r["gain_95"] == [0.0, 0.0] and r["balanced_gain"] == 0
+    mt.manual_seed(7)
+    other = Colorizer(ColorNet(ColorNetConfig(channels=(8, 16), film_inputs=True)), np.linspace(2, 0.5, 261), size=16)
+    diff = C.compare(base, other, photos, decodings=((0.2, 0.0),), resamples=30)
+    assert set(diff) == {"intel", "faces"} and set(diff["intel"]) == {"T0.2_a0.0"}
+    r = diff["intel"]["T0.2_a0.0"]
+    assert r["gain"] == pytest.approx(r["probe_pixel"] - r["base_pixel"])
+    assert r["balanced_gain"] == pytest.approx(r["probe_balanced"] - r["base_balanced"])
