@@ -327,3 +327,13 @@ def test_compare_runs_gives_the_probe_its_paired_gain_over_the_base():
     r = diff["intel"]["T0.2_a0.0"]
     assert r["gain"] == pytest.approx(r["probe_pixel"] - r["base_pixel"])
     assert r["balanced_gain"] == pytest.approx(r["probe_balanced"] - r["base_balanced"])
+
+
+def test_fit_gap_scores_each_split_of_each_source_beside_all_gray():
+    from train.fit_gap import fit_gap
+    rng = np.random.default_rng(8)
+    pool = {"intel": ((rng.random((5, 20, 20, 3)) * 255).astype(np.uint8), None)}
+    out = fit_gap(_film_cz(), {"train": pool, "val": pool}, images=3)
+    assert set(out["intel"]) == {"train", "val"} and out["intel"]["train"] == out["intel"]["val"]
+    r = out["intel"]["train"]
+    assert r["n"] == 3 and 0 <= r["pixel_acc"] <= 1 and 0 <= r["all_gray_pixel_acc"] <= 1
