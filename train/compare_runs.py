@@ -13,7 +13,6 @@ exported weights against the shipped ones, on the held-out sets.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +30,7 @@ from train.evaluation import (
     class_counts,
     paired_balanced_gain,
     paired_gain,
+    write_json,
 )
 
 DECODINGS = ((0.6, 0.75), (0.2, 0.5))  # (T, alpha): the shipped ColorNet 2's and a vivid one
@@ -101,8 +101,7 @@ def main(argv=None):
                   f"{r['gain_95'][0]:+.3f}..{r['gain_95'][1]:+.3f}); balanced {r['base_balanced']:.3f} -> "
                   f"{r['probe_balanced']:.3f} ({r['balanced_gain']:+.3f})")
     if a.out:
-        Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.out).write_text(json.dumps(result, indent=1))
+        write_json(a.out, result)
     return 0
 
 

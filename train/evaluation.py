@@ -6,6 +6,7 @@ Baselines are scored by the same code on the same images (train/baselines.py).
 """
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -339,6 +340,12 @@ def example_figures(cz: Colorizer, test_rgb, pred_ab, test_set, out_dir) -> None
     for kind, make in (("stages", stage_strip), ("activations", activation_figure)):
         make(result, title=f"Intel test photo {show[0]} at 128 px").savefig(Path(out_dir) / f"process_{kind}.png",
                                                                              dpi=100)
+
+
+def write_json(path, data) -> None:
+    """Write a report as indented JSON, making its folder."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(data, indent=1))
 
 
 def chunked_logits(cz: Colorizer, L, chunk: int = 64) -> np.ndarray:

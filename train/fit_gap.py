@@ -11,8 +11,6 @@ trained on (a larger network or longer training would).
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 
 import numpy as np
 
@@ -21,7 +19,7 @@ from models.inference import Colorizer
 from train import metrics
 from train.baselines import as_float_images
 from train.colornet_training import TrainConfig, load_training_data
-from train.evaluation import chunked_logits
+from train.evaluation import chunked_logits, write_json
 
 
 def fit_gap(cz: Colorizer, pools: dict, images: int = 600) -> dict:
@@ -54,8 +52,7 @@ def main(argv=None):
         print(name, "  ".join(f"{s} {r['pixel_acc']:.3f} (gray {r['all_gray_pixel_acc']:.3f}, balanced "
                               f"{r['balanced_acc']:.3f})" for s, r in splits.items()))
     if a.out:
-        Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.out).write_text(json.dumps(result, indent=1))
+        write_json(a.out, result)
     return 0
 
 
