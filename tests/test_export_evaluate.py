@@ -337,3 +337,14 @@ def test_fit_gap_scores_each_split_of_each_source_beside_all_gray():
     assert set(out["intel"]) == {"train", "val"} and out["intel"]["train"] == out["intel"]["val"]
     r = out["intel"]["train"]
     assert r["n"] == 3 and 0 <= r["pixel_acc"] <= 1 and 0 <= r["all_gray_pixel_acc"] <= 1
+
+
+def test_report_commands_say_what_is_missing_without_a_traceback(tmp_path):
+    from train import compare_runs, fit_gap
+    missing = str(tmp_path / "none.npz")
+    with pytest.raises(SystemExit, match="no such weights file"):
+        E.main(["--retune-old-film", "--out", missing])
+    with pytest.raises(SystemExit, match="no such weights file"):
+        fit_gap.main(["--weights", missing])
+    with pytest.raises(SystemExit, match="no checkpoint.npz"):
+        compare_runs.main([str(tmp_path / "a"), str(tmp_path / "b")])

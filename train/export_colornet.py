@@ -346,7 +346,11 @@ def main(argv=None):
                    help="only choose the old-film decoding of the weights at --out again and rewrite them with it")
     a = p.parse_args(argv)
     if a.retune_old_film:
-        print(json.dumps(retune_old_film(Path(a.out)), indent=1))
+        from models.weights import WeightsError
+        try:
+            print(json.dumps(retune_old_film(Path(a.out)), indent=1))
+        except WeightsError as e:
+            raise SystemExit(f"export_colornet: {e}") from None
         return 0
     if not a.run:
         p.error("--run is required (or --retune-old-film)")

@@ -16,6 +16,7 @@ import numpy as np
 
 from models.color import rgb_to_lab
 from models.inference import Colorizer
+from models.weights import WeightsError
 from train import metrics
 from train.baselines import as_float_images
 from train.colornet_training import TrainConfig, load_training_data
@@ -42,7 +43,10 @@ def main(argv=None):
     p.add_argument("--images", type=int, default=600, help="photos per source and split")
     p.add_argument("--out", default=None, help="write the numbers as JSON here")
     a = p.parse_args(argv)
-    cz = Colorizer.from_weights(a.weights, size=64)
+    try:
+        cz = Colorizer.from_weights(a.weights, size=64)
+    except WeightsError as e:
+        raise SystemExit(f"fit_gap: {e}") from None
     # the ColorNet 2 sources; their split is the one every run uses (train.data's seeded validation)
     pools = load_training_data(TrainConfig(mix="intel=0.35,faces=0.25,imagenette=0.25,cifar=0.15"))
     result = {"weights": a.weights or "shipped",
