@@ -1,5 +1,6 @@
 """Pieces of the export and evaluation commands on a tiny network and random photos."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -214,7 +215,6 @@ def test_retune_old_film_rewrites_the_weights_and_card_consistently(tmp_path, mo
     assert before.old_film_decoding is None
     monkeypatch.setattr(E, "intel_validation", lambda n: np.random.default_rng(3).integers(0, 256, (3, 20, 20, 3),
                                                                                           dtype=np.uint8))
-    monkeypatch.chdir(tmp_path)  # the figure goes to reports/<name>/
     out = E.retune_old_film(path, n_images=3)
     after = Colorizer.from_weights(path)  # verifies the card's new sha256
     card = json.loads(path.with_suffix(".json").read_text())
@@ -224,11 +224,18 @@ def test_retune_old_film_rewrites_the_weights_and_card_consistently(tmp_path, mo
     assert (after.temperature, after.prior_correction, after.size) == (0.6, 0.75, 16)
     for name, p in before.net.state_dict().items():  # the same weights
         np.testing.assert_array_equal(p, after.net.state_dict()[name])
-    assert (tmp_path / "reports" / "cn" / "old_film_decoding.png").exists()
+    assert (tmp_path / "cn_figures" / "old_film_decoding.png").exists()  # beside a candidate, not in reports/
     with pytest.raises(SystemExit, match="no film inputs"):
         plain = tmp_path / "plain.npz"
         save_colornet(_cz().net, plain, np.ones(261), {"decode": {}})
         E.retune_old_film(plain)
+
+
+def test_only_weights_in_a_weights_folder_write_the_shipped_figures(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert E.figure_folder(Path("weights/colornet.npz")) == Path("reports/colornet")
+    assert E.figure_folder(tmp_path / "try" / "colornet.npz") == tmp_path / "try" / "colornet_figures"
+    assert (tmp_path / "reports" / "colornet").is_dir() and (tmp_path / "try" / "colornet_figures").is_dir()
 
 
 def test_cast_of_counts_coloured_and_cool_pixels():

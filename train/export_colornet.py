@@ -13,7 +13,8 @@ and the hint refinement's sigma (models/refine.py) by PSNR with 10 random hints 
 (the card keeps the whole grid). The test splits are never looked at here. The card
 (weights/<name>.json) records config, data, command, wall time, the training
 curve, the decoding grid and the sha256 of the weights; train.evaluate_colornet adds the test
-metrics.
+metrics. Its figures (learning curve, old-film decoding) go to reports/<name>/ for weights in weights/,
+and beside the weights (<name>_figures/) for a candidate exported anywhere else.
 """
 from __future__ import annotations
 
@@ -324,10 +325,19 @@ def retune_old_film(path: Path, n_images: int = 400) -> dict:
     card.update(decode=meta["decode"], old_film_decode_grid_intel_val=grid, sha256=sha256(path),
                 bytes=path.stat().st_size)
     card_path.write_text(json.dumps(card, indent=1))
-    figures = Path("reports") / path.stem
-    figures.mkdir(parents=True, exist_ok=True)
+    figures = figure_folder(path)
     old_film_figure(grid, choice, n_images, figures / "old_film_decoding.png")
     return {"old_film": choice, "sha256": card["sha256"]}
+
+
+def figure_folder(weights: Path) -> Path:
+    """Where the export's figures go (created): reports/NAME/ for weights in a weights/ folder (the shipped ones),
+    else NAME_figures/ beside them, so that exporting a candidate elsewhere never overwrites the shipped figures."""
+    weights = Path(weights)
+    folder = (Path("reports") / weights.stem if weights.parent.name == "weights"
+              else weights.parent / f"{weights.stem}_figures")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def main(argv=None):
@@ -397,8 +407,7 @@ def main(argv=None):
     out.with_suffix(".json").unlink(missing_ok=True)  # the replaced weights' card (its sha256 no longer holds)
     save_colornet(net, out, weights, {"decode": choice, "scene_classes": classes,
                                      "training": {k: v for k, v in training.items() if k != "history"}})
-    figures = Path("reports") / out.stem
-    figures.mkdir(parents=True, exist_ok=True)
+    figures = figure_folder(out)
     learning_curve_figure(history, figures / "learning_curve.png")
     if film_grid:
         old_film_figure(film_grid, choice["old_film"], 400, figures / "old_film_decoding.png")
