@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test test-fast lint demo gui bench screenshots train-colornet2 clean
+.PHONY: venv test test-fast lint demo gui bench screenshots train-colornet2 device-check clean
 
 $(STAMP): requirements.txt requirements-peer.txt pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -37,6 +37,20 @@ gui: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.engine_vs_torch --json benchmarks/results.json
+
+# On a lent GPU machine only (the device tool runs it there; its python3 has CuPy, numba and pytest, and
+# no venv is built): the CUDA variants of the engine and training tests, then ColorNet's training step
+# timed on the GPU at training's batch of 16 and at 128, against the CPU in the same run.
+DEVICE_OUT ?= runs/device
+DEVICE_PY := PYTHONPATH=. python3
+device-check:
+	@mkdir -p $(DEVICE_OUT)
+	$(DEVICE_PY) -m pytest -q -rs -p no:cacheprovider -k cuda --junitxml=$(DEVICE_OUT)/cuda_tests.xml \
+		tests/test_ops.py tests/test_nn_ops.py tests/test_module.py tests/test_train_colornet.py
+	$(DEVICE_PY) -m benchmarks.colornet_speed --device cuda --rounds 1 --repeats 10 --json $(DEVICE_OUT)/speed_cuda_b16.json
+	$(DEVICE_PY) -m benchmarks.colornet_speed --device cuda --batch 128 --rounds 1 --repeats 10 \
+		--json $(DEVICE_OUT)/speed_cuda_b128.json
+	$(DEVICE_PY) -m benchmarks.colornet_speed --rounds 1 --repeats 5 --threads 16 --json $(DEVICE_OUT)/speed_cpu_b16.json
 
 # The README's studio screenshots, remade headlessly (needs xvfb-run; after new weights, rerun and look
 # at them). Historical photos: only ones dated before 1900 are committed (public domain by age).

@@ -181,3 +181,19 @@ def test_resume_keeps_the_run_settings_and_takes_only_the_harmless_ones():
         T.resume_config(saved, T.TrainConfig(lr=0.5), step=50, given={"lr"})
     with pytest.raises(SystemExit, match="already done 50 steps"):
         T.resume_config(saved, T.TrainConfig(steps=20), step=50, given={"steps"})
+
+
+def test_speed_benchmark_times_the_training_step_on_the_asked_device_and_batch(backend):
+    from benchmarks import colornet_speed
+    r = colornet_speed.worker(warmup=1, repeats=1, device=backend, batch_size=4)
+    assert r["batch"] == 4 and r["device"] == backend and len(r["times"]) == 1
+    assert len(r["losses"]) == 2 and r["losses"][1] < r["losses"][0]  # the step trains
+
+
+def test_speed_benchmark_refuses_cuda_without_a_gpu(monkeypatch, capsys):
+    from benchmarks import colornet_speed
+    from minitorch_color import backend as B
+    monkeypatch.setattr(B, "cuda_available", lambda: False)
+    with pytest.raises(SystemExit):
+        colornet_speed.main(["--device", "cuda"])
+    assert "CuPy with a working GPU is not available" in capsys.readouterr().err
