@@ -28,6 +28,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from .image_io import IMAGE_EXTENSIONS
@@ -177,30 +178,29 @@ def style_request(args):
     return st, blend, {"name": args.style, "strength": args.style_strength, "mix": mix}
 
 
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if "--list-styles" in argv:
-        return list_styles(argv)
-    if "--list-regions" in argv:
-        from .conditions import ALIASES
-        from .segmenter import REGIONS
-        for r in REGIONS:
-            print(r + "\t" + ", ".join(w for w, k in ALIASES.items() if k == r and w != r))
-        return 0
-    args = build_parser().parse_args(join_hint_values(argv))
-    from tqdm import tqdm
+class SetupError(Exception):
+    """A bad argument or unusable weights, found before any photo is read (exit status 2)."""
 
-    from .conditions import paint, parse_condition, parse_conditions, resolve, with_fitted_lightness
-    from .era import ERA_CHOICES, EraChooser, colorize_in_era
+
+@dataclass
+class Job:
+    """What every photo of a run shares, loaded once from the arguments (prepare)."""
+
+    args: argparse.Namespace
+    hints: object  # models.hints.Hints
+    cz: object  # models.inference.Colorizer
+    eras: object  # models.era.EraChooser
+    style: tuple = (None, None, None)  # (Stylizer, blend row, report record), see style_request
+    finder: object = None  # models.segmenter.RegionFinder when conditions name regions
+
+
+def prepare(args) -> Job:
+    """Hints, ColorNet, era chooser, style and region finder for these arguments; a SetupError says
+    what is wrong (checked in the order the user reads the options: hints, weights, era, style, regions)."""
+    from .conditions import parse_condition, parse_conditions
     from .hints import HintError, Hints, parse_hint_arg
-    from .image_io import load_image, save_image
     from .inference import Colorizer
-    from .palette import palette_for
-    from .weights import WeightsError, shipped
-
-    def fail(msg):
-        print(f"colorize: error: {msg}", file=sys.stderr)
-        return 2
+    from .weights import WeightsError
 
     try:
         hints = Hints.from_file(args.hints) if args.hints else Hints()
@@ -208,106 +208,171 @@ def main(argv=None) -> int:
         hints.conditions += [parse_condition(c) for c in args.condition]
         hints.conditions += parse_conditions(args.conditions or "")
     except HintError as e:  # ConditionError included
-        return fail(str(e))
+        raise SetupError(str(e)) from None
     try:
         cz = Colorizer.from_weights(args.weights, size=args.size, temperature=args.temperature,
                                     prior_correction=args.prior_correction)
-        cz.refine = not args.no_refine
     except WeightsError as e:
-        return fail(str(e))
-    era_choice = args.era or "auto"
-    if era_choice not in ERA_CHOICES:
-        return fail(f"--era {args.era!r} is not an era; one of: {', '.join(ERA_CHOICES)}")
+        raise SetupError(str(e)) from None
+    cz.refine = not args.no_refine
+    eras = era_chooser(args, cz)
     try:
-        eras = EraChooser(era_choice, args.era_weights)
-    except WeightsError as e:
-        if args.era:  # asked for by name: say so and stop
-            return fail(f"--era auto needs the era recogniser ({e}); or name a decade with --era")
-        print(f"colorize: note: no era recogniser ({e}): every photo coloured as modern", file=sys.stderr)
-        eras = EraChooser("modern")
-    try:
-        stylizer, blend, style_record = style_request(args)
+        style = style_request(args)
     except (ValueError, WeightsError) as e:
-        return fail(str(e))
+        raise SetupError(str(e)) from None
     finder = None
     if hints.conditions:
         from .segmenter import RegionFinder
         try:
             finder = RegionFinder.from_weights(args.segmenter_weights)
         except WeightsError as e:
-            return fail(f"--condition needs the region segmenter ({e})")
-    if era_choice not in ("auto", "modern") and not cz.net.config.film_inputs:
+            raise SetupError(f"--condition needs the region segmenter ({e})") from None
+    return Job(args, hints, cz, eras, style, finder)
+
+
+def era_chooser(args, cz):
+    """The EraChooser for --era (a SetupError for a name that is no era); without the recogniser,
+    "auto" by default colours every photo as modern, with a note, but "auto" asked for by name stops."""
+    from .era import ERA_CHOICES, EraChooser
+    from .weights import WeightsError
+
+    choice = args.era or "auto"
+    if choice not in ERA_CHOICES:
+        raise SetupError(f"--era {args.era!r} is not an era; one of: {', '.join(ERA_CHOICES)}")
+    try:
+        eras = EraChooser(choice, args.era_weights)
+    except WeightsError as e:
+        if args.era:  # asked for by name: say so and stop
+            raise SetupError(f"--era auto needs the era recogniser ({e}); or name a decade with --era") from None
+        print(f"colorize: note: no era recogniser ({e}): every photo coloured as modern", file=sys.stderr)
+        eras = EraChooser("modern")
+    if choice not in ("auto", "modern") and not cz.net.config.film_inputs:
         print("colorize: note: these ColorNet weights have no film inputs: every gray is read as a modern "
               "camera's lightness; only the period's palette applies", file=sys.stderr)
+    return eras
+
+
+def output_folder(args) -> Path:
+    """The output folder (and --stages'), created; a SetupError if it cannot be."""
     out_dir = Path(args.output)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         if args.stages:
             args.stages.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        return fail(f"cannot create the output folder: {e}")
+        raise SetupError(f"cannot create the output folder: {e}") from None
+    return out_dir
+
+
+def colorize_file(job: Job, src: Path, out_dir: Path, taken: set) -> dict:
+    """Colorize one photo into out_dir and return its report record; a failure is recorded and said
+    above the progress bar, never raised: one photo never stops the batch, no traceback reaches the user."""
+    from tqdm import tqdm
+
+    from .conditions import paint, resolve, with_fitted_lightness
+    from .era import colorize_in_era
+    from .image_io import load_image, save_image
+    from .palette import palette_for
+
+    args, cz = job.args, job.cz
+    stylizer, blend, style_record = job.style
+    rec = {"input": str(src)}
+    t0 = time.perf_counter()
+    try:
+        image = load_image(src, as_float=False)  # 8-bit stays 8-bit: a 24 MP photo in bounded memory
+        t1 = time.perf_counter()
+        era = job.eras.decide(image)
+        regions, covered = resolve(job.hints.conditions, job.finder.find(image)) if job.finder else ([], {})
+        if args.fit_lightness and regions:
+            image = with_fitted_lightness(image, regions)
+        # the stage images, entropy and activations only when --stages asks for them
+        result, film = colorize_in_era(cz, image, era.used, job.hints or None,
+                                       layers=cz.layer_names() if args.stages else (), explain=bool(args.stages))
+        result = paint(result, regions)
+        output = result.output if stylizer is None else stylizer.stylize(result.output, blend)
+        t2 = time.perf_counter()
+        dst = _output_path(out_dir, src, taken, args.overwrite)
+        save_image(output, dst)
+        t3 = time.perf_counter()
+        rec.update(status="ok", output=str(dst), size=list(image.shape[:2]),
+                   work_size=list(result.prediction.work_hw), seconds_load=t1 - t0,
+                   seconds_colorize=t2 - t1, seconds_save=t3 - t2, seconds_total=t3 - t0)
+        T, alpha = cz.decoding(film)
+        rec["era"] = {**era.to_report(), "film": film, "palette": palette_for(era.used).name,
+                      "decoding": {"temperature": T, "prior_correction": alpha}}
+        if style_record:
+            rec["style"] = style_record
+        if covered:
+            rec["conditions"] = {k: {"pixels": v, "share": round(v / (image.shape[0] * image.shape[1]), 4)}
+                                 for k, v in covered.items()}
+            for label in (k for k, v in covered.items() if v == 0 and not args.quiet):
+                tqdm.write(f"colorize: {src.name}: {label!r}: no such region found in this photo", file=sys.stderr)
+        if era.recognised is not None and not args.quiet:
+            tqdm.write(f"colorize: {src.name}: {era.describe()}", file=sys.stderr)  # above the bar
+        if result.scene is not None:  # named only when the scene head is sure enough
+            rec["scene"] = result.scene.name if result.scene.confident else None
+            rec["scene_probability"] = round(result.scene.probability, 3)
+        if args.stages:
+            from .visualize import activation_figure, stage_strip
+            for kind, make in (("stages", stage_strip), ("activations", activation_figure)):
+                make(result, title=src.name).savefig(args.stages / f"{dst.stem}_{kind}.png", dpi=110)
+    except Exception as e:  # one photo's failure never stops the batch, and no traceback reaches the user
+        msg = input_error(src, e)
+        tqdm.write(f"colorize: {msg}", file=sys.stderr)
+        rec.update(status="error", error=msg)
+    return rec
+
+
+def write_report(job: Job, records: list, path: Path) -> bool:
+    """--report: the run's settings and every photo's record as JSON; False (said) if it cannot be written."""
+    from .weights import shipped
+
+    cz, failed = job.cz, sum(r["status"] != "ok" for r in records)
+    summary = {"weights": str(job.args.weights or shipped()), "size": cz.size, "era": job.eras.choice,
+               "temperature": cz.temperature, "prior_correction": cz.prior_correction, "refine": cz.refine,
+               "hints": job.hints.to_dict(), "images": records, "ok": len(records) - failed, "failed": failed}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(summary, indent=2))
+    except OSError as e:
+        print(f"colorize: cannot write the report: {e}", file=sys.stderr)
+        return False
+    return True
+
+
+def list_regions() -> int:
+    """--list-regions: each region name conditions take, with its other words."""
+    from .conditions import ALIASES
+    from .segmenter import REGIONS
+    for r in REGIONS:
+        print(r + "\t" + ", ".join(w for w, k in ALIASES.items() if k == r and w != r))
+    return 0
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--list-styles" in argv:
+        return list_styles(argv)
+    if "--list-regions" in argv:
+        return list_regions()
+    args = build_parser().parse_args(join_hint_values(argv))
+    from tqdm import tqdm
+    try:
+        job = prepare(args)
+        out_dir = output_folder(args)
+    except SetupError as e:
+        print(f"colorize: error: {e}", file=sys.stderr)
+        return 2
     files, errors = collect_inputs(args.inputs)
     for name, msg in errors:
         print(f"colorize: {name}: {msg}", file=sys.stderr)
     records = [{"input": n, "status": "error", "error": m} for n, m in errors]
     taken = set()
     for src in tqdm(files, desc="colorize", unit="img", disable=args.quiet or len(files) < 2):
-        rec = {"input": str(src)}
-        t0 = time.perf_counter()
-        try:
-            image = load_image(src, as_float=False)  # 8-bit stays 8-bit: a 24 MP photo in bounded memory
-            t1 = time.perf_counter()
-            era = eras.decide(image)
-            regions, covered = resolve(hints.conditions, finder.find(image)) if finder else ([], {})
-            if args.fit_lightness and regions:
-                image = with_fitted_lightness(image, regions)
-            # the stage images, entropy and activations only when --stages asks for them
-            result, film = colorize_in_era(cz, image, era.used, hints or None,
-                                           layers=cz.layer_names() if args.stages else (), explain=bool(args.stages))
-            result = paint(result, regions)
-            output = result.output if stylizer is None else stylizer.stylize(result.output, blend)
-            t2 = time.perf_counter()
-            dst = _output_path(out_dir, src, taken, args.overwrite)
-            save_image(output, dst)
-            t3 = time.perf_counter()
-            rec.update(status="ok", output=str(dst), size=list(image.shape[:2]),
-                       work_size=list(result.prediction.work_hw), seconds_load=t1 - t0,
-                       seconds_colorize=t2 - t1, seconds_save=t3 - t2, seconds_total=t3 - t0)
-            T, alpha = cz.decoding(film)
-            rec["era"] = {**era.to_report(), "film": film, "palette": palette_for(era.used).name,
-                          "decoding": {"temperature": T, "prior_correction": alpha}}
-            if style_record:
-                rec["style"] = style_record
-            if covered:
-                rec["conditions"] = {k: {"pixels": v, "share": round(v / (image.shape[0] * image.shape[1]), 4)}
-                                     for k, v in covered.items()}
-                for label in (k for k, v in covered.items() if v == 0 and not args.quiet):
-                    tqdm.write(f"colorize: {src.name}: {label!r}: no such region found in this photo", file=sys.stderr)
-            if era.recognised is not None and not args.quiet:
-                tqdm.write(f"colorize: {src.name}: {era.describe()}", file=sys.stderr)  # above the bar
-            if result.scene is not None:  # named only when the scene head is sure enough
-                rec["scene"] = result.scene.name if result.scene.confident else None
-                rec["scene_probability"] = round(result.scene.probability, 3)
-            if args.stages:
-                from .visualize import activation_figure, stage_strip
-                for kind, make in (("stages", stage_strip), ("activations", activation_figure)):
-                    make(result, title=src.name).savefig(args.stages / f"{dst.stem}_{kind}.png", dpi=110)
-        except Exception as e:  # one photo's failure never stops the batch, and no traceback reaches the user
-            msg = input_error(src, e)
-            tqdm.write(f"colorize: {msg}", file=sys.stderr)
-            rec.update(status="error", error=msg)
-        records.append(rec)
+        records.append(colorize_file(job, src, out_dir, taken))
+    if args.report and not write_report(job, records, args.report):
+        return 1
     failed = sum(r["status"] != "ok" for r in records)
-    if args.report:
-        summary = {"weights": str(args.weights or shipped()), "size": cz.size, "era": eras.choice,
-                   "temperature": cz.temperature, "prior_correction": cz.prior_correction, "refine": cz.refine,
-                   "hints": hints.to_dict(), "images": records, "ok": len(records) - failed, "failed": failed}
-        try:
-            args.report.parent.mkdir(parents=True, exist_ok=True)
-            args.report.write_text(json.dumps(summary, indent=2))
-        except OSError as e:
-            print(f"colorize: cannot write the report: {e}", file=sys.stderr)
-            return 1
     if not args.quiet:
         print(f"colorize: {len(records) - failed} of {len(records)} image(s) written to {out_dir}", file=sys.stderr)
     return 1 if failed else 0
