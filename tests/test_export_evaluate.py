@@ -355,3 +355,37 @@ def test_report_commands_say_what_is_missing_without_a_traceback(tmp_path):
         fit_gap.main(["--weights", missing])
     with pytest.raises(SystemExit, match="no checkpoint.npz"):
         compare_runs.main([str(tmp_path / "a"), str(tmp_path / "b")])
+
+
+@pytest.mark.slow
+def test_export_turns_a_tiny_run_into_weights_whose_card_matches(tmp_path, monkeypatch):
+    from models.weights import sha256
+    from train import colornet_training as T
+    from train.config import parse_overrides
+    rng = np.random.default_rng(5)
+    imgs = (rng.random((24, 16, 16, 3)) * 255).astype(np.uint8)
+    imgs[:12, :, :8] = [200, 40, 40]
+    split = {"cifar": (imgs, np.full(24, -1)), "intel": (imgs, rng.integers(0, 6, 24))}
+    data = {"train": split, "val": split}
+    cfg = parse_overrides(["--steps=3", "--size=16", "--batch=4", "--val_every=3", "--val_images=8", "--warmup=1",
+                           "--channels=8,16", "--film_inputs=true", f"--out={tmp_path / 'run'}"], T.TrainConfig())
+    T.train(cfg, datasets=data, progress=False)
+    monkeypatch.setattr(E, "load_training_data", lambda cfg: data)
+    monkeypatch.setattr(E, "intel_validation", lambda n: imgs[:6])
+    out = tmp_path / "try" / "cn.npz"
+    assert E.main(["--run", str(tmp_path / "run"), "--out", str(out), "--val-images", "12", "--command", "tiny"]) == 0
+    card = json.loads(out.with_suffix(".json").read_text())
+    cz = Colorizer.from_weights(out)  # verifies the card's sha256
+    assert card["sha256"] == sha256(out) and card["training"]["steps"] == 3 and card["training"]["command"] == "tiny"
+    dec = card["decode"]
+    assert (cz.temperature, cz.prior_correction, cz.size) == (dec["temperature"], dec["prior_correction"], dec["size"])
+    assert cz.old_film_decoding == (dec["old_film"]["temperature"], dec["old_film"]["prior_correction"])
+    assert len(card["decode_grid_val"]) == len(E.TEMPERATURES) * len(E.CORRECTIONS)
+    assert 0 <= card["float16_max_ab_change"] < 5
+    assert (out.parent / "cn_figures" / "learning_curve.png").exists()
+    assert (out.parent / "cn_figures" / "old_film_decoding.png").exists()
+
+
+def test_export_refuses_a_folder_that_is_no_finished_run(tmp_path):
+    with pytest.raises(SystemExit, match="not a finished training run folder"):
+        E.main(["--run", str(tmp_path), "--out", str(tmp_path / "w.npz")])

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -340,7 +341,69 @@ def figure_folder(weights: Path) -> Path:
     return folder
 
 
-def main(argv=None):
+@dataclass
+class RunModel:
+    """The network a training run ends with (or its in-loop best), with what the card says of the run."""
+
+    net: ColorNet
+    cfg: TrainConfig
+    training: dict  # the card's "training" record, history included
+
+
+def load_run(run: Path, which: str = "final", log=None, command: str = "") -> RunModel:
+    """The run's final (or best) network and its training record; a SystemExit says what is missing."""
+    missing = [f for f in ("best.npz", "checkpoint.npz") if not (run / f).is_file()]
+    if missing:
+        raise SystemExit(f"export_colornet: {run} is not a finished training run folder (no {', '.join(missing)})")
+    best_meta = mt.load_metadata(run / "best.npz")
+    ckpt = mt.load(run / "checkpoint.npz")
+    saved = dict(best_meta["config"])
+    cfg = config_from_dict(TrainConfig, saved)
+    net = ColorNet(model_config(cfg, ABQuantizer()))
+    history, seconds, step0 = lineage(cfg, ckpt)
+    if which == "final":
+        net.load_state_dict(ckpt["model"])
+        chosen_step, chosen_val = step0 + int(ckpt["step"]), (history[-1] if history else {})
+    else:
+        net.load_state_dict(mt.load(run / "best.npz"))
+        chosen_step, chosen_val = best_meta["step"], best_meta["val"]
+    seconds = seconds if seconds is not None else wall_time_from_log(log or f"{run}.log")
+    training = {"config": saved, "exported": which, "exported_step": chosen_step, "exported_val": chosen_val,
+                "in_loop_val_note": f"in-loop validation: {cfg.val_images} validation photos, an equal share per "
+                                    "source (half with hints), T=0.38, no prior correction",
+                "steps": step0 + int(ckpt["step"]), "history": history, "wall_seconds": seconds,
+                **({"initialised_from": {"checkpoint": cfg.init, "step": step0}} if step0 else {}),
+                "target_extrapolation": extrapolation(history),
+                "command": command or f"python -m train.train_colornet --out={run} ..."}
+    return RunModel(net.eval(), cfg, training)
+
+
+def choose_decodings(cz: Colorizer, cfg, val_by_source: dict, intel_val, against=None) -> tuple[dict, dict]:
+    """(the decode record the weights ship with, the card's grids): temperature and prior correction,
+    working size, hint refinement and, with film inputs, the old-film decoding, each chosen on
+    validation photos; sets cz's decoding to the choice."""
+    choice, grid, sizes = tune_decoding(cz, val_by_source, val_rgb_full=intel_val.astype(np.float64) / 255,
+                                        against=against)
+    cz.temperature, cz.prior_correction = choice["temperature"], choice["prior_correction"]
+    best_refine, refine_grid = tune_refinement(cz, np.concatenate(list(val_by_source.values())))
+    choice.update(refine_reach=best_refine["reach"], refine_sigma=best_refine["sigma"])
+    grids = {"decode_grid_val": grid, "size_grid_intel_val_150px": sizes, "refine_grid_val_10_hints": refine_grid}
+    if cfg.film_inputs:
+        choice["old_film"], grids["old_film_decode_grid_intel_val"] = tune_old_film_decoding(
+            cz, as_float_images(intel_val[:400], 64))
+    return choice, grids
+
+
+def float16_change(cz: Colorizer, saved: Path, val64, choice: dict) -> float:
+    """The largest change of a decoded ab value that the float16 file makes, on 32 validation photos."""
+    cz16 = Colorizer.from_weights(saved)
+    L = rgb_to_lab(val64[:32])[..., 0]
+    T, alpha = choice["temperature"], choice["prior_correction"]
+    d = cz.decode(cz.logits_batch(L)[0], T, alpha) - cz16.decode(cz16.logits_batch(L)[0], T, alpha)
+    return float(np.abs(d).max())
+
+
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--run", help="training output folder (best.npz, checkpoint.npz)")
     p.add_argument("--out", required=True, help="weights file to write, e.g. weights/colornet.npz")
@@ -354,6 +417,11 @@ def main(argv=None):
                    help="the model at the end of the schedule (default) or the in-loop validation best")
     p.add_argument("--retune-old-film", action="store_true",
                    help="only choose the old-film decoding of the weights at --out again and rewrite them with it")
+    return p
+
+
+def main(argv=None):
+    p = build_parser()
     a = p.parse_args(argv)
     if a.retune_old_film:
         from models.weights import WeightsError
@@ -364,69 +432,33 @@ def main(argv=None):
         return 0
     if not a.run:
         p.error("--run is required (or --retune-old-film)")
-    run = Path(a.run)
-    best_meta = mt.load_metadata(run / "best.npz")
-    ckpt = mt.load(run / "checkpoint.npz")
-    saved = dict(best_meta["config"])
-    cfg = config_from_dict(TrainConfig, saved)
-    quant = ABQuantizer()
-    net = ColorNet(model_config(cfg, quant))
-    history, seconds, step0 = lineage(cfg, ckpt)
-    if a.which == "final":
-        net.load_state_dict(ckpt["model"])
-        chosen_step, chosen_val = step0 + int(ckpt["step"]), (history[-1] if history else {})
-    else:
-        net.load_state_dict(mt.load(run / "best.npz"))
-        chosen_step, chosen_val = best_meta["step"], best_meta["val"]
-    pools = load_training_data(cfg)
-    weights = class_weights(pools["train"], cfg, quant)
-    intel_val = intel_validation(a.val_images)
-    val_by_source = validation_photos(cfg, pools["val"], a.val_images // max(1, len(set(pools["val"]) - {"cifar"})))
-    val64 = np.concatenate(list(val_by_source.values()))
-    classes = list(scene_classes(cfg))
-    cz = Colorizer(net.eval(), weights, scene_classes=classes)
+    rm = load_run(Path(a.run), a.which, a.log, a.command)
+    pools = load_training_data(rm.cfg)
+    weights = class_weights(pools["train"], rm.cfg, ABQuantizer())
+    per_source = a.val_images // max(1, len(set(pools["val"]) - {"cifar"}))
+    val_by_source = validation_photos(rm.cfg, pools["val"], per_source)
+    classes = list(scene_classes(rm.cfg))
+    cz = Colorizer(rm.net, weights, scene_classes=classes)
     against = Colorizer.from_weights(a.against, size=64) if a.against and Path(a.against).exists() else None
-    choice, grid, sizes = tune_decoding(cz, val_by_source, val_rgb_full=intel_val.astype(np.float64) / 255,
-                                        against=against)
-    cz.temperature, cz.prior_correction = choice["temperature"], choice["prior_correction"]
-    best_refine, refine_grid = tune_refinement(cz, val64)
-    choice.update(refine_reach=best_refine["reach"], refine_sigma=best_refine["sigma"])
-    film_grid = None
-    if cfg.film_inputs:
-        choice["old_film"], film_grid = tune_old_film_decoding(cz, as_float_images(intel_val[:400], 64))
+    choice, grids = choose_decodings(cz, rm.cfg, val_by_source, intel_validation(a.val_images), against)
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    seconds = seconds if seconds is not None else wall_time_from_log(a.log or f"{run}.log")
-    training = {"config": saved, "exported": a.which, "exported_step": chosen_step, "exported_val": chosen_val,
-                "in_loop_val_note": f"in-loop validation: {cfg.val_images} validation photos, an equal share per "
-                                    "source (half with hints), T=0.38, no prior correction",
-                "steps": step0 + int(ckpt["step"]), "history": history, "wall_seconds": seconds,
-                **({"initialised_from": {"checkpoint": cfg.init, "step": step0}} if step0 else {}),
-                "target_extrapolation": extrapolation(history),
-                "command": a.command or f"python -m train.train_colornet --out={run} ..."}
     out.with_suffix(".json").unlink(missing_ok=True)  # the replaced weights' card (its sha256 no longer holds)
-    save_colornet(net, out, weights, {"decode": choice, "scene_classes": classes,
-                                     "training": {k: v for k, v in training.items() if k != "history"}})
+    save_colornet(rm.net, out, weights, {"decode": choice, "scene_classes": classes,
+                                        "training": {k: v for k, v in rm.training.items() if k != "history"}})
     figures = figure_folder(out)
-    learning_curve_figure(history, figures / "learning_curve.png")
-    if film_grid:
-        old_film_figure(film_grid, choice["old_film"], 400, figures / "old_film_decoding.png")
-    # float16 storage: how far does it move the output?
-    cz16 = Colorizer.from_weights(out)
-    L = rgb_to_lab(val64[:32])[..., 0]
-    d = np.abs(cz.decode(cz.logits_batch(L)[0], choice["temperature"], choice["prior_correction"])
-               - cz16.decode(cz16.logits_batch(L)[0], choice["temperature"], choice["prior_correction"]))
+    learning_curve_figure(rm.training["history"], figures / "learning_curve.png")
+    if "old_film" in choice:
+        old_film_figure(grids["old_film_decode_grid_intel_val"], choice["old_film"], 400,
+                        figures / "old_film_decoding.png")
     card = {"name": out.stem, "file": out.name, "sha256": sha256(out), "bytes": out.stat().st_size,
-            "model": "ColorNet (models/colornet.py)", "model_config": net.config.to_dict(),
-            "parameters": int(sum(np.prod(p.shape) for p in net.parameters())),
-            "storage": "float16 (loaded as float32)", "float16_max_ab_change": float(d.max()),
-            "data": data_card(cfg), "scene_classes": classes,
-            "decode": choice, "decode_grid_val": grid, "size_grid_intel_val_150px": sizes,
-            "refine_grid_val_10_hints": refine_grid,
-            **({"old_film_decode_grid_intel_val": film_grid} if film_grid else {}),
-            "training": training, "metrics": "see reports/colornet/report.json (train.evaluate_colornet)"}
-    card_path = out.with_suffix(".json")
-    card_path.write_text(json.dumps(card, indent=1))
+            "model": "ColorNet (models/colornet.py)", "model_config": rm.net.config.to_dict(),
+            "parameters": int(sum(np.prod(q.shape) for q in rm.net.parameters())),
+            "storage": "float16 (loaded as float32)",
+            "float16_max_ab_change": float16_change(cz, out, np.concatenate(list(val_by_source.values())), choice),
+            "data": data_card(rm.cfg), "scene_classes": classes, "decode": choice, **grids,
+            "training": rm.training, "metrics": "see reports/colornet/report.json (train.evaluate_colornet)"}
+    out.with_suffix(".json").write_text(json.dumps(card, indent=1))
     print(json.dumps({"decode": choice, "sha256": card["sha256"], "bytes": card["bytes"],
                       "float16_max_ab_change": card["float16_max_ab_change"]}, indent=1))
     return 0
