@@ -389,3 +389,32 @@ def test_export_turns_a_tiny_run_into_weights_whose_card_matches(tmp_path, monke
 def test_export_refuses_a_folder_that_is_no_finished_run(tmp_path):
     with pytest.raises(SystemExit, match="not a finished training run folder"):
         E.main(["--run", str(tmp_path), "--out", str(tmp_path / "w.npz")])
+
+
+def test_evaluate_film_only_measures_the_old_film_section_at_the_decoding_asked(tmp_path, monkeypatch):
+    from models.inference import save_colornet
+    from train import evaluate_colornet as EC
+    from train.data import ImageSet
+    rng = np.random.default_rng(6)
+    photos = ImageSet((rng.random((5, 20, 20, 3)) * 255).astype(np.uint8), np.zeros(5, int), ("a",))
+    monkeypatch.setattr(EC, "load_test_and_train", lambda: {"cifar10": (photos, photos), "intel": (photos, photos)})
+    weights = tmp_path / "cn.npz"
+    save_colornet(_film_cz().net, weights, np.linspace(0.5, 2, 261),
+                  {"decode": {"temperature": 0.6, "prior_correction": 0.75, "size": 16,
+                              "old_film": {"temperature": 0.38, "prior_correction": 1.0}}})
+    out = tmp_path / "film.json"
+    assert EC.main(["--weights", str(weights), "--film-only", str(out), "--old-film-decoding", "0.2,0.25"]) == 0
+    rep = json.loads(out.read_text())
+    assert rep["n_images"] == 5 and rep["old_film_decoding"] == {"temperature": 0.2, "prior_correction": 0.25}
+    for film in ("orthochromatic", "blue-sensitive"):
+        assert rep[film]["decode"] == {"temperature": 0.2, "prior_correction": 0.25}
+        assert rep[film]["gain_95"][0] <= rep[film]["gain"] <= rep[film]["gain_95"][1]
+    EC.main(["--weights", str(weights), "--film-only", str(out)])  # the card's old-film decoding
+    assert json.loads(out.read_text())["old_film_decoding"] == {"temperature": 0.38, "prior_correction": 1.0}
+    for bad in ("0.2", "x,0.5", "0.2,1.5", "0,0.5"):
+        with pytest.raises(SystemExit):
+            EC.main(["--weights", str(weights), "--film-only", str(out), "--old-film-decoding", bad])
+    plain = tmp_path / "plain.npz"
+    save_colornet(_cz().net, plain, np.ones(261), {"decode": {}})
+    with pytest.raises(SystemExit, match="no film inputs"):
+        EC.main(["--weights", str(plain), "--film-only", str(out)])

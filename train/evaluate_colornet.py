@@ -3,6 +3,7 @@
     python -m train.evaluate_colornet [--weights weights/colornet.npz]
         [--ablation weights/colornet_noglobal.npz] [--ablation-reference weights/colornet_base.npz]
         [--out reports/colornet] [--cifar-images 2000]
+    python -m train.evaluate_colornet --weights W --film-only OUT.json [--old-film-decoding 0.2,0.5]
 
 Everything is measured on held-out photos (CIFAR-10 test, Intel scenes test without its
 near-gray photos, and the validation splits of the faces and of Imagenette's everyday objects,
@@ -26,7 +27,8 @@ prior-mode baselines scored by the same code on the same images, and next to ano
   of photos dated before 1900 (the truth is unknown: these describe, they do not score);
 - figures: confusion matrices, examples (faces and objects beside the compared model), the stage
   strip and activations, the hints curve.
-The card next to the weights gets the headline numbers.
+The card next to the weights gets the headline numbers. --film-only measures the old-film section
+alone (a few minutes: to compare ColorNets' film gain, --old-film-decoding decodes every one alike).
 """
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ from models.color import ABQuantizer, rgb_to_lab
 from models.inference import Colorizer
 from train import data
 from train import evaluation as E
-from train.baselines import load_test_and_train
+from train.baselines import as_float_images, load_test_and_train
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,7 +64,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--intel-images", type=int, default=0, help="Intel test images (0: all)")
     p.add_argument("--hint-images", type=int, default=600)
     p.add_argument("--no-card", action="store_true", help="do not write the headline numbers into the card")
+    p.add_argument("--film-only", type=Path, default=None, metavar="OUT.json",
+                   help="only the old-film section (Intel test), written here; nothing else, no card")
+    p.add_argument("--old-film-decoding", type=decoding_pair, default=None, metavar="T,ALPHA",
+                   help="decode old films' grays with this temperature and prior correction (default: the card's)")
     return p
+
+
+def decoding_pair(text: str) -> tuple:
+    """'0.2,0.5' as (0.2, 0.5): an annealed-mean temperature above 0 and a prior correction in 0..1."""
+    try:
+        T, alpha = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not T,ALPHA (for example 0.2,0.5)") from None
+    if not (T > 0 and 0 <= alpha <= 1):
+        raise argparse.ArgumentTypeError(f"{text!r}: the temperature must be above 0, the correction within 0..1")
+    return T, alpha
+
+
+def film_only(cz: Colorizer, intel_test, weights: str, out: Path) -> int:
+    """--film-only: the old-film section on the Intel test photos, as JSON at out."""
+    if not cz.net.config.film_inputs:
+        raise SystemExit(f"--film-only: {weights} has no film inputs")
+    T, alpha = cz.decoding("orthochromatic")
+    E.write_json(out, {"weights": weights, "n_images": len(intel_test.images),
+                       "old_film_decoding": {"temperature": T, "prior_correction": alpha},
+                       **E.film_section(cz, as_float_images(intel_test.images, E.SIZE))})
+    print(f"wrote {out}")
+    return 0
 
 
 def main(argv=None):
@@ -70,12 +99,14 @@ def main(argv=None):
     out_dir = Path(a.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     quant = ABQuantizer()
-    cz = Colorizer.from_weights(a.weights, size=E.SIZE)
+    cz = Colorizer.from_weights(a.weights, size=E.SIZE, old_film_decoding=a.old_film_decoding)
     try:
         sets = load_test_and_train()
     except data.DataMissingError as e:
         raise SystemExit(f"cannot evaluate: {e}") from None
     cifar_test, intel_test = E.pick_test_sets(sets, a.cifar_images, a.intel_images)
+    if a.film_only:
+        return film_only(cz, intel_test, a.weights, a.film_only)
     tests = {"intel": (intel_test, sets["intel"][1]), "cifar10": (cifar_test, sets["cifar10"][1])}
     tests.update(E.extra_sources(a.faces_images, a.objects_images))
     compare = None
