@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -41,56 +42,70 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv=None) -> int:
-    p = build_parser()
-    a = p.parse_args(argv)
-    if a.screenshot and not a.exit_after_frames:
-        p.error("--screenshot needs --exit-after-frames")
+class StartError(Exception):
+    """A bad argument or unusable weights, said before (or instead of) the window (exit status 2)."""
 
+
+def optional_weights(given, name: str):
+    """The weights file a user named, else the shipped one when it is there, else None (its mode is then off)."""
+    from models.weights import shipped
+    return given or (shipped(name) if shipped(name).exists() else None)
+
+
+@dataclass
+class Tools:
+    """What the arguments load before the window opens."""
+
+    cz: object  # models.inference.Colorizer
+    hints: list  # start point hints (models.hints.Point)
+    conditions: list  # start regions (models.conditions.Condition)
+    era_recogniser: object = None  # None: the era mode colours by choice only
+    stylizer: object = None  # None: no styles mode
+    region_finder: object = None  # None: no regions mode
+
+
+def load_tools(a) -> Tools:
+    """The ColorNet, the optional tools and the start hints and conditions the arguments name; a
+    StartError says what is wrong."""
     from models.conditions import parse_condition
     from models.era import LABELS, EraRecognizer
     from models.hints import HintError, parse_hint_arg
     from models.inference import Colorizer
     from models.segmenter import RegionFinder
     from models.stylenet import Stylizer
-    from models.weights import WeightsError, shipped
+    from models.weights import WeightsError
 
-    from .controller import Controller
-    from .worker import Worker
     if a.era and a.era not in LABELS:
-        print(f"colorize-studio: error: unknown era {a.era!r}; one of {', '.join(LABELS)}", file=sys.stderr)
-        return 2
+        raise StartError(f"unknown era {a.era!r}; one of {', '.join(LABELS)}")
     try:
         cz = Colorizer.from_weights(a.weights)
         hints = [parse_hint_arg(h) for h in a.hint]
-        era_weights = a.era_weights or (shipped("era.npz") if shipped("era.npz").exists() else None)
-        recogniser = EraRecognizer.from_weights(era_weights) if era_weights else None
-        style_weights = a.style_weights or (shipped("stylenet.npz") if shipped("stylenet.npz").exists() else None)
-        stylizer = Stylizer.from_weights(style_weights) if style_weights else None
-        seg_weights = a.segmenter_weights or (shipped("segmenter.npz") if shipped("segmenter.npz").exists() else None)
-        finder = RegionFinder.from_weights(seg_weights) if seg_weights else None
-        conditions = [parse_condition(t) for t in a.condition]
+        era = optional_weights(a.era_weights, "era.npz")
+        style = optional_weights(a.style_weights, "stylenet.npz")
+        seg = optional_weights(a.segmenter_weights, "segmenter.npz")
+        return Tools(cz, hints, [parse_condition(t) for t in a.condition],
+                     era_recogniser=EraRecognizer.from_weights(era) if era else None,
+                     stylizer=Stylizer.from_weights(style) if style else None,
+                     region_finder=RegionFinder.from_weights(seg) if seg else None)
     except (WeightsError, HintError) as e:
-        print(f"colorize-studio: error: {e}", file=sys.stderr)
-        return 2
-    from .view import StudioView  # Dear PyGui only once the arguments are good
-    worker = Worker(debounce_s=0.05)
-    ctl = Controller(cz, worker=worker, era_recogniser=recogniser, stylizer=stylizer, region_finder=finder)
-    view = StudioView(ctl)
+        raise StartError(str(e)) from None
+
+
+def start(view, ctl, a, tools: Tools) -> None:
+    """Open the window in the state the arguments ask for (mode, layer, photo, hints, era, style,
+    regions, before/after split); a StartError for a mode, layer or style that does not exist."""
     if a.mode not in view.modes:
-        print(f"colorize-studio: error: unknown mode {a.mode!r}; one of {', '.join(view.modes)}", file=sys.stderr)
-        return 2
+        raise StartError(f"unknown mode {a.mode!r}; one of {', '.join(view.modes)}")
     if a.layer:
         try:
             ctl.set_layer(a.layer)
         except ValueError as e:
-            print(f"colorize-studio: error: {e}; one of {', '.join(cz.layer_names())}", file=sys.stderr)
-            return 2
+            raise StartError(f"{e}; one of {', '.join(ctl.cz.layer_names())}") from None
     ctl.doc.mode = a.mode
     view.build()
     if a.image:
         view.open(a.image)
-    for h in hints:
+    for h in tools.hints:
         ctl.add_hint(h.x, h.y, h.rgb)
     if a.era:
         ctl.set_era(a.era)
@@ -98,15 +113,18 @@ def main(argv=None) -> int:
         if a.style:
             ctl.set_style(a.style)
         ctl.set_style_strength(a.style_strength)
-        for cond in conditions:
+        for cond in tools.conditions:
             ctl.add_region(cond.region, cond.rgb)
     except ValueError as e:
-        print(f"colorize-studio: error: {e}", file=sys.stderr)
-        return 2
+        raise StartError(str(e)) from None
     view.set_compare(a.compare)
     view.set_mode(a.mode)
 
-    def settle(v, frame):  # headless runs: hold the frame count until the worker is done
+
+def settle_before(worker, ctl, a):
+    """For headless runs: a before_frame hook that holds the frame count until the worker is done,
+    then shows the suggestions of the last hint or region, as a user pausing there would see them."""
+    def settle(v, frame):
         if frame == a.exit_after_frames - 2:
             worker.idle(120)
             v.pump()
@@ -117,7 +135,33 @@ def main(argv=None) -> int:
                 ys, xs = np.nonzero(ctl.regions.current.mask)
                 if len(xs):
                     v.modes["regions"].show_suggestions(float(xs[len(xs) // 2]), float(ys[len(ys) // 2]))
-    view.run(a.exit_after_frames, a.screenshot, before_frame=settle if a.exit_after_frames else None)
+    return settle
+
+
+def main(argv=None) -> int:
+    p = build_parser()
+    a = p.parse_args(argv)
+    if a.screenshot and not a.exit_after_frames:
+        p.error("--screenshot needs --exit-after-frames")
+    from .controller import Controller
+    from .worker import Worker
+    worker = None
+    try:
+        tools = load_tools(a)
+        from .view import StudioView  # Dear PyGui only once the arguments are good
+        worker = Worker(debounce_s=0.05)
+        ctl = Controller(tools.cz, worker=worker, era_recogniser=tools.era_recogniser, stylizer=tools.stylizer,
+                         region_finder=tools.region_finder)
+        view = StudioView(ctl)
+        start(view, ctl, a, tools)
+    except StartError as e:
+        if worker is not None:
+            worker.stop()
+        print(f"colorize-studio: error: {e}", file=sys.stderr)
+        return 2
+    view.run(a.exit_after_frames, a.screenshot,
+             before_frame=settle_before(worker, ctl, a) if a.exit_after_frames else None)
     worker.stop()
     return 0
+
 
