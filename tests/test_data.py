@@ -85,3 +85,25 @@ def test_load_folder(tmp_path):
     items = data.load_folder(tmp_path)
     assert [p.name for p, _ in items] == ["a.jpg", "b.png"]
     assert items[1][1].shape == (3, 4, 3)
+
+
+def test_a_new_version_of_a_data_file_replaces_its_cached_copies(tmp_path, monkeypatch):
+    import os
+    monkeypatch.setenv("MINITORCH_COLOR_CACHE", str(tmp_path / "cache"))
+    archive = tmp_path / "photos.tar.gz"
+    archive.write_bytes(b"v1")
+    calls = []
+
+    def build(tag):
+        return lambda: calls.append(tag) or {"x": np.array([len(calls)])}
+    cache = data.cache_dir()
+    (cache / "photos-0123456789abcdef.npz").write_bytes(b"a copy under the former naming")
+    (cache / "other-0123456789abcdef.npz").write_bytes(b"another file's copy")
+    assert data.cached_from_file(archive, build("a"), "train")["x"][0] == 1
+    assert data.cached_from_file(archive, build("b"), "test")["x"][0] == 2  # other extra: its own copy
+    assert data.cached_from_file(archive, build("c"), "train")["x"][0] == 1 and calls == ["a", "b"]  # cached
+    os.utime(archive, (1e9, 1e9))  # the data file provisioned again
+    assert data.cached_from_file(archive, build("d"), "train")["x"][0] == 3 and calls == ["a", "b", "d"]
+    names = sorted(f.name for f in cache.glob("*.npz"))
+    assert len([n for n in names if n.startswith("photos-")]) == 2  # the new train copy and the test one
+    assert "photos-0123456789abcdef.npz" not in names and "other-0123456789abcdef.npz" in names

@@ -51,10 +51,26 @@ def require(name: str) -> Path:
     return path
 
 
-def _cache_key(path: Path, *extra) -> str:
+def _short_hash(text: str, n: int = 8) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:n]
+
+
+def cached_from_file(path: Path, build, *extra) -> dict:
+    """cached() for arrays decoded from the data file at path (extra: what else they depend on): named
+    by the file and extra, versioned by the file's size and modification time. A new version deletes
+    the older ones of the same name (and those named by the former single hash), so a data folder
+    that is provisioned again does not leave the old decoded copies behind: they take gigabytes."""
     st = path.stat()
-    h = hashlib.sha256(f"{path.name}:{st.st_size}:{int(st.st_mtime)}:{extra}".encode()).hexdigest()[:16]
-    return f"{path.stem.split('.')[0]}-{h}"
+    stem = path.stem.split(".")[0]
+    prefix = f"{stem}-{_short_hash(f'{path.name}:{extra}')}-"
+    key = prefix + _short_hash(f"{st.st_size}:{int(st.st_mtime)}")
+    arrays = cached(key, build)
+    folder = cache_dir()
+    stale = [f for f in folder.glob(f"{prefix}*.npz") if f.stem != key]
+    stale += [f for f in folder.glob(f"{stem}-{'[0-9a-f]' * 16}.npz")]  # the former naming: stem-<16 hex>
+    for f in stale:
+        f.unlink(missing_ok=True)
+    return arrays
 
 
 def cached(key: str, build):
@@ -147,7 +163,7 @@ def load_cifar10(split: str = "train", val_fraction: float = 0.1, seed: int = 0)
         raise ValueError("split must be 'train', 'val' or 'test'")
     path = require("cifar10-jpg.tar.gz")
     source = "test" if split == "test" else "train"
-    arrays = cached(_cache_key(path, source), lambda: _tar_split(path, "", CIFAR10_CLASSES, source))
+    arrays = cached_from_file(path, lambda: _tar_split(path, "", CIFAR10_CLASSES, source), source)
     full = ImageSet(arrays["images"], arrays["labels"], CIFAR10_CLASSES, arrays["paths"])
     return _split(full, split, val_fraction, seed)
 
@@ -158,8 +174,8 @@ def load_intel_scenes(split: str = "train", val_fraction: float = 0.1, seed: int
         raise ValueError("split must be 'train', 'val' or 'test'")
     path = require("intel-scenes-150px.tar.gz")
     source = "test" if split == "test" else "train"
-    arrays = cached(_cache_key(path, source, INTEL_SIZE),
-                     lambda: _tar_split(path, "intel_scenes/", INTEL_CLASSES, source, INTEL_SIZE))
+    arrays = cached_from_file(path, lambda: _tar_split(path, "intel_scenes/", INTEL_CLASSES, source, INTEL_SIZE),
+                              source, INTEL_SIZE)
     gray_list = require("intel-scenes-near-gray.txt").read_text().split()
     near_gray = np.isin(arrays["paths"], np.array(gray_list))
     full = ImageSet(arrays["images"], arrays["labels"], INTEL_CLASSES, arrays["paths"], near_gray)
@@ -189,7 +205,7 @@ def _manifest_set(archive: str, root: str, label_column: str | None, split: str,
                 "labels_text": np.array([r[label_column] if label_column else "" for r in rows]),
                 "chroma": np.array([float(r["mean_chroma"]) for r in rows])}
 
-    arrays = cached(_cache_key(path, "manifest64"), build)
+    arrays = cached_from_file(path, build, "manifest64")
     names = tuple(sorted(set(arrays["labels_text"].tolist()))) if label_column else (root,)
     labels = (np.array([names.index(t) for t in arrays["labels_text"]], np.int64) if label_column
               else np.zeros(len(arrays["paths"]), np.int64))
@@ -299,5 +315,5 @@ def load_camvid(split: str = "train") -> Segmentations:
         labels = np.stack([np.asarray(Image.open(io.BytesIO(files[("labels", n)]))) for n in names]).astype(np.uint8)
         return {"images": images, "labels": labels, "files": np.array(names)}
 
-    arrays = cached(_cache_key(path, "camvid", split), build)
+    arrays = cached_from_file(path, build, "camvid", split)
     return Segmentations(arrays["images"], arrays["labels"], arrays["files"])
