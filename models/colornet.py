@@ -4,9 +4,11 @@ Inputs (N, 4, H, W): L / 50 - 1, the hint ab map / 110 and the hint mask (zero h
 automatic colorization); a model with film inputs (ColorNetConfig.film_inputs) takes two more
 planes saying which film recorded the gray: both zero for panchromatic (a modern camera's
 lightness, the default), one for orthochromatic, the other for blue-sensitive (train/oldphoto.py).
-Outputs: logits over the in-gamut ab bins at full resolution, logits from a small head on
-every decoder level (coarse to fine, for deep supervision and for showing the colorization take
-shape), and scene logits from a global-context branch pooled from the bottleneck and fused back
+Outputs: logits over the in-gamut ab bins at the output resolution (the input's, or half of it
+with output_stride 2: colour varies slowly, so the finest decoder level and its 261-way head, 40%
+of a training step, are left out and the logits are upsampled by upsample_logits), logits from a
+small head on every decoder level (coarse to fine, for deep supervision and for showing the
+colorization take shape), and scene logits from a global-context branch pooled from the bottleneck and fused back
 into every position (Iizuka et al. 2016).
 H and W must be multiples of 2 ** (levels - 1).
 """
@@ -31,6 +33,7 @@ class ColorNetConfig:
     use_global: bool = True
     film_inputs: bool = False  # two input planes for the film response (FILMS)
     bottleneck_dilation: int = 1  # dilation of the lowest level's 3x3 convolutions (a wider receptive field)
+    output_stride: int = 1  # 2: logits at half the input's resolution (no finest decoder level)
 
     def __post_init__(self):
         """Refuse configurations no ColorNet can have (a damaged or hand-edited card), by name."""
@@ -46,6 +49,8 @@ class ColorNetConfig:
         count("num_scenes", self.num_scenes, 1, 10000)
         count("global_dim", self.global_dim, 1, 8192)
         count("bottleneck_dilation", self.bottleneck_dilation, 1, 16)
+        if self.output_stride not in (1, 2) or isinstance(self.output_stride, bool):
+            raise ValueError(f"ColorNet output_stride must be 1 or 2, got {self.output_stride!r}")
         for name in ("use_global", "film_inputs"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"ColorNet {name} must be true or false, got {getattr(self, name)!r}")
@@ -95,7 +100,7 @@ def encode_input(L, hint_ab=None, mask=None, film=None) -> np.ndarray:
 class ColorNetOutput:
     """What ColorNet computes for a batch (Tensors)."""
 
-    logits: mt.Tensor  # (N, Q, H, W): the finest stage
+    logits: mt.Tensor  # (N, Q, H / s, W / s): the finest stage (s: the config's output_stride)
     stages: list  # [(N, Q, H / 2^k, W / 2^k)], coarse to fine; the last is logits
     scene_logits: mt.Tensor | None  # (N, num_scenes), None without the global branch
 
@@ -120,7 +125,7 @@ class ConvBlock(nn.Module):
 class ColorNet(nn.Module):
     """U-Net colorizer with hints, global scene context and per-level stage heads.
 
-    Shape: (N, config.in_channels, H, W) -> {"logits": (N, Q, H, W), "stages": [(N, Q, H/2^k, W/2^k), ...],
+    Shape: (N, config.in_channels, H, W) -> {"logits": (N, Q, H/s, W/s), "stages": [(N, Q, H/2^k, W/2^k), ...],
     "scene_logits": (N, num_scenes) or None}.
     """
 
@@ -136,10 +141,12 @@ class ColorNet(nn.Module):
             self.global_fc = nn.Linear(c[-1], cfg.global_dim)
             self.scene_head = nn.Linear(cfg.global_dim, cfg.num_scenes)
             self.fuse = nn.Conv2d(c[-1] + cfg.global_dim, c[-1], 1)
-        self.ups = nn.ModuleList([nn.ConvTranspose2d(b, a, 2, stride=2) for a, b in zip(c[:-1], c[1:])][::-1])
-        self.decoders = nn.ModuleList([ConvBlock(2 * a, a) for a in c[:-1]][::-1])
+        skip = cfg.output_stride.bit_length() - 1  # finest levels without a decoder (0 or 1)
+        self.ups = nn.ModuleList([nn.ConvTranspose2d(b, a, 2, stride=2)
+                                  for a, b in zip(c[:-1], c[1:])][skip:][::-1])
+        self.decoders = nn.ModuleList([ConvBlock(2 * a, a) for a in c[:-1]][skip:][::-1])
         # a head on the bottleneck and on every decoder level; the last one is the output
-        self.stage_heads = nn.ModuleList([nn.Conv2d(ch, cfg.num_bins, 1) for ch in (c[-1],) + c[:-1][::-1]])
+        self.stage_heads = nn.ModuleList([nn.Conv2d(ch, cfg.num_bins, 1) for ch in (c[-1],) + c[skip:-1][::-1]])
 
     @property
     def multiple(self) -> int:
@@ -156,7 +163,8 @@ class ColorNet(nn.Module):
         for i, enc in enumerate(self.encoders):
             x = enc(x)
             if i < len(self.encoders) - 1:
-                skips.append(x)
+                if i >= len(self.encoders) - 1 - len(self.decoders):  # a decoder level will use it
+                    skips.append(x)
                 x = self.pool(x)
         scene_logits = None
         if self.config.use_global:
@@ -170,3 +178,28 @@ class ColorNet(nn.Module):
             x = dec(mt.cat([up(x), skips.pop()], dim=1))
             stages.append(head(x))
         return ColorNetOutput(stages[-1], stages, scene_logits)
+
+
+def upsample_logits(logits, hw) -> np.ndarray:
+    """Logits (..., Q, h, w) bilinearly resized to hw = (H, W) (align_corners=False), float32.
+
+    A stride-2 ColorNet's distributions, brought to the working size before decoding: two small
+    matrix products per image, so every later step sees logits at the size of the lightness.
+    """
+    z = np.asarray(logits, np.float32)
+    if z.shape[-2:] == tuple(hw):
+        return z
+    rows, cols = _bilinear_matrix(z.shape[-2], hw[0]), _bilinear_matrix(z.shape[-1], hw[1])
+    return np.einsum("Hh,...hw,Ww->...HW", rows, z, cols, optimize=True).astype(np.float32, copy=False)
+
+
+def _bilinear_matrix(n_in: int, n_out: int) -> np.ndarray:
+    """(n_out, n_in) weights of bilinear resampling with half-pixel centres, clamped at the borders."""
+    pos = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)
+    lo = np.floor(pos).astype(int)
+    hi = np.minimum(lo + 1, n_in - 1)
+    frac = (pos - lo).astype(np.float32)
+    m = np.zeros((n_out, n_in), np.float32)
+    m[np.arange(n_out), lo] += 1 - frac
+    m[np.arange(n_out), hi] += frac
+    return m

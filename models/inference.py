@@ -14,7 +14,9 @@ Decoding (one softmax over the bins per pixel, models/decoding.py):
 T is the annealing temperature (Zhang et al. 2016; 1 = mean, -> 0 = mode) and w the class
 rebalancing weights the network was trained with. Training with per-pixel weights w tilts the
 predicted distribution towards rare colours by w; alpha = 1 undoes that tilt (a faithful,
-calmer colorization), alpha = 0 keeps it (more vivid).
+calmer colorization), alpha = 0 keeps it (more vivid). The vividness a user sets is 1 - alpha.
+Before decoding, the logits are pooled over regions of the photo's lightness by the smoothing
+weight (models/decoding.region_pool), so that vivid colour comes in regions, not patches.
 
 With hints, the decoded ab is refined so that every hint holds and its correction spreads along
 similar lightness (models/refine.py); ``refine=False`` shows the network's own answer.
@@ -29,8 +31,8 @@ import minitorch_color as mt
 from minitorch_color.backend import asnumpy
 
 from .color import ABQuantizer, compose_full, image_lightness, lab_to_rgb
-from .colornet import ColorNet, ColorNetConfig, encode_input, film_index
-from .decoding import annealed_mean, entropy_bits, softmax
+from .colornet import ColorNet, ColorNetConfig, encode_input, film_index, upsample_logits
+from .decoding import annealed_mean, entropy_bits, lightness_regions, region_pool, softmax
 from .hints import Hints, encode
 from .image_io import image_divisor, resize
 from .refine import DEFAULT_REACH, DEFAULT_SIGMA, propagate
@@ -139,7 +141,7 @@ class Colorizer:
     def __init__(self, net: ColorNet, class_weights=None, size: int = 128, temperature: float = 0.38,
                  prior_correction: float = 0.0, scene_classes=(), metadata=None, refine: bool = True,
                  refine_reach: float = DEFAULT_REACH, refine_sigma: float = DEFAULT_SIGMA,
-                 old_film_decoding: tuple | None = None):
+                 old_film_decoding: tuple | None = None, smoothing: float = 0.0):
         self.net = net.eval()
         self.quant = ABQuantizer()
         if net.config.num_bins != self.quant.num_bins:
@@ -149,6 +151,13 @@ class Colorizer:
         self.size = int(size)
         self.temperature = float(temperature)
         self.prior_correction = float(prior_correction)
+        self.smoothing = float(smoothing)  # region pooling of the logits before decoding (0: none)
+        for name, v in (("temperature", self.temperature), ("prior_correction", self.prior_correction),
+                        ("smoothing", self.smoothing)):
+            if not np.isfinite(v) or v < 0 or (name == "temperature" and v == 0):
+                raise ValueError(f"{name} must be a finite number above 0, got {v}")
+        if self.prior_correction > 1 or self.smoothing > 1:
+            raise ValueError("prior_correction and smoothing must lie in 0..1")
         # (T, alpha) for grays read as an old film's (chosen on such grays, see train/export_colornet.py);
         # None: the same decoding as for a modern camera's lightness
         self.old_film_decoding = None if old_film_decoding is None else tuple(map(float, old_film_decoding))
@@ -175,12 +184,19 @@ class Colorizer:
         decode = meta.get("decode", {})
         old = decode.get("old_film")
         kwargs = dict(size=decode.get("size", 128), temperature=decode.get("temperature", 0.38),
-                      prior_correction=decode.get("prior_correction", 0.0),
+                      prior_correction=decode.get("prior_correction", 0.0), smoothing=decode.get("smoothing", 0.0),
                       refine_reach=decode.get("refine_reach", DEFAULT_REACH),
                       refine_sigma=decode.get("refine_sigma", DEFAULT_SIGMA),
                       scene_classes=meta.get("scene_classes", ()),
                       old_film_decoding=(old["temperature"], old["prior_correction"]) if old else None)
         overrides = {k: v for k, v in overrides.items() if v is not None}
+        if "vividness" in overrides:  # the user's one colour control: 1 - the prior correction
+            if "prior_correction" in overrides:
+                raise ValueError("give vividness or prior_correction, not both")
+            v = float(overrides.pop("vividness"))
+            if not 0 <= v <= 1:
+                raise ValueError(f"vividness must lie in 0..1, got {v}")
+            overrides["prior_correction"] = 1.0 - v
         if {"temperature", "prior_correction"} & set(overrides):
             kwargs["old_film_decoding"] = None  # a decoding the caller chose holds for every film
         kwargs.update(overrides)
@@ -226,7 +242,7 @@ class Colorizer:
             for h in handles:
                 h.remove()
         scene = None if out.scene_logits is None else softmax(asnumpy(out.scene_logits.data)[0].astype(np.float64))
-        return Prediction(L_full, L, asnumpy(out.logits.data)[0],
+        return Prediction(L_full, L, upsample_logits(asnumpy(out.logits.data)[0], hw),
                           [asnumpy(s.data)[0] for s in out.stages], scene, acts, mask[..., 0], hint_ab, film)
 
     def layer_names(self) -> list:
@@ -243,15 +259,28 @@ class Colorizer:
             return self.old_film_decoding
         return self.temperature, self.prior_correction
 
+    @property
+    def vividness(self) -> float:
+        """The user's colour control: 1 - the prior correction (0 calm and faithful, 1 boldest)."""
+        return 1.0 - self.prior_correction
+
     def decode(self, logits, temperature: float | None = None, prior_correction: float | None = None,
-               film: str = "panchromatic") -> np.ndarray:
+               film: str = "panchromatic", L=None, smoothing: float | None = None) -> np.ndarray:
         """ab (..., h, w, 2) from logits (..., Q, h, w) by the annealed mean (see the module doc);
-        unset settings are those of decoding(film)."""
+        unset settings are those of decoding(film). With the lightness L (..., h, w) the logits are
+        first pooled over its regions by the smoothing weight (default: the Colorizer's)."""
         T0, a0 = self.decoding(film)
         T = T0 if temperature is None else float(temperature)
         a = a0 if prior_correction is None else float(prior_correction)
-        return annealed_mean(np.asarray(logits, np.float32), self.centers, T, axis=-3,
-                             log_prior=-a * self.log_w if a else None)
+        s = self.smoothing if smoothing is None else float(smoothing)
+        z = np.asarray(logits, np.float32)
+        if L is not None and s > 0:
+            L = np.asarray(L)
+            lead = z.shape[:-3]
+            flat_z, flat_L = z.reshape((-1,) + z.shape[-3:]), L.reshape((-1,) + L.shape[-2:])
+            z = np.stack([region_pool(zi, lightness_regions(Li), s) for zi, Li in zip(flat_z, flat_L)])
+            z = z.reshape(lead + z.shape[-3:])
+        return annealed_mean(z, self.centers, T, axis=-3, log_prior=-a * self.log_w if a else None)
 
     def logits_batch(self, L, hint_ab=None, mask=None, batch: int = 32, film: str = "panchromatic") -> tuple:
         """(logits (N, Q, h, w), scene probabilities (N, S) or None) for working-size lightness (N, h, w).
@@ -265,7 +294,7 @@ class Colorizer:
         with mt.no_grad():
             for i in range(0, len(L), batch):
                 out = self.net(mt.tensor(x[i:i + batch]))
-                logits.append(asnumpy(out.logits.data))
+                logits.append(upsample_logits(asnumpy(out.logits.data), L.shape[1:]))
                 if out.scene_logits is not None:
                     scenes.append(softmax(asnumpy(out.scene_logits.data).astype(np.float64), axis=1))
         return np.concatenate(logits), (np.concatenate(scenes) if scenes else None)
@@ -290,7 +319,7 @@ class Colorizer:
     def ab(self, pred: Prediction, temperature=None, prior_correction=None, refine: bool | None = None) -> np.ndarray:
         """The working-size ab of a prediction: decoded, then (with hints, unless refine is False)
         refined so that the hints hold and spread along similar lightness (models/refine.py)."""
-        ab = self.decode(pred.logits, temperature, prior_correction, pred.film)
+        ab = self.decode(pred.logits, temperature, prior_correction, pred.film, L=pred.L)
         if (self.refine if refine is None else refine) and pred.hint_mask is not None and pred.hint_mask.any():
             ab = propagate(pred.L, ab, pred.hint_ab, pred.hint_mask, self.refine_reach, self.refine_sigma)
         return ab

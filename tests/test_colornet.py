@@ -69,3 +69,21 @@ def test_tiny_training_lowers_loss():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.5 * losses[0], losses
+
+
+def test_output_stride_two_leaves_out_the_finest_level_and_keeps_the_rest_loadable():
+    from models.colornet import upsample_logits
+    mt.manual_seed(0)
+    full = ColorNet(SMALL)
+    half = ColorNet(ColorNetConfig(**{**SMALL.to_dict(), "output_stride": 2}))
+    out = half(mt.randn(2, 4, 16, 24))
+    assert out.logits.shape == (2, 20, 8, 12) and [s.shape[2:] for s in out.stages] == [(4, 6), (8, 12)]
+    # every entry of the half-resolution net has the same name and shape in the full one (warm start)
+    fs = full.state_dict()
+    assert all(k in fs and fs[k].shape == v.shape for k, v in half.state_dict().items())
+    assert len(fs) > len(half.state_dict())
+    z = upsample_logits(out.logits.numpy(), (16, 24))
+    assert z.shape == (2, 20, 16, 24)
+    np.testing.assert_allclose(z[..., ::2, ::2].mean(), out.logits.numpy().mean(), atol=0.05)
+    with pytest.raises(ValueError, match="output_stride"):
+        ColorNetConfig(output_stride=4)

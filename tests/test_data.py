@@ -107,3 +107,17 @@ def test_a_new_version_of_a_data_file_replaces_its_cached_copies(tmp_path, monke
     names = sorted(f.name for f in cache.glob("*.npz"))
     assert len([n for n in names if n.startswith("photos-")]) == 2  # the new train copy and the test one
     assert "photos-0123456789abcdef.npz" not in names and "other-0123456789abcdef.npz" in names
+
+
+@pytest.mark.slow
+def test_diverse_photos_split_within_every_collection():
+    train = _or_skip(data.load_diverse, "train")
+    val = data.load_diverse("val")
+    assert len(train) + len(val) == 9985 and train.images.shape[1:] == (64, 64, 3)
+    assert len(np.intersect1d(train.paths, val.paths)) == 0
+    for source in np.unique(train.sources):  # every collection has its validation share
+        share = (val.sources == source).sum() / ((train.sources == source).sum() + (val.sources == source).sum())
+        assert 0.05 < share < 0.15
+    assert val.subset(np.arange(3)).sources.shape == (3,)
+    with pytest.raises(ValueError, match="held out"):
+        data.load_diverse("test")

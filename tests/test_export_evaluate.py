@@ -26,33 +26,27 @@ def test_wall_time_from_log(tmp_path):
     assert E.wall_time_from_log(tmp_path / "missing.log") is None
 
 
-def test_decoding_and_refinement_grids_pick_from_what_they_measured():
+def test_decodings_chosen_by_the_user_centred_rule_and_refinement_by_psnr():
+    from train import judging as J
     rng = np.random.default_rng(0)
     cz = _cz()
     rgb = rng.random((6, 32, 32, 3))
-    choice, grid, sizes = E.tune_decoding(cz, {"intel": rgb}, n_sizes_images=2, val_rgb_full=rng.random((2, 40, 40, 3)))
-    assert len(grid) == len(E.TEMPERATURES) * len(E.CORRECTIONS)
-    best = max(grid, key=lambda g: g["pixel_acc"] + g["balanced_acc"])
-    assert (choice["temperature"], choice["prior_correction"]) == (best["temperature"], best["prior_correction"])
-    assert choice["size"] in E.SIZES and len(sizes) == len(E.SIZES) and "rule" not in choice
+    grid = J.decoding_grid(sizes=(32,), temperatures=(0.38,), corrections=(0.0, 0.6), smoothing=(0.0, 1.0))
+    choice, grids = E.choose_decodings(cz, cfg_without_film(), {"intel": rgb}, None, judged_photos={"intel": rgb},
+                                       grid=grid)
+    assert len(grids["decode_grid_val"]) == len(grid) == 4
+    assert {k: choice[k] for k in ("temperature", "prior_correction", "smoothing", "size")} in [
+        {**g["decoding"], "size": 32} for g in grids["decode_grid_val"]]
+    assert (cz.temperature, cz.prior_correction, cz.smoothing) == (choice["temperature"], choice["prior_correction"],
+                                                                   choice["smoothing"])
+    assert "balanced accuracy" in choice["rule"] and isinstance(choice["meets_rule"], bool)
     pick, rgrid = E.tune_refinement(cz, rgb, n_images=3)
     assert len(rgrid) == len(E.REFINE_REACHES) * len(E.REFINE_SIGMAS) and pick in rgrid
 
 
-def test_decoding_keeps_every_source_at_the_replaced_models_pixel_accuracy():
-    rng = np.random.default_rng(0)
-    cz, val = _cz(), {"intel": rng.random((4, 16, 16, 3)), "faces": rng.random((4, 16, 16, 3))}
-    free, grid, _ = E.tune_decoding(cz, val)
-    assert all(set(g["pixel_acc_by_source"]) == {"intel", "faces"} for g in grid)
-    # against itself at a decoding of the grid: only decodings at least as good on both sources qualify
-    other = _cz()
-    other.temperature, other.prior_correction = 0.2, 1.0
-    ref = next(g for g in grid if (g["temperature"], g["prior_correction"]) == (0.2, 1.0))
-    bound, _, _ = E.tune_decoding(cz, val, against=other)
-    kept = next(g for g in grid if (g["temperature"], g["prior_correction"]) == (bound["temperature"],
-                                                                                bound["prior_correction"]))
-    assert all(kept["pixel_acc_by_source"][k] >= ref["pixel_acc_by_source"][k] for k in val)
-    assert "keep every source" in bound["rule"]
+def cfg_without_film():
+    from train.colornet_training import TrainConfig
+    return TrainConfig()
 
 
 def test_hints_curve_and_per_scene_report():
@@ -361,6 +355,7 @@ def test_report_commands_say_what_is_missing_without_a_traceback(tmp_path):
 def test_export_turns_a_tiny_run_into_weights_whose_card_matches(tmp_path, monkeypatch):
     from models.weights import sha256
     from train import colornet_training as T
+    from train import judging as J
     from train.config import parse_overrides
     rng = np.random.default_rng(5)
     imgs = (rng.random((24, 16, 16, 3)) * 255).astype(np.uint8)
@@ -372,15 +367,18 @@ def test_export_turns_a_tiny_run_into_weights_whose_card_matches(tmp_path, monke
     T.train(cfg, datasets=data, progress=False)
     monkeypatch.setattr(E, "load_training_data", lambda cfg: data)
     monkeypatch.setattr(E, "intel_validation", lambda n: imgs[:6])
+    monkeypatch.setattr(E, "judged_validation", lambda cfg, n: {"intel": imgs[:4] / 255, "cifar": imgs[4:8] / 255})
     out = tmp_path / "try" / "cn.npz"
     assert E.main(["--run", str(tmp_path / "run"), "--out", str(out), "--val-images", "12", "--command", "tiny"]) == 0
     card = json.loads(out.with_suffix(".json").read_text())
     cz = Colorizer.from_weights(out)  # verifies the card's sha256
     assert card["sha256"] == sha256(out) and card["training"]["steps"] == 3 and card["training"]["command"] == "tiny"
     dec = card["decode"]
-    assert (cz.temperature, cz.prior_correction, cz.size) == (dec["temperature"], dec["prior_correction"], dec["size"])
+    assert (cz.temperature, cz.prior_correction, cz.size, cz.smoothing) == (
+        dec["temperature"], dec["prior_correction"], dec["size"], dec["smoothing"])
     assert cz.old_film_decoding == (dec["old_film"]["temperature"], dec["old_film"]["prior_correction"])
-    assert len(card["decode_grid_val"]) == len(E.TEMPERATURES) * len(E.CORRECTIONS)
+    assert len(card["decode_grid_val"]) == len(J.decoding_grid())
+    assert set(card["decode_grid_val"][0]["sources"]) == {"intel", "cifar"} == set(card["decode_all_gray_val"])
     assert 0 <= card["float16_max_ab_change"] < 5
     assert (out.parent / "cn_figures" / "learning_curve.png").exists()
     assert (out.parent / "cn_figures" / "old_film_decoding.png").exists()

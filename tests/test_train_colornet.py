@@ -197,3 +197,37 @@ def test_speed_benchmark_refuses_cuda_without_a_gpu(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         colornet_speed.main(["--device", "cuda"])
     assert "CuPy with a working GPU is not available" in capsys.readouterr().err
+
+
+def test_zoomed_crops_scene_set_v2_and_a_partial_warm_start(tmp_path):
+    from train import scenes
+    rng = np.random.default_rng(4)
+    big = (rng.random((3, 40, 40, 3)) * 255).astype(np.uint8)
+    crops = T.crop_batch(list(big), 16, np.random.default_rng(0), zoom_prob=1.0, zoom_min=0.5)
+    whole = T.crop_batch(list(big), 16, np.random.default_rng(0))
+    assert crops.shape == whole.shape == (3, 16, 16, 3) and not np.array_equal(crops, whole)
+    cfg = T.TrainConfig(scene_set="v2")
+    assert T.scene_classes(cfg) == scenes.SCENE_CLASSES and len(scenes.SCENE_CLASSES) == 12
+    assert scenes.scene_of("tabby", "tinyimagenet", "n02123045") == scenes.SCENE_CLASSES.index("animals")
+    assert scenes.scene_of("pizza", "tinyimagenet", "n07873807") == scenes.SCENE_CLASSES.index("food")
+    assert scenes.scene_of("kimono", "tinyimagenet", "n03617480") == scenes.SCENE_CLASSES.index("people")
+    assert scenes.scene_of("barbershop", "tinyimagenet", "n02791270") == scenes.SCENE_CLASSES.index("indoors")
+    assert scenes.scene_of("daisy", "oxford17") == scenes.SCENE_CLASSES.index("plants")
+    assert scenes.scene_of("background_clutter", "caltech101") == -1
+    assert scenes.cifar_scene("ship") == scenes.SCENE_CLASSES.index("sea")
+    with pytest.raises(SystemExit, match="scene_set"):
+        T.scene_classes(T.TrainConfig(scene_set="v3"))
+    # a stride-2 net with the twelve scenes, warm-started from a full-resolution run with six
+    data = _tiny_data(rng)
+    T.train(_cfg(tmp_path / "a", 2), datasets=data, progress=False)
+    cfg = _cfg(tmp_path / "b", 2)
+    cfg.output_stride, cfg.scene_set, cfg.zoom_prob = 2, "v2", 0.5
+    cfg.init, cfg.init_partial = str(tmp_path / "a" / "checkpoint.npz"), True
+    q = ABQuantizer()
+    net = ColorNet(T.model_config(cfg, q))
+    left = T.init_weights(net, cfg.init, partial=True)
+    assert left == ["scene_head.bias", "scene_head.weight"]
+    hist = T.train(cfg, datasets=data, progress=False)
+    assert np.isfinite(hist[-1]["loss"])
+    x, targets, *_ = T.make_batch(data["train"], cfg, np.random.default_rng(0), q, np.ones(q.num_bins), 4)
+    assert [t.shape[2:] for t in targets] == [(8, 8)]  # two levels: no full-resolution (16 px) target at stride 2

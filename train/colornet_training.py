@@ -2,12 +2,15 @@
 loop with atomic checkpoints and resume (the library behind train/train_colornet.py).
 
 Training images from a mixture of sources (``mix``: Intel scenes, faces, Imagenette's everyday
-objects, CIFAR-10; near-gray photos dropped), augmentation, simulated point and region hints,
+objects, CIFAR-10, colordiv64's diverse photos; near-gray photos dropped), objects at several
+sizes (``zoom_prob``: a random square crop brought to the training size, so a face or an apple
+is learned larger than its source frames it), augmentation, simulated point and region hints,
 grays formed by old films for a share of them (``film_prob``, with ColorNet's film inputs),
 class-rebalanced soft cross-entropy over the ab bins plus deep supervision on the stage heads and
-a scene loss (Intel's six scenes, plus "portrait" and "everyday object" when those sources are in
-the mix). A run resumed from its checkpoint continues exactly as if it had not stopped: the batch
-generator's state is saved with the weights and the optimiser.
+a scene loss (``scene_set`` v1: Intel's six scenes, plus "portrait" and "everyday object" when
+those sources are in the mix; v2: train/scenes.py's twelve, learned from every source's labels).
+A run resumed from its checkpoint continues exactly as if it had not stopped: the batch generator's
+state is saved with the weights and the optimiser.
 """
 from __future__ import annotations
 
@@ -25,13 +28,17 @@ from minitorch_color import nn
 from minitorch_color.backend import cuda_available, device_of, to_device
 from minitorch_color.serialization import remove_stale_temporaries
 from models.color import ABQuantizer, lab_to_rgb, rgb_to_lab
-from models.colornet import FILMS, ColorNet, ColorNetConfig, encode_input
+from models.colornet import FILMS, ColorNet, ColorNetConfig, encode_input, upsample_logits
+from models.decoding import softmax
+from models.weights import load_weights
 from train import augment as A
-from train import metrics, oldphoto, simulate
+from train import data, metrics, oldphoto, scenes, simulate
 from train.config import config_dict, config_from_dict
 
-SOURCES = ("intel", "faces", "imagenette", "cifar")  # what mix may name
-EXTRA_SCENES = {"faces": "portrait", "imagenette": "everyday object"}  # scene classes beside Intel's six
+SOURCES = ("intel", "faces", "imagenette", "cifar", "diverse")  # what mix may name
+EXTRA_SCENES = {"faces": "portrait", "imagenette": "everyday object"}  # scene_set v1: classes beside Intel's six
+LOADERS = {"intel": data.load_intel_scenes, "faces": data.load_faces, "imagenette": data.load_imagenette,
+           "cifar": data.load_cifar10, "diverse": data.load_diverse}
 
 
 @dataclass
@@ -61,11 +68,17 @@ class TrainConfig:
     augment: str = "degradations"
     channels: tuple = (32, 64, 128, 256)
     bottleneck_dilation: int = 1
+    output_stride: int = 1  # 2: logits at half resolution, no finest decoder level (models/colornet.py)
+    scene_set: str = "v1"  # the scene head's classes: v1 (Intel + portrait, everyday object) or v2 (train/scenes.py)
+    zoom_prob: float = 0.0  # share of images cropped to a random square (side zoom_min..1) and brought to size
+    zoom_min: float = 0.55
+    best_by: str = "pixel_acc"  # the validation figure best.npz is chosen by (balanced_acc: every colour class)
     use_global: bool = True
     max_train_images: int = 0  # 0: all
     device: str = "cpu"  # or "cuda" (CuPy); batches are built on the CPU and copied over
     max_minutes: float = 0.0  # stop (with a checkpoint) after this many minutes; --resume goes on. 0: no limit
     init: str = ""  # start from these weights (a checkpoint.npz or best.npz of an earlier run): fine-tuning
+    init_partial: bool = False  # with init: load what fits, leave the rest new (a new head, a level dropped)
     seed: int = 0
     out: str = "runs/colornet"
     extra: dict = field(default_factory=dict)
@@ -94,39 +107,78 @@ def mixture(cfg: TrainConfig) -> dict:
 
 
 def scene_classes(cfg: TrainConfig) -> tuple:
-    """The scene head's classes: Intel's six, then one per extra source in the mix."""
-    from train import data
+    """The scene head's classes: v1, Intel's six then one per extra source in the mix; v2, train/scenes.py's."""
+    if cfg.scene_set == "v2":
+        return scenes.SCENE_CLASSES
+    if cfg.scene_set != "v1":
+        raise SystemExit(f"--scene_set: v1 or v2, not {cfg.scene_set!r}")
     return data.INTEL_CLASSES + tuple(EXTRA_SCENES[k] for k in EXTRA_SCENES if k in mixture(cfg))
+
+
+def scene_labels(name: str, images, cfg: TrainConfig) -> np.ndarray:
+    """The scene head's label (or -1) of every image of a source."""
+    classes = scene_classes(cfg)
+    if name == "intel":
+        return images.labels
+    if cfg.scene_set == "v2":
+        if name == "faces":
+            return np.full(len(images), scenes.scene_of("", "faces"))
+        if name == "cifar":
+            return np.array([scenes.cifar_scene(images.classes[k]) for k in images.labels], np.int64)
+        if name == "diverse":
+            return np.array([scenes.scene_of(images.classes[k], s, w)
+                             for k, s, w in zip(images.labels, images.sources, images.wnids)], np.int64)
+        return np.array([scenes.scene_of(images.classes[k]) for k in images.labels], np.int64)
+    if name in EXTRA_SCENES:
+        return np.full(len(images), classes.index(EXTRA_SCENES[name]))
+    return np.full(len(images), -1)
+
+
+def pool_size(images, cfg: TrainConfig) -> int:
+    """The size a source's photos are kept at: the training size, or up to twice it for zoomed
+    crops when the source has the detail (Intel's 150 px), so a crop is not an upscaled blur."""
+    native = min(images.shape[1:3])
+    return min(native, 2 * cfg.size) if cfg.zoom_prob > 0 and native > cfg.size else cfg.size
 
 
 def load_training_data(cfg: TrainConfig):
     """{'train': {source: (images uint8, scene labels or -1)}, 'val': {...}} for the sources in the mix."""
-    from train import data
-    loaders = {"intel": data.load_intel_scenes, "faces": data.load_faces, "imagenette": data.load_imagenette,
-               "cifar": data.load_cifar10}
-    classes = scene_classes(cfg)
     out = {}
     for split in ("train", "val"):
         out[split] = {}
         for name in mixture(cfg):
-            images = loaders[name](split)
+            images = LOADERS[name](split)
             if images.near_gray is not None:
                 images = images.subset(~images.near_gray)
             if cfg.max_train_images:
                 images = images.subset(slice(0, cfg.max_train_images))
-            if name == "intel":
-                labels = images.labels
-            elif name in EXTRA_SCENES:
-                labels = np.full(len(images), classes.index(EXTRA_SCENES[name]))
-            else:
-                labels = np.full(len(images), -1)
-            out[split][name] = (data.resize_images(images.images, cfg.size), labels)
+            size = pool_size(images.images, cfg) if split == "train" else cfg.size
+            out[split][name] = (data.resize_images(images.images, size), scene_labels(name, images, cfg))
+    return out
+
+
+def crop_batch(images, size: int, rng, zoom_prob: float = 0.0, zoom_min: float = 1.0) -> np.ndarray:
+    """uint8 images (each (h, w, 3), any size) brought to (N, size, size, 3): a share zoom_prob as a random
+    square crop of side zoom_min..1 of the shorter side, the rest whole (Pillow's bilinear filter)."""
+    from PIL import Image
+    out = np.empty((len(images), size, size, 3), np.uint8)
+    zoom = rng.random(len(images)) < zoom_prob
+    sides = rng.uniform(zoom_min, 1.0, len(images))
+    corners = rng.random((len(images), 2))
+    for i, im in enumerate(images):
+        if zoom[i]:
+            side = max(1, int(round(sides[i] * min(im.shape[:2]))))
+            y, x = (corners[i] * (np.array(im.shape[:2]) - side + 1)).astype(int)
+            im = im[y:y + side, x:x + side]
+        out[i] = im if im.shape[:2] == (size, size) else np.asarray(
+            Image.fromarray(im).resize((size, size), Image.BILINEAR))
     return out
 
 
 def class_weights(pools, cfg, quant) -> np.ndarray:
     """Rebalancing weights of the ab bins from the colour prior of 500 training images of each source."""
-    prior_ab = rgb_to_lab(np.concatenate([imgs[:500] for imgs, _ in pools.values()]).astype(np.float64) / 255)
+    sample = [data.resize_images(imgs[:500], cfg.size) for imgs, _ in pools.values()]
+    prior_ab = rgb_to_lab(np.concatenate(sample).astype(np.float64) / 255)
     return quant.rebalance_weights(quant.prior(prior_ab[..., 1:]), cfg.rebalance_lambda)
 
 
@@ -155,6 +207,11 @@ def make_batch(pools, cfg, rng, quant, weights, n, augment=True):
         i = rng.integers(len(imgs))
         images.append(imgs[i])
         scenes.append(labels[i])
+    if augment and cfg.zoom_prob > 0:  # its own generator: runs without zoom draw as before
+        images = crop_batch(images, cfg.size, np.random.default_rng(rng.integers(2 ** 63)),
+                            cfg.zoom_prob, cfg.zoom_min)
+    elif any(im.shape[0] != cfg.size for im in images):
+        images = crop_batch(images, cfg.size, rng)
     rgb = np.stack(images).astype(np.float32) / 255
     inp = rgb
     if augment:  # its own generator, one draw from rng: every recipe sees the same images and hints
@@ -177,7 +234,7 @@ def make_batch(pools, cfg, rng, quant, weights, n, augment=True):
     x = encode_input(L, hint, mask, films)  # (N, 4 or 6, S, S)
     targets, pix_w = [], []
     s = cfg.size
-    for level in range(len(cfg.channels)):  # finest first; stages are listed coarse to fine
+    for level in range(cfg.output_stride.bit_length() - 1, len(cfg.channels)):  # finest first; stages go coarse to fine
         f = 2 ** level
         ab_l = ab.reshape(n, s // f, f, s // f, f, 2).mean((2, 4))
         targets.append(quant.soft_encode(ab_l, exact=False, channels_first=True))
@@ -208,8 +265,8 @@ def evaluate(net, batches, quant, cfg):
     trues, preds, psnrs = [], [], []
     with mt.no_grad():
         for x, _, _, _, rgb in batches:
-            probs = nn.F.softmax(net(mt.tensor(x, device=cfg.device)).logits, dim=1).numpy()
-            ab = quant.decode(probs, cfg.temperature, axis=1).transpose(0, 2, 3, 1)
+            logits = upsample_logits(net(mt.tensor(x, device=cfg.device)).logits.numpy(), x.shape[2:])
+            ab = quant.decode(softmax(logits, axis=1), cfg.temperature, axis=1).transpose(0, 2, 3, 1)
             lab = rgb_to_lab(rgb.astype(np.float64))
             pred_rgb = lab_to_rgb(np.concatenate([lab[..., :1], ab], -1))
             trues.append(lab[..., 1:])
@@ -303,7 +360,9 @@ def train(cfg: TrainConfig, resume: bool = False, datasets=None, progress: bool 
     classes = scene_classes(cfg)
     net = ColorNet(model_config(cfg, quant))
     if cfg.init and not resume:
-        init_weights(net, cfg.init)
+        left = init_weights(net, cfg.init, cfg.init_partial)
+        if left:
+            print(f"--init: {len(left)} entries start new: {', '.join(left)}")
     if resume:
         net.load_state_dict(ckpt["model"])
     net.to(cfg.device)
@@ -348,8 +407,8 @@ def train(cfg: TrainConfig, resume: bool = False, datasets=None, progress: bool 
             history.append({"step": step, "images_seen": seen_total + seen, "loss": loss.item(),
                             "seconds": round(seconds_before + time.perf_counter() - t0, 1), **val})
             bar.write(json.dumps({k: v for k, v in history[-1].items() if k != "sources"}))
-            if val["pixel_acc"] > best:
-                best = val["pixel_acc"]
+            if val[cfg.best_by] > best:
+                best = val[cfg.best_by]
                 mt.save(net.state_dict(), out_dir / "best.npz",
                         metadata={"config": config_dict(cfg), "step": step, "val": val, "scene_classes": list(classes)})
             checkpoint()
@@ -367,16 +426,26 @@ def model_config(cfg: TrainConfig, quant) -> ColorNetConfig:
         raise SystemExit("--film_prob needs --film_inputs=true (the network must be told which film it reads)")
     return ColorNetConfig(channels=tuple(cfg.channels), num_bins=quant.num_bins, use_global=cfg.use_global,
                           num_scenes=len(scene_classes(cfg)), film_inputs=cfg.film_inputs,
-                          bottleneck_dilation=cfg.bottleneck_dilation)
+                          bottleneck_dilation=cfg.bottleneck_dilation, output_stride=cfg.output_stride)
 
 
-def init_weights(net, path) -> None:
-    """Load a model state from an earlier run's checkpoint.npz or best.npz (shapes must match)."""
+def init_weights(net, path, partial: bool = False) -> list:
+    """Load a model state from an earlier run's checkpoint.npz or best.npz, or shipped weights (shapes
+    must match; partial: load the entries that fit and return the names of those left as they were)."""
     if not Path(path).exists():
         raise SystemExit(f"--init: no such file {path}")
-    state = mt.load(path)
-    state = state.get("model", state)
+    if str(path).endswith(".npz") and Path(path).with_suffix(".json").exists():  # shipped weights and card
+        state = load_weights(path, "colornet").state
+    else:
+        state = mt.load(path)
+        state = state.get("model", state)
+    if partial:
+        own = net.state_dict()
+        fits = {k: v for k, v in state.items() if k in own and tuple(np.shape(v)) == tuple(own[k].shape)}
+        state = {**own, **fits}
+        left = sorted(set(own) - set(fits))
     try:
         net.load_state_dict(state)
     except (KeyError, ValueError) as e:
         raise SystemExit(f"--init: {path} does not fit this model's configuration: {e}") from None
+    return left if partial else []

@@ -223,6 +223,55 @@ def load_imagenette(split: str = "train", val_fraction: float = 0.1, seed: int =
     return _manifest_set("imagenette_64.tar.gz", "imagenette_64", "class", split, val_fraction, seed)
 
 
+DIVERSE = "colordiv64.tar.gz"
+
+
+def load_diverse(split: str = "train", val_fraction: float = 0.1, seed: int = 0) -> ImageSet:
+    """colordiv64's diverse everyday photos at 64x64 (884 classes from six sources): split 'train'
+    or 'val', the validation photos a seeded val_fraction of every source (its test photos are held
+    out elsewhere). labels index classes (the class names); sources and wnids come along."""
+    if split not in ("train", "val"):
+        raise ValueError("colordiv64: split must be 'train' or 'val' (its test photos are held out elsewhere)")
+    path = require(DIVERSE)
+
+    def build():
+        files = {}
+        with tarfile.open(path, "r:gz") as tar:
+            for member in tar:
+                if member.isfile() and (member.name.endswith(".jpg") or member.name.endswith("manifest.csv")):
+                    files[member.name[len("colordiv64/"):]] = tar.extractfile(member).read()
+        rows = sorted(csv.DictReader(io.StringIO(files["manifest.csv"].decode("utf-8"))), key=lambda r: r["path"])
+        return {"images": np.stack([_decode(files[r["path"]], 64) for r in rows]),
+                "paths": np.array([r["path"] for r in rows]), "classes": np.array([r["class"] for r in rows]),
+                "sources": np.array([r["source"] for r in rows]), "wnids": np.array([r["wnid"] for r in rows]),
+                "chroma": np.array([float(r["mean_chroma"]) for r in rows])}
+
+    arrays = cached_from_file(path, build, "diverse64")
+    pick = []
+    for k, source in enumerate(sorted(set(arrays["sources"].tolist()))):  # a share of every source
+        members = np.nonzero(arrays["sources"] == source)[0]
+        train, val = split_indices(len(members), val_fraction, seed + k)
+        pick.append(members[train if split == "train" else val])
+    index = np.sort(np.concatenate(pick))
+    names = tuple(sorted(set(arrays["classes"].tolist())))
+    labels = np.searchsorted(np.array(names), arrays["classes"][index])
+    return DiverseSet(arrays["images"][index], labels, names, arrays["paths"][index],
+                      arrays["chroma"][index] < NEAR_GRAY_CHROMA, arrays["sources"][index], arrays["wnids"][index])
+
+
+@dataclass
+class DiverseSet(ImageSet):
+    """An ImageSet that also knows each photo's source collection and ImageNet id ('' if none)."""
+
+    sources: np.ndarray | None = None
+    wnids: np.ndarray | None = None
+
+    def subset(self, index) -> "DiverseSet":
+        base = super().subset(index)
+        return DiverseSet(base.images, base.labels, base.classes, base.paths, base.near_gray,
+                          self.sources[index], self.wnids[index])
+
+
 def load_styles() -> list[dict]:
     """The style paintings: [{'file', 'title', 'image' (H, W, 3) float32, ...}] in manifest order."""
     from models.image_io import load_image

@@ -3,14 +3,15 @@ float16 weights and a model card.
 
     python -m train.export_colornet --run runs/colornet --out weights/colornet.npz [--command "..."]
 
-Decoding settings (temperature T and prior correction alpha, see models/inference.py) are chosen
-on the *validation* photos of the run's sources (Intel scenes, and faces and everyday objects when
-the run trained on them; an equal number of each) with zero hints, by the sum of colour-class pixel accuracy and
-balanced accuracy (one rewards getting the common gray/brown right, the other every colour
-class; the sum keeps both honest). The working size for the colorize command is then chosen on
-the same photos at their full 150 px (the smallest within 0.2 points of the best pixel accuracy),
-and the hint refinement's sigma (models/refine.py) by PSNR with 10 random hints at the fixed reach
-(the card keeps the whole grid). The test splits are never looked at here. The card
+The decoding (working size, temperature T, prior correction alpha and region smoothing, see
+models/inference.py) is chosen on the *validation* photos of every source the run trained on, at
+their own size, zero hints, through the product's own path, by the user-centred rule of
+train/judging.py: the highest balanced colour-class accuracy (every colour recalled) among the
+decodings whose chroma ratio is natural (0.75-1.1) and whose pixel accuracy beats all-gray's by
+0.03 on every source, and (with --against) that are no patchier than the model they replace.
+Pixel accuracy alone would choose sepia: all-gray nearly wins it. The hint refinement's sigma
+(models/refine.py) is chosen by PSNR with 10 random hints at the fixed reach (the card keeps the
+whole grid). The test splits are never looked at here. The card
 (weights/<name>.json) records config, data, command, wall time, the training
 curve, the decoding grid and the sha256 of the weights; train.evaluate_colornet adds the test
 metrics. Its figures (learning curve, old-film decoding) go to reports/<name>/ for weights in weights/,
@@ -30,18 +31,23 @@ from tqdm import tqdm
 import minitorch_color as mt
 from models.color import COLOR_CLASSES, ABQuantizer, color_class, rgb_to_lab
 from models.colornet import ColorNet
-from models.image_io import resize
 from models.inference import Colorizer, save_colornet
 from models.weights import sha256
-from train import metrics
+from train import judging, metrics
 from train.baselines import as_float_images
-from train.colornet_training import TrainConfig, class_weights, load_training_data, mixture, model_config, scene_classes
+from train.colornet_training import (
+    LOADERS,
+    TrainConfig,
+    class_weights,
+    load_training_data,
+    mixture,
+    model_config,
+    scene_classes,
+)
 from train.config import config_from_dict
-from train.evaluation import chunked_logits
 
-TEMPERATURES = (0.2, 0.38, 0.6, 1.0)
+TEMPERATURES = (0.2, 0.38, 0.6, 1.0)  # the old-film decoding's grid
 CORRECTIONS = (0.0, 0.25, 0.5, 0.75, 1.0)
-SIZES = (64, 96, 128, 160)
 REFINE_REACHES = (0.05, 0.1, 0.2, 0.4, 1.0)
 REFINE_SIGMAS = (2.0, 4.0, 8.0)
 
@@ -89,61 +95,13 @@ def pixel_accuracy(true_ab, pred_ab) -> float:
     return float((color_class(true_ab) == color_class(pred_ab)).mean())
 
 
-def tune_decoding(cz: Colorizer, val_by_source: dict, n_sizes_images=300, val_rgb_full=None,
-                  against: Colorizer | None = None):
-    """Grid over (T, alpha) at 64 px, then the working size at full resolution; returns (choice, grid,
-    sizes). The choice is the best sum of pixel and balanced accuracy over the pooled photos; with
-    `against` (the model these weights would replace), only among the decodings that keep every
-    source's pixel accuracy at least at that model's on the same validation photos, where any does."""
-    settings = [(T, a) for T in TEMPERATURES for a in CORRECTIONS]
-    decoded, truth, theirs = {s: {} for s in settings}, {}, {}
-    for name, rgb in val_by_source.items():
-        lab = rgb_to_lab(rgb.astype(np.float64))
-        truth[name] = lab[..., 1:]
-        logits = chunked_logits(cz, lab[..., 0])
-        for T, a in settings:
-            decoded[T, a][name] = cz.decode(logits, T, a)
-        if against is not None:
-            other = chunked_logits(against, lab[..., 0])
-            theirs[name] = pixel_accuracy(truth[name], against.decode(other))
-    grid = []
-    for T, a in settings:
-        rep = metrics.color_class_report(np.concatenate(list(truth.values())),
-                                         np.concatenate([decoded[T, a][k] for k in truth]))
-        grid.append({"temperature": T, "prior_correction": a, "pixel_acc": rep["accuracy"],
-                     "balanced_acc": rep["balanced_accuracy"],
-                     "pixel_acc_by_source": {k: pixel_accuracy(truth[k], decoded[T, a][k]) for k in truth}})
-    keeps = [g for g in grid if all(g["pixel_acc_by_source"][k] >= theirs[k] for k in theirs)] if theirs else grid
-    best = max(keeps or grid, key=lambda g: g["pixel_acc"] + g["balanced_acc"])
-    choice = {"temperature": best["temperature"], "prior_correction": best["prior_correction"], "size": 64}
-    if theirs:
-        choice["rule"] = (f"best pixel + balanced accuracy among the {len(keeps)} of {len(grid)} decodings that keep "
-                          "every source's validation pixel accuracy at least at the replaced model's "
-                          f"({', '.join(f'{k} {v:.3f}' for k, v in theirs.items())})" if keeps else
-                          "no decoding keeps every source at the replaced model's validation pixel accuracy "
-                          f"({', '.join(f'{k} {v:.3f}' for k, v in theirs.items())}): best pixel + balanced accuracy")
-    sizes = []
-    if val_rgb_full is not None:
-        full = val_rgb_full[:n_sizes_images].astype(np.float64)
-        full_lab = rgb_to_lab(full)
-        for size in SIZES:
-            preds = [cz.decode(cz.predict(im, size=size).logits, best["temperature"], best["prior_correction"])
-                     for im in tqdm(full, desc=f"size {size}", leave=False)]
-            ab = np.stack([resize(p, im.shape[:2]) for p, im in zip(preds, full)])
-            rep = metrics.color_class_report(full_lab[..., 1:], ab)
-            sizes.append({"size": size, "pixel_acc": rep["accuracy"], "balanced_acc": rep["balanced_accuracy"]})
-        # larger working sizes cost time (and the studio's latency) for little: take the smallest
-        # size within 0.2 percentage points of the best pixel accuracy
-        top = max(g["pixel_acc"] for g in sizes)
-        choice["size"] = min(g["size"] for g in sizes if g["pixel_acc"] >= top - 0.002)
-    return choice, grid, sizes
-
-
 SOURCE_NOTES = {
     "intel": "Intel scenes train (without near-gray photos, 150 px resized to {size})",
     "faces": "UTKFace face crops (faces_utk64, 90% of the archive; near-gray dropped), 64 px",
     "imagenette": "Imagenette everyday objects (imagenette_64, 90%; near-gray dropped), 64 px",
     "cifar": "CIFAR-10 train (45,000 after the 10% validation hold-out, 32 px resized to {size})",
+    "diverse": "colordiv64 diverse everyday photos (884 classes, six collections; a seeded 10% of each "
+               "collection held out for validation), 64 px",
 }
 
 
@@ -240,6 +198,12 @@ def validation_photos(cfg, val_pools, per_source: int) -> dict:
     rng = np.random.default_rng(0)
     return {name: imgs[rng.permutation(len(imgs))[:per_source]].astype(np.float64) / 255
             for name, (imgs, _) in val_pools.items() if name != "cifar"}
+
+
+def judged_validation(cfg, per_source: int) -> dict:
+    """{source: validation photos at their own size} of every source the run trained on: what the
+    decoding is chosen on (train/judging.py)."""
+    return judging.validation_photos(mixture(cfg), per_source, LOADERS)
 
 
 def data_card(cfg) -> dict:
@@ -378,16 +342,22 @@ def load_run(run: Path, which: str = "final", log=None, command: str = "") -> Ru
     return RunModel(net.eval(), cfg, training)
 
 
-def choose_decodings(cz: Colorizer, cfg, val_by_source: dict, intel_val, against=None) -> tuple[dict, dict]:
-    """(the decode record the weights ship with, the card's grids): temperature and prior correction,
-    working size, hint refinement and, with film inputs, the old-film decoding, each chosen on
-    validation photos; sets cz's decoding to the choice."""
-    choice, grid, sizes = tune_decoding(cz, val_by_source, val_rgb_full=intel_val.astype(np.float64) / 255,
-                                        against=against)
-    cz.temperature, cz.prior_correction = choice["temperature"], choice["prior_correction"]
+def choose_decodings(cz: Colorizer, cfg, val_by_source: dict, intel_val, against=None, judged_photos=None,
+                     grid=None) -> tuple[dict, dict]:
+    """(the decode record the weights ship with, the card's grids): working size, temperature, prior
+    correction and smoothing by the user-centred rule (train/judging.py) on judged_photos ({source:
+    validation photos at their own size}), then the hint refinement and, with film inputs, the
+    old-film decoding, each chosen on validation photos; sets cz's decoding to the choice."""
+    judged_photos = judged_photos or val_by_source
+    chosen = judging.choose_decoding(cz, judged_photos, grid or judging.decoding_grid(), against)
+    d = chosen.decoding
+    choice = {**d.to_dict(), "size": d.size or cz.size, "rule": chosen.rule, "meets_rule": chosen.meets_rule}
+    cz.temperature, cz.prior_correction, cz.smoothing = d.temperature, d.prior_correction, d.smoothing
+    cz.size = choice["size"]
     best_refine, refine_grid = tune_refinement(cz, np.concatenate(list(val_by_source.values())))
     choice.update(refine_reach=best_refine["reach"], refine_sigma=best_refine["sigma"])
-    grids = {"decode_grid_val": grid, "size_grid_intel_val_150px": sizes, "refine_grid_val_10_hints": refine_grid}
+    grids = {"decode_grid_val": chosen.table, "decode_all_gray_val": chosen.gray,
+             "decode_replaced_model_val": chosen.reference, "refine_grid_val_10_hints": refine_grid}
     if cfg.film_inputs:
         choice["old_film"], grids["old_film_decode_grid_intel_val"] = tune_old_film_decoding(
             cz, as_float_images(intel_val[:400], 64))
@@ -410,9 +380,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log", default=None, help="the run's log (for the wall time); default RUN.log")
     p.add_argument("--command", default="", help="the exact training command, for the card")
     p.add_argument("--val-images", type=int, default=600)
+    p.add_argument("--judge-images", type=int, default=300,
+                   help="validation photos per source the decoding is chosen on (at their own size)")
     p.add_argument("--against", default=None,
-                   help="the weights these would replace (e.g. a copy of the shipped ones): the decoding is chosen "
-                        "among those that keep every source's validation pixel accuracy at least at theirs")
+                   help="the weights these would replace (e.g. a copy of the shipped ones): the chosen decoding "
+                        "must not be patchier than theirs at their default on any source")
     p.add_argument("--which", choices=("final", "best"), default="final",
                    help="the model at the end of the schedule (default) or the in-loop validation best")
     p.add_argument("--retune-old-film", action="store_true",
@@ -439,8 +411,9 @@ def main(argv=None):
     val_by_source = validation_photos(rm.cfg, pools["val"], per_source)
     classes = list(scene_classes(rm.cfg))
     cz = Colorizer(rm.net, weights, scene_classes=classes)
-    against = Colorizer.from_weights(a.against, size=64) if a.against and Path(a.against).exists() else None
-    choice, grids = choose_decodings(cz, rm.cfg, val_by_source, intel_validation(a.val_images), against)
+    against = Colorizer.from_weights(a.against) if a.against and Path(a.against).exists() else None
+    judged = judged_validation(rm.cfg, a.judge_images)
+    choice, grids = choose_decodings(cz, rm.cfg, val_by_source, intel_validation(a.val_images), against, judged)
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").unlink(missing_ok=True)  # the replaced weights' card (its sha256 no longer holds)
