@@ -46,6 +46,7 @@ class Job:
     era: str = "modern"  # the decade label to colour as (models/era.py); "modern" changes nothing
     style: np.ndarray | None = None  # the style blend row to paint with (models/stylenet.py); None: no style
     regions: list = field(default_factory=list)  # coloured regions to paint (models/conditions.paint)
+    prior_correction: float | None = None  # the user's vividness as a decoding (None: the weights' own)
 
 
 @dataclass
@@ -64,6 +65,7 @@ class Document:
     eras: dict = field(default_factory=dict)  # photo path -> the decade the user chose for it (the override)
     style: str | None = None  # the style chosen in the styles mode (a name of the stylizer's menu)
     style_strength: float = 1.0
+    vividness: float | None = None  # the user's colour control, 0 calm .. 1 bold (None: the weights' default)
     result: object | None = None  # the Colorization of the latest finished request (models/inference.py)
     result_generation: int = -1
 
@@ -169,6 +171,18 @@ class Controller:
         self.doc.style = name
         if self.modes[self.doc.mode].style:
             self.request()
+
+    @property
+    def vividness(self) -> float:
+        """How bold the colours are (0 calm and faithful .. 1 boldest): the user's, else the weights' default."""
+        if self.doc.vividness is not None:
+            return self.doc.vividness
+        return self.cz.vividness if self.cz is not None else 0.5
+
+    def set_vividness(self, vividness: float):
+        """The one colour control of every mode; recolorizes."""
+        self.doc.vividness = float(np.clip(vividness, 0.0, 1.0))
+        self.request()
 
     def set_style_strength(self, strength: float):
         if not 0 <= strength <= 1:
@@ -361,7 +375,8 @@ class Controller:
         return Job(self.doc.image, Hints(points=copy.deepcopy(self.doc.hints)),
                    (self.doc.layer,) if needs.layer and self.doc.layer else (), needs.explain,
                    self.era if needs.era else "modern", self.style_blend if needs.style else None,
-                   self.regions.regions() if needs.regions else [])
+                   self.regions.regions() if needs.regions else [],
+                   None if self.doc.vividness is None else 1.0 - self.doc.vividness)
 
     def run_job(self, job: "Job"):
         """Colorize as the job says; for a decade, read the gray as its film (weights with film inputs)
@@ -371,7 +386,7 @@ class Controller:
         from models.conditions import paint
         from models.era import colorize_in_era
         result = paint(colorize_in_era(self.cz, job.image, job.era, job.hints or None, layers=job.layers,
-                                       explain=job.explain)[0], job.regions)
+                                       explain=job.explain, prior_correction=job.prior_correction)[0], job.regions)
         if job.style is None:
             return result
         return dataclasses.replace(result, output=self.stylizer.stylize(result.output, job.style), plain=result.output)

@@ -75,6 +75,12 @@ class StudioView:
                     dpg.add_image("tex_result", width=PANE, height=PANE, tag="img_result")
                     dpg.add_slider_float(label="before | after", tag="compare", default_value=1.0, min_value=0.0,
                                          max_value=1.0, width=PANE - 100, callback=lambda s, a: self.set_compare(a))
+                    dpg.add_slider_float(label="vividness", tag="vividness", default_value=self.c.vividness,
+                                         min_value=0.0, max_value=1.0, width=PANE - 100, format="%.2f",
+                                         callback=lambda s, a: self.c.set_vividness(a))
+                    with dpg.tooltip("vividness"):
+                        dpg.add_text("How bold the colours are: 0 calm and faithful, 1 boldest.\n"
+                                     "The default makes colours about as colourful as real photos'.")
                 dpg.add_group(tag="panels")
             dpg.add_group(tag=self.below)
         for mode in self.modes.values():

@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=bounded(int, 8, MAX_WORK_SIZE), default=None,
                    help=f"working size: the longer side the network sees, at most {MAX_WORK_SIZE} (default: the "
                         "weights' card; larger costs memory and time, and the network was trained at 64)")
+    p.add_argument("--vividness", type=bounded(float, 0, 1), default=None,
+                   help="how bold the colours are: 0 calm and faithful, 1 boldest (default: the weights' card, "
+                        "chosen so colours are as colourful as real photos'); the same as 1 - --prior-correction")
     p.add_argument("--temperature", type=bounded(float, 0.01, 10), default=None,
                    help="annealed-mean temperature: lower is more vivid, 1 is the mean (default: the card's)")
     p.add_argument("--prior-correction", type=bounded(float, 0, 1), default=None,
@@ -210,8 +213,10 @@ def prepare(args) -> Job:
     except HintError as e:  # ConditionError included
         raise SetupError(str(e)) from None
     try:
+        if args.vividness is not None and args.prior_correction is not None:
+            raise SetupError("give --vividness or --prior-correction, not both (vividness is 1 - prior correction)")
         cz = Colorizer.from_weights(args.weights, size=args.size, temperature=args.temperature,
-                                    prior_correction=args.prior_correction)
+                                    prior_correction=args.prior_correction, vividness=args.vividness)
     except WeightsError as e:
         raise SetupError(str(e)) from None
     cz.refine = not args.no_refine
@@ -329,7 +334,8 @@ def write_report(job: Job, records: list, path: Path) -> bool:
 
     cz, failed = job.cz, sum(r["status"] != "ok" for r in records)
     summary = {"weights": str(job.args.weights or shipped()), "size": cz.size, "era": job.eras.choice,
-               "temperature": cz.temperature, "prior_correction": cz.prior_correction, "refine": cz.refine,
+               "temperature": cz.temperature, "prior_correction": cz.prior_correction, "vividness": cz.vividness,
+               "smoothing": cz.smoothing, "refine": cz.refine,
                "hints": job.hints.to_dict(), "images": records, "ok": len(records) - failed, "failed": failed}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

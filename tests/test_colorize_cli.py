@@ -157,3 +157,15 @@ def test_era_auto_recognises_each_photo(weights, inputs, tmp_path, capsys):
     assert era["sure"] or era["used"] == "modern"  # auto acts only when sure
     assert abs(sum(era["probabilities"].values()) - 1) < 0.01
     assert f"recognised {spoken(era['recognised'])}" in capsys.readouterr().err
+
+
+def test_vividness_sets_the_decoding_and_excludes_the_prior_correction(weights, inputs, tmp_path, capsys):
+    src, out = str(inputs / "colour.jpg"), tmp_path / "v"
+    assert main([src, "-o", str(out), "--weights", weights, "--vividness", "0.8", "--report", str(out / "r.json"),
+                 "-q"]) == 0
+    rep = json.loads((out / "r.json").read_text())
+    assert rep["vividness"] == pytest.approx(0.8) and rep["prior_correction"] == pytest.approx(0.2)
+    assert main([src, "-o", str(out), "--weights", weights, "--vividness", "0.8", "--prior-correction", "0.1"]) == 2
+    assert "not both" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([src, "-o", str(out), "--weights", weights, "--vividness", "1.5"])

@@ -257,3 +257,19 @@ def test_regions_mode_selects_regions_by_click_with_undo(cz):
     assert c.region_click(500, 5) is None
     c.set_mode("automatic")
     assert not c.job().regions  # only the regions mode paints regions
+
+
+def test_vividness_is_one_control_for_every_mode(cz):
+    mt.manual_seed(0)
+    weighted = Colorizer(cz.net, np.linspace(0.2, 5, 261), size=32, prior_correction=0.4)
+    ctl = Controller(weighted)
+    ctl.set_image(np.random.default_rng(0).random((40, 60, 3)).astype(np.float32))
+    assert ctl.vividness == pytest.approx(0.6) and ctl.job().prior_correction is None
+    ctl.set_vividness(1.0)  # boldest: the rare-colour boost of training kept in full
+    assert ctl.job().prior_correction == 0.0 and ctl.vividness == 1.0
+    bold = ctl.doc.result.output
+    ctl.set_vividness(0.0)
+    assert ctl.job().prior_correction == 1.0
+    assert not np.allclose(bold, ctl.doc.result.output)
+    ctl.set_vividness(7)  # clipped to the slider's range
+    assert ctl.vividness == 1.0
