@@ -35,7 +35,7 @@ from .colornet import ColorNet, ColorNetConfig, encode_input, film_index, upsamp
 from .decoding import annealed_mean, entropy_bits, lightness_regions, region_pool, softmax
 from .hints import Hints, encode
 from .image_io import image_divisor, resize
-from .refine import DEFAULT_REACH, DEFAULT_SIGMA, propagate
+from .refine import DEFAULT_REACH, DEFAULT_SIGMA, localize, propagate
 from .weights import WeightsError, load_state, load_weights, save_weights, shipped
 
 KIND = "colornet"
@@ -103,6 +103,7 @@ class Prediction:
     hint_mask: np.ndarray | None = None  # (h, w)
     hint_ab: np.ndarray | None = None  # (h, w, 2)
     film: str = "panchromatic"  # the film response the gray was read as (models.colornet.FILMS)
+    free_logits: np.ndarray | None = None  # (Q, h, w) the network's answer without the hints (when there are any)
 
     @property
     def image_hw(self):
@@ -226,6 +227,9 @@ class Colorizer:
         L = resize(L_full, hw)
         hint_ab, mask = encode(hints, L_full.shape, hw)
         x = self.network_input(L[None], hint_ab[None], mask[None], film)  # (1, C, h, w)
+        hinted = bool(mask.any())
+        if hinted:  # the same photo without hints in the same batch: where the hints reach is decided later
+            x = np.concatenate([x, self.network_input(L[None], film=film)])  # (2, C, h, w)
         modules = dict(self.net.named_modules())
         unknown = [n for n in layers if n not in modules]
         if unknown:
@@ -242,8 +246,9 @@ class Colorizer:
             for h in handles:
                 h.remove()
         scene = None if out.scene_logits is None else softmax(asnumpy(out.scene_logits.data)[0].astype(np.float64))
-        return Prediction(L_full, L, upsample_logits(asnumpy(out.logits.data)[0], hw),
-                          [asnumpy(s.data)[0] for s in out.stages], scene, acts, mask[..., 0], hint_ab, film)
+        logits = upsample_logits(asnumpy(out.logits.data), hw)  # (1 or 2, Q, h, w)
+        return Prediction(L_full, L, logits[0], [asnumpy(s.data)[0] for s in out.stages], scene, acts, mask[..., 0],
+                          hint_ab, film, logits[1] if hinted else None)
 
     def layer_names(self) -> list:
         """Names of the layers whose activations predict(layers=...) can return, input to output."""
@@ -317,10 +322,14 @@ class Colorizer:
         return self.compose(pred, self.ab(pred, temperature, prior_correction))
 
     def ab(self, pred: Prediction, temperature=None, prior_correction=None, refine: bool | None = None) -> np.ndarray:
-        """The working-size ab of a prediction: decoded, then (with hints, unless refine is False)
-        refined so that the hints hold and spread along similar lightness (models/refine.py)."""
+        """The working-size ab of a prediction: decoded, then (with hints, unless refine is False) the
+        network's answer to the hints kept where they reach and refined so that they hold, spreading
+        along similar lightness (models/refine.py); refine=False shows the network's own answer."""
         ab = self.decode(pred.logits, temperature, prior_correction, pred.film, L=pred.L)
         if (self.refine if refine is None else refine) and pred.hint_mask is not None and pred.hint_mask.any():
+            if pred.free_logits is not None:
+                free = self.decode(pred.free_logits, temperature, prior_correction, pred.film, L=pred.L)
+                ab = localize(pred.L, free, ab, pred.hint_mask, self.refine_reach, self.refine_sigma)
             ab = propagate(pred.L, ab, pred.hint_ab, pred.hint_mask, self.refine_reach, self.refine_sigma)
         return ab
 

@@ -35,18 +35,11 @@ def _edges(h, w):
     return np.concatenate(a), np.concatenate(b)
 
 
-def propagate(L, ab, hint_ab, mask, reach: float = DEFAULT_REACH, sigma: float = DEFAULT_SIGMA) -> np.ndarray:
-    """ab (h, w, 2) with the hint corrections spread as described in the module doc.
-
-    L: (h, w) lightness 0..100; ab: predicted (h, w, 2); hint_ab (h, w, 2) and mask (h, w) or (h, w, 1).
-    """
+def _spread(L, mask, values, reach: float, sigma: float) -> np.ndarray:
+    """values (n, k) fixed at the hinted pixels, spread to the others by the module doc's system; (n, k)."""
     import scipy.sparse as sp
     from scipy.sparse.linalg import factorized
 
-    mask = np.asarray(mask).reshape(np.asarray(L).shape) > 0.5
-    ab = np.asarray(ab, np.float64)
-    if not mask.any():
-        return ab.astype(np.float32)
     h, w = mask.shape
     n = h * w
     lam = 1.0 / (max(reach, 1e-6) * max(h, w)) ** 2
@@ -58,11 +51,42 @@ def propagate(L, ab, hint_ab, mask, reach: float = DEFAULT_REACH, sigma: float =
     lap = sp.diags(np.asarray(W.sum(1)).ravel()) - W
     fixed = mask.ravel()
     free = ~fixed
-    r = np.zeros((n, 2))
-    r[fixed] = (np.asarray(hint_ab, np.float64).reshape(n, 2) - ab.reshape(n, 2))[fixed]
+    out = np.zeros((n, values.shape[1]))
+    out[fixed] = values[fixed]
     if free.any():
         A = (lap[free][:, free] + lam * sp.identity(int(free.sum()))).tocsc()
-        rhs = -(lap[free][:, fixed] @ r[fixed])
-        solve = factorized(A)  # one factorisation for both channels
-        r[free] = np.column_stack([solve(np.ascontiguousarray(rhs[:, k])) for k in range(2)])
-    return (ab + r.reshape(h, w, 2)).astype(np.float32)
+        rhs = -(lap[free][:, fixed] @ out[fixed])
+        solve = factorized(A)  # one factorisation for every column
+        out[free] = np.column_stack([solve(np.ascontiguousarray(rhs[:, k])) for k in range(values.shape[1])])
+    return out
+
+
+def propagate(L, ab, hint_ab, mask, reach: float = DEFAULT_REACH, sigma: float = DEFAULT_SIGMA) -> np.ndarray:
+    """ab (h, w, 2) with the hint corrections spread as described in the module doc.
+
+    L: (h, w) lightness 0..100; ab: predicted (h, w, 2); hint_ab (h, w, 2) and mask (h, w) or (h, w, 1).
+    """
+    mask = np.asarray(mask).reshape(np.asarray(L).shape) > 0.5
+    ab = np.asarray(ab, np.float64)
+    if not mask.any():
+        return ab.astype(np.float32)
+    n = mask.size
+    r = _spread(L, mask, np.asarray(hint_ab, np.float64).reshape(n, 2) - ab.reshape(n, 2), reach, sigma)
+    return (ab + r.reshape(ab.shape)).astype(np.float32)
+
+
+def localize(L, ab_free, ab_hinted, mask, reach: float = DEFAULT_REACH, sigma: float = DEFAULT_SIGMA) -> np.ndarray:
+    """The network's answer to hints kept where the hints reach, its answer without them elsewhere:
+    ab_free + u * (ab_hinted - ab_free), u (h, w) being 1 at the hinted pixels and spreading from
+    them by the module doc's system (fading with distance, stopped by edges of lightness).
+
+    The network sees the whole photo, so one hint on an apple may tint the table and the wall too
+    (it learned from hints of the true colours, which also say something of the rest of the scene);
+    a user who clicks an apple means the apple.
+    """
+    mask = np.asarray(mask).reshape(np.asarray(L).shape) > 0.5
+    ab_free = np.asarray(ab_free, np.float64)
+    if not mask.any():
+        return ab_free.astype(np.float32)
+    u = _spread(L, mask, np.ones((mask.size, 1)), reach, sigma).reshape(mask.shape + (1,))
+    return (ab_free + np.clip(u, 0, 1) * (np.asarray(ab_hinted, np.float64) - ab_free)).astype(np.float32)

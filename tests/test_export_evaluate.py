@@ -416,3 +416,13 @@ def test_evaluate_film_only_measures_the_old_film_section_at_the_decoding_asked(
     save_colornet(_cz().net, plain, np.ones(261), {"decode": {}})
     with pytest.raises(SystemExit, match="no film inputs"):
         EC.main(["--weights", str(plain), "--film-only", str(out)])
+
+
+def test_one_hint_section_measures_what_a_single_hint_changes(tmp_path):
+    rng = np.random.default_rng(9)
+    photos = rng.random((3, 24, 24, 3))
+    photos[:, :12] = [0.9, 0.1, 0.1]  # a clearly coloured half to click
+    rep = V.one_hint_section(_cz(), list(photos), tmp_path, sheet=2)
+    assert rep["n_photos"] == 3 and (tmp_path / "one_hint.png").stat().st_size > 1000
+    for name in ("network", "product"):
+        assert 0 <= rep[name]["mean"] <= rep[name]["max"] <= 1

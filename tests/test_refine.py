@@ -34,3 +34,16 @@ def test_smaller_reach_keeps_corrections_local():
     L, ab, hint, mask = _scene()
     far = [np.linalg.norm(propagate(L, ab, hint, mask, reach=r)[20, 10]) for r in (1.0, 0.2, 0.05)]
     assert far[0] > far[1] > far[2] >= 0, far
+
+
+def test_localize_keeps_the_hinted_answer_near_the_hint_and_the_free_one_beyond_an_edge():
+    from models.refine import localize
+    L = np.full((20, 40), 50.0)
+    L[:, 20:] = 90.0  # an edge of lightness down the middle
+    free, hinted = np.zeros((20, 40, 2)), np.full((20, 40, 2), 30.0)  # the network tinted everything
+    mask = np.zeros((20, 40), bool)
+    mask[10, 5] = True
+    out = localize(L, free, hinted, mask, reach=0.2)
+    assert np.allclose(out[10, 5], 30) and np.abs(out[:, 25:]).max() < 1  # beyond the edge: as without the hint
+    assert out[10, 8, 0] > out[10, 15, 0] > 0  # fading with distance on the hint's side
+    np.testing.assert_array_equal(localize(L, free, hinted, np.zeros_like(mask)), free)

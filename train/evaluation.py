@@ -88,18 +88,21 @@ def semantic_report(probs, labels, classes) -> dict:
 
 def hints_curve(cz, rgb, rng, counts=HINT_COUNTS):
     """PSNR and pixel accuracy against the number of random point hints (drawn from the truth as in
-    training), for the network alone and with the hint refinement (models/refine.py)."""
-    from models.refine import propagate
+    training), for the network alone and as the product refines it (the network's answer kept where
+    the hints reach, then the hints made to hold: models/refine.py)."""
+    from models.refine import localize, propagate
     lab = rgb_to_lab(rgb)
+    free = colorize_batch(cz, rgb)[0]
     out = []
     for k in tqdm(counts, desc="hints curve", leave=False):
         hint, mask = point_hints(lab[..., 1:], rng, count=k) if k else (None, None)
-        ab, _ = colorize_batch(cz, rgb, hint, mask)
+        ab = colorize_batch(cz, rgb, hint, mask)[0] if k else free
         row = {"hints": k}
         variants = {"network": ab}
         if k:
-            variants["refined"] = np.stack([propagate(lab[i, ..., 0], ab[i], hint[i], mask[i], cz.refine_reach,
-                                                      cz.refine_sigma) for i in range(len(ab))])
+            variants["refined"] = np.stack([propagate(lab[i, ..., 0], localize(
+                lab[i, ..., 0], free[i], ab[i], mask[i], cz.refine_reach, cz.refine_sigma), hint[i], mask[i],
+                cz.refine_reach, cz.refine_sigma) for i in range(len(ab))])
         else:
             variants["refined"] = ab
         for name, v in variants.items():
@@ -298,6 +301,64 @@ def hints_section(cz: Colorizer, rgb, out_dir) -> dict:
     hints_figure(report).savefig(Path(out_dir) / "psnr_vs_hints.png", dpi=110)
     print("hints:", [(c["hints"], round(c["psnr_mean"], 2), round(c["psnr_mean_network_only"], 2)) for c in curve])
     return report
+
+
+ONE_HINT_CHANGE = 10.0  # ab units: a pixel counts as changed by a hint when its colour moved this far
+
+
+def one_hint_section(cz: Colorizer, photos, out_dir, seed: int = 0, sheet: int = 6) -> dict:
+    """What one point hint changes: on each photo (RGB at its own size) one hint of the true colour at
+    a random clearly coloured pixel, as a user would click an object; the share of the photo's pixels
+    whose colour moves by more than ONE_HINT_CHANGE, for the network's own answer and for the product's
+    (kept where the hint reaches, then made to hold). A sheet shows the first `sheet` photos."""
+    from models.hints import Hints, Point
+    rng = np.random.default_rng(seed)
+    shares = {"network": [], "product": []}
+    shown = []
+    for im in tqdm(photos, desc="one hint", leave=False):
+        lab = rgb_to_lab(np.asarray(im, np.float64))
+        ys, xs = np.nonzero(np.hypot(lab[..., 1], lab[..., 2]) > 20)
+        if not len(ys):
+            continue
+        k = rng.integers(len(ys))
+        colour = tuple(float(v) for v in np.clip(im[ys[k], xs[k]], 0, 1))
+        hints = Hints(points=[Point(float(xs[k]), float(ys[k]), colour)])
+        free, pred = cz.predict(im), cz.predict(im, hints)
+        before = cz.ab(free)
+        outs = {"network": cz.ab(pred, refine=False), "product": cz.ab(pred)}
+        for name, ab in outs.items():
+            shares[name].append(float((np.hypot(*np.moveaxis(ab - before, -1, 0)) > ONE_HINT_CHANGE).mean()))
+        if len(shown) < sheet:
+            shown.append((im, (xs[k], ys[k]), cz.compose(free, before), cz.compose(pred, outs["network"]),
+                          cz.compose(pred, outs["product"])))
+    report = {"n_photos": len(shares["product"]), "threshold_ab": ONE_HINT_CHANGE, "work_size": cz.size}
+    for name, v in shares.items():
+        v = np.array(v)
+        report[name] = {"mean": float(v.mean()), "median": float(np.median(v)), "p90": float(np.percentile(v, 90)),
+                        "max": float(v.max()), "over_half": float((v > 0.5).mean())}
+    one_hint_figure(shown, report).savefig(Path(out_dir) / "one_hint.png", dpi=110)
+    print(f"one hint: the product changes {report['product']['mean']:.1%} of a photo on average (90% of photos: "
+          f"under {report['product']['p90']:.1%}); the network alone {report['network']['mean']:.1%}")
+    return report
+
+
+def one_hint_figure(shown, report) -> Figure:
+    """Rows: photos; columns: the gray with the hint, without the hint, the network's answer, the product's."""
+    fig = Figure(figsize=(9, 2.2 * len(shown) + 0.5), layout="constrained")
+    ax = np.atleast_2d(fig.subplots(len(shown), 4))
+    titles = ("gray + the hint (true colour)", "no hint", "network's answer", "product: kept where it reaches")
+    for i, (im, (x, y), *outs) in enumerate(shown):
+        gray = np.repeat(rgb_to_lab(np.asarray(im, np.float64))[..., :1] / 100, 3, -1)
+        for j, img in enumerate([gray] + outs):
+            ax[i, j].imshow(np.clip(img, 0, 1))
+            ax[i, j].axis("off")
+            if i == 0:
+                ax[i, j].set_title(titles[j], fontsize=8)
+        ax[i, 0].plot([x], [y], "o", ms=7, mfc=tuple(np.clip(im[y, x], 0, 1)), mec="white", mew=1.5)
+    fig.suptitle(f"One point hint: pixels changed by > {report['threshold_ab']:g} ab, mean over "
+                 f"{report['n_photos']} photos: network {report['network']['mean']:.1%}, "
+                 f"product {report['product']['mean']:.1%}", fontsize=9)
+    return fig
 
 
 def hints_figure(report: dict) -> Figure:
