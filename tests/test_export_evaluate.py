@@ -426,3 +426,32 @@ def test_one_hint_section_measures_what_a_single_hint_changes(tmp_path):
     assert rep["n_photos"] == 3 and (tmp_path / "one_hint.png").stat().st_size > 1000
     for name in ("network", "product"):
         assert 0 <= rep[name]["mean"] <= rep[name]["max"] <= 1
+
+
+def test_judge_colornet_writes_the_judgement_of_every_source_beside_all_gray(tmp_path, monkeypatch):
+    from models.inference import save_colornet
+    from train import judge_colornet as JC
+    from train.data import ImageSet
+    from train.scenes import SCENE_CLASSES
+    rng = np.random.default_rng(10)
+    sets = {name: ImageSet((rng.random((4, size, size, 3)) * 255).astype(np.uint8), np.zeros(4, int), ("x",))
+            for name, size in (("intel", 40), ("faces", 24))}
+    monkeypatch.setattr(JC, "held_out", lambda n: sets)
+    monkeypatch.setattr(JC, "FACE_SIZES", (24, 48))
+    mt.manual_seed(0)
+    net = ColorNet(ColorNetConfig(channels=(8, 16, 32), num_scenes=len(SCENE_CLASSES)))
+    weights = tmp_path / "cn.npz"
+    save_colornet(net, weights, np.linspace(0.5, 2, 261),
+                  {"decode": {"size": 32, "temperature": 0.38, "prior_correction": 0.3, "smoothing": 0.5},
+                   "scene_classes": list(SCENE_CLASSES)})
+    assert JC.main(["--weights", str(weights), "--compare", str(weights), "--out", str(tmp_path / "r"),
+                    "--hint-images", "3"]) == 0
+    rep = json.loads((tmp_path / "r" / "judgement.json").read_text())
+    assert set(rep["sources"]) == {"intel", "faces"}
+    assert set(rep["sources"]["intel"]) == {"this ColorNet", "compared", "all-gray"}
+    ours, same = rep["sources"]["faces"]["this ColorNet"], rep["sources"]["faces"]["compared"]
+    assert ours["pixel_acc"] == same["pixel_acc"] and set(ours["recall"]) >= {"green", "red"}
+    assert rep["decode"]["vividness"] == pytest.approx(0.7) and set(rep["faces_by_size"]) == {"24", "48"}
+    assert rep["scene_head"]["n"] == 8 and 0 <= rep["scene_head"]["majority_class_accuracy"] <= 1
+    for fig in ("recall_by_colour.png", "contact_sheet.png", "one_hint.png", "confusion_faces_default.png"):
+        assert (tmp_path / "r" / fig).stat().st_size > 1000
