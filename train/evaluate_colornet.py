@@ -40,9 +40,10 @@ import numpy as np
 
 from models.color import ABQuantizer, rgb_to_lab
 from models.inference import Colorizer
-from train import data
+from train import data, scenes
 from train import evaluation as E
 from train.baselines import as_float_images, load_test_and_train
+from train.judge_colornet import scene_labels
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -127,7 +128,7 @@ def main(argv=None):
     rgb, ab = {k: r.rgb for k, r in results.items()}, {k: r.ab for k, r in results.items()}
     labels = np.asarray(intel_test.labels)
     if results["intel"].scenes is not None:
-        report["scene_head"] = scene_head(cz, results, labels, out_dir)
+        report["scene_head"] = scene_head(cz, results, labels, out_dir, tests)
     report["semantic"] = {name: E.semantic_section(clf, rgb[name], ab[name], tests[name][0].labels)
                           for name, clf in (("intel", a.intel_clf), ("cifar10", a.cifar_clf))}
     report["per_scene"] = {"colornet": E.per_scene(ab["intel"], rgb_to_lab(rgb["intel"]), labels, rgb["intel"],
@@ -159,10 +160,18 @@ def main(argv=None):
     return 0
 
 
-def scene_head(cz, results, intel_labels, out_dir) -> dict:
-    """The scene section over Intel test, plus faces and objects when the head has their scenes."""
+def scene_head(cz, results, intel_labels, out_dir, tests=None) -> dict:
+    """The scene section over Intel test, plus faces and objects when the head has their scenes (the
+    twelve classes of train/scenes.py: every source, each photo by its own label)."""
     classes = cz.scene_classes or data.INTEL_CLASSES
     labels, probs = [intel_labels], [results["intel"].scenes]
+    if tuple(classes) == scenes.SCENE_CLASSES:
+        for name in ("faces", "imagenette", "cifar10"):
+            if name in results and tests is not None:
+                y = scene_labels("cifar" if name == "cifar10" else name, tests[name][0])
+                labels.append(y[y >= 0])
+                probs.append(results[name].scenes[y >= 0])
+        return E.scene_head_section(np.concatenate(labels), np.concatenate(probs), out_dir, classes)
     for name, scene in (("faces", "portrait"), ("imagenette", "everyday object")):
         if scene in classes and name in results:
             labels.append(np.full(len(results[name].rgb), classes.index(scene)))

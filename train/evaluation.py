@@ -34,7 +34,7 @@ def colorize_batch(cz: Colorizer, rgb, hint_ab=None, mask=None, chunk: int = 64)
         sl = slice(i, i + chunk)
         logits, sc = cz.logits_batch(L[sl], None if hint_ab is None else hint_ab[sl],
                                      None if mask is None else mask[sl])
-        abs_.append(cz.decode(logits))
+        abs_.append(cz.decode(logits, L=L[sl]))  # with the card's region smoothing, as the product decodes
         scenes.append(sc)
     return np.concatenate(abs_), (None if scenes[0] is None else np.concatenate(scenes))
 
