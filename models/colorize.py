@@ -335,7 +335,7 @@ def write_report(job: Job, records: list, path: Path) -> bool:
     cz, failed = job.cz, sum(r["status"] != "ok" for r in records)
     summary = {"weights": str(job.args.weights or shipped()), "size": cz.size, "era": job.eras.choice,
                "temperature": cz.temperature, "prior_correction": cz.prior_correction, "vividness": cz.vividness,
-               "smoothing": cz.smoothing, "refine": cz.refine,
+               "smoothing": cz.smoothing, "gray_gate": cz.gray_gate, "refine": cz.refine,
                "hints": job.hints.to_dict(), "images": records, "ok": len(records) - failed, "failed": failed}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

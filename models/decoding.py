@@ -77,3 +77,20 @@ def region_pool(logits, regions, weight: float) -> np.ndarray:
     means = np.zeros((q, len(counts)), np.float32)
     means[:, counts > 0] = np.add.reduceat(flat[:, order], starts, axis=1) / counts[counts > 0]
     return ((1 - weight) * flat + weight * means[:, ids]).reshape(z.shape)
+
+
+def gray_share(logits, centers, log_prior=None, chroma: float = 10.0, axis: int = 0) -> np.ndarray:
+    """The probability mass (along axis) of the bins whose colour is gray (chroma below `chroma`):
+    how likely the network thinks a pixel is gray, from logits (plus log_prior, e.g. the correction
+    that turns a rebalanced network's distribution back into an estimate of the truth's)."""
+    z = np.moveaxis(np.asarray(logits, np.float32), axis, 0)
+    if log_prior is not None:
+        z = z + np.asarray(log_prior, np.float32).reshape((-1,) + (1,) * (z.ndim - 1))
+    p = softmax(z, axis=0)
+    return p[np.hypot(*np.asarray(centers, np.float64).T) < chroma].sum(0)
+
+
+def gray_gate(share, threshold: float, width: float = 0.3) -> np.ndarray:
+    """A factor in [0, 1] for a pixel's colour: 0 where its gray share is above threshold + width / 2,
+    1 below threshold - width / 2, linear between (a soft decision: what is probably gray stays gray)."""
+    return np.clip((threshold + width / 2 - np.asarray(share)) / width, 0.0, 1.0)

@@ -16,7 +16,10 @@ rebalancing weights the network was trained with. Training with per-pixel weight
 predicted distribution towards rare colours by w; alpha = 1 undoes that tilt (a faithful,
 calmer colorization), alpha = 0 keeps it (more vivid). The vividness a user sets is 1 - alpha.
 Before decoding, the logits are pooled over regions of the photo's lightness by the smoothing
-weight (models/decoding.region_pool), so that vivid colour comes in regions, not patches.
+weight (models/decoding.region_pool), so that vivid colour comes in regions, not patches; after it,
+with a gray gate, a pixel whose estimated probability of being gray (the fully corrected
+distribution's mass on gray bins) is above the gate keeps little or none of its colour: vivid
+colour where the network believes in colour, gray where it believes in gray.
 
 With hints, the decoded ab is refined so that every hint holds and its correction spreads along
 similar lightness (models/refine.py); ``refine=False`` shows the network's own answer.
@@ -32,7 +35,7 @@ from minitorch_color.backend import asnumpy
 
 from .color import ABQuantizer, compose_full, image_lightness, lab_to_rgb
 from .colornet import ColorNet, ColorNetConfig, encode_input, film_index, upsample_logits
-from .decoding import annealed_mean, entropy_bits, lightness_regions, region_pool, softmax
+from .decoding import annealed_mean, entropy_bits, gray_gate, gray_share, lightness_regions, region_pool, softmax
 from .hints import Hints, encode
 from .image_io import image_divisor, resize
 from .refine import DEFAULT_REACH, DEFAULT_SIGMA, localize, propagate
@@ -142,7 +145,7 @@ class Colorizer:
     def __init__(self, net: ColorNet, class_weights=None, size: int = 128, temperature: float = 0.38,
                  prior_correction: float = 0.0, scene_classes=(), metadata=None, refine: bool = True,
                  refine_reach: float = DEFAULT_REACH, refine_sigma: float = DEFAULT_SIGMA,
-                 old_film_decoding: tuple | None = None, smoothing: float = 0.0):
+                 old_film_decoding: tuple | None = None, smoothing: float = 0.0, gray_gate: float = 0.0):
         self.net = net.eval()
         self.quant = ABQuantizer()
         if net.config.num_bins != self.quant.num_bins:
@@ -153,12 +156,13 @@ class Colorizer:
         self.temperature = float(temperature)
         self.prior_correction = float(prior_correction)
         self.smoothing = float(smoothing)  # region pooling of the logits before decoding (0: none)
+        self.gray_gate = float(gray_gate)  # probably-gray pixels stay gray above this gray share (0: no gate)
         for name, v in (("temperature", self.temperature), ("prior_correction", self.prior_correction),
-                        ("smoothing", self.smoothing)):
+                        ("smoothing", self.smoothing), ("gray_gate", self.gray_gate)):
             if not np.isfinite(v) or v < 0 or (name == "temperature" and v == 0):
                 raise ValueError(f"{name} must be a finite number above 0, got {v}")
-        if self.prior_correction > 1 or self.smoothing > 1:
-            raise ValueError("prior_correction and smoothing must lie in 0..1")
+        if self.prior_correction > 1 or self.smoothing > 1 or self.gray_gate > 1:
+            raise ValueError("prior_correction, smoothing and gray_gate must lie in 0..1")
         # (T, alpha) for grays read as an old film's (chosen on such grays, see train/export_colornet.py);
         # None: the same decoding as for a modern camera's lightness
         self.old_film_decoding = None if old_film_decoding is None else tuple(map(float, old_film_decoding))
@@ -186,6 +190,7 @@ class Colorizer:
         old = decode.get("old_film")
         kwargs = dict(size=decode.get("size", 128), temperature=decode.get("temperature", 0.38),
                       prior_correction=decode.get("prior_correction", 0.0), smoothing=decode.get("smoothing", 0.0),
+                      gray_gate=decode.get("gray_gate", 0.0),
                       refine_reach=decode.get("refine_reach", DEFAULT_REACH),
                       refine_sigma=decode.get("refine_sigma", DEFAULT_SIGMA),
                       scene_classes=meta.get("scene_classes", ()),
@@ -270,10 +275,12 @@ class Colorizer:
         return 1.0 - self.prior_correction
 
     def decode(self, logits, temperature: float | None = None, prior_correction: float | None = None,
-               film: str = "panchromatic", L=None, smoothing: float | None = None) -> np.ndarray:
+               film: str = "panchromatic", L=None, smoothing: float | None = None,
+               gate: float | None = None) -> np.ndarray:
         """ab (..., h, w, 2) from logits (..., Q, h, w) by the annealed mean (see the module doc);
         unset settings are those of decoding(film). With the lightness L (..., h, w) the logits are
-        first pooled over its regions by the smoothing weight (default: the Colorizer's)."""
+        first pooled over its regions by the smoothing weight (default: the Colorizer's); then the
+        gray gate (default: the Colorizer's) keeps probably-gray pixels gray."""
         T0, a0 = self.decoding(film)
         T = T0 if temperature is None else float(temperature)
         a = a0 if prior_correction is None else float(prior_correction)
@@ -285,7 +292,11 @@ class Colorizer:
             flat_z, flat_L = z.reshape((-1,) + z.shape[-3:]), L.reshape((-1,) + L.shape[-2:])
             z = np.stack([region_pool(zi, lightness_regions(Li), s) for zi, Li in zip(flat_z, flat_L)])
             z = z.reshape(lead + z.shape[-3:])
-        return annealed_mean(z, self.centers, T, axis=-3, log_prior=-a * self.log_w if a else None)
+        ab = annealed_mean(z, self.centers, T, axis=-3, log_prior=-a * self.log_w if a else None)
+        g = self.gray_gate if gate is None else float(gate)
+        if g > 0:
+            ab *= gray_gate(gray_share(z, self.centers, -self.log_w, axis=-3), g)[..., None]
+        return ab
 
     def logits_batch(self, L, hint_ab=None, mask=None, batch: int = 32, film: str = "panchromatic") -> tuple:
         """(logits (N, Q, h, w), scene probabilities (N, S) or None) for working-size lightness (N, h, w).

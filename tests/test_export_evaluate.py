@@ -31,11 +31,12 @@ def test_decodings_chosen_by_the_user_centred_rule_and_refinement_by_psnr():
     rng = np.random.default_rng(0)
     cz = _cz()
     rgb = rng.random((6, 32, 32, 3))
-    grid = J.decoding_grid(sizes=(32,), temperatures=(0.38,), corrections=(0.0, 0.6), smoothing=(0.0, 1.0))
+    grid = J.decoding_grid(sizes=(32,), temperatures=(0.38,), corrections=(0.0, 0.6), smoothing=(0.0, 1.0),
+                           gates=(0.0,))
     choice, grids = E.choose_decodings(cz, cfg_without_film(), {"intel": rgb}, None, judged_photos={"intel": rgb},
                                        grid=grid)
     assert len(grids["decode_grid_val"]) == len(grid) == 4
-    assert {k: choice[k] for k in ("temperature", "prior_correction", "smoothing", "size")} in [
+    assert {k: choice[k] for k in ("temperature", "prior_correction", "smoothing", "gray_gate", "size")} in [
         {**g["decoding"], "size": 32} for g in grids["decode_grid_val"]]
     assert (cz.temperature, cz.prior_correction, cz.smoothing) == (choice["temperature"], choice["prior_correction"],
                                                                    choice["smoothing"])

@@ -87,10 +87,11 @@ def test_judging_follows_the_product_path_exactly():
 
 def test_choose_decoding_judges_the_whole_grid_on_every_source():
     cz, rng = _cz(), np.random.default_rng(2)
-    grid = J.decoding_grid(sizes=(16,), temperatures=(0.38,), corrections=(0.0, 0.6), smoothing=(0.0, 1.0))
+    grid = J.decoding_grid(sizes=(16,), temperatures=(0.38,), corrections=(0.0, 0.6), smoothing=(0.0, 1.0),
+                           gates=(0.0, 0.35))
     photos = {"a": rng.random((3, 16, 16, 3)), "b": rng.random((2, 24, 24, 3))}
     chosen = J.choose_decoding(cz, photos, grid, reference=_cz(), progress=False)
-    assert chosen.decoding in grid and len(chosen.table) == 4
+    assert chosen.decoding in grid and len(chosen.table) == 8
     assert set(chosen.gray) == set(chosen.reference) == {"a", "b"}
     assert all(set(row["sources"]) == {"a", "b"} for row in chosen.table)
 
@@ -126,3 +127,21 @@ def test_vividness_is_one_minus_the_prior_correction(tmp_path):
         Colorizer.from_weights(path, vividness=1.5)
     with pytest.raises(ValueError, match="smoothing"):
         _cz(smoothing=float("nan"))
+
+
+def test_the_gray_gate_keeps_what_is_probably_gray_gray():
+    from models.color import ABQuantizer
+    from models.decoding import gray_gate, gray_share
+    centers = ABQuantizer().centers
+    gray_bin = int(np.argmin(np.hypot(*centers.T)))
+    red_bin = int(np.argmin(np.hypot(centers[:, 0] - 60, centers[:, 1] - 40)))
+    z = np.full((len(centers), 1, 2), -20.0, np.float32)
+    z[gray_bin, 0, 0], z[red_bin, 0, 1] = 5.0, 5.0  # one pixel surely gray, one surely red
+    share = gray_share(z, centers)
+    assert share[0, 0] > 0.99 and share[0, 1] < 0.01
+    np.testing.assert_allclose(gray_gate(np.array([0.0, 0.35, 0.9]), 0.35), [1.0, 0.5, 0.0])
+    cz = Colorizer(ColorNet(ColorNetConfig(channels=(8, 16, 32))), np.ones(len(centers)), size=16, gray_gate=0.35)
+    ab = cz.decode(z)
+    assert np.hypot(*ab[0, 1]) > 40 and np.hypot(*ab[0, 0]) < 1
+    with pytest.raises(ValueError, match="gray_gate"):
+        _cz(gray_gate=2.0)

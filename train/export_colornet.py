@@ -352,7 +352,8 @@ def choose_decodings(cz: Colorizer, cfg, val_by_source: dict, intel_val, against
     chosen = judging.choose_decoding(cz, judged_photos, grid or judging.decoding_grid(), against)
     d = chosen.decoding
     choice = {**d.to_dict(), "size": d.size or cz.size, "rule": chosen.rule, "meets_rule": chosen.meets_rule}
-    cz.temperature, cz.prior_correction, cz.smoothing = d.temperature, d.prior_correction, d.smoothing
+    cz.temperature, cz.prior_correction, cz.smoothing, cz.gray_gate = (d.temperature, d.prior_correction,
+                                                                       d.smoothing, d.gray_gate)
     cz.size = choice["size"]
     best_refine, refine_grid = tune_refinement(cz, np.concatenate(list(val_by_source.values())))
     choice.update(refine_reach=best_refine["reach"], refine_sigma=best_refine["sigma"])

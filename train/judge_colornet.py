@@ -65,7 +65,7 @@ def judge_source(models: dict, photos) -> dict:
     """{name: Judgement} of each Colorizer at its defaults and of all-gray on the photos."""
     out = {}
     for name, cz in models.items():
-        d = judging.Decoding(cz.temperature, cz.prior_correction, cz.smoothing)
+        d = judging.Decoding.of(cz)
         stats, gray = judging.judge_photos(cz, photos, [d], progress=name)
         out[name] = judging.Judgement.of(stats[d])
         out.setdefault("all-gray", judging.Judgement.of(gray))
@@ -184,7 +184,7 @@ def main(argv=None):
     cz = models["this ColorNet"]
     report = {"weights": a.weights, "compared": a.compare or None,
               "decode": {"size": cz.size, "temperature": cz.temperature, "prior_correction": cz.prior_correction,
-                         "smoothing": cz.smoothing, "vividness": cz.vividness},
+                         "smoothing": cz.smoothing, "gray_gate": cz.gray_gate, "vividness": cz.vividness},
               "rule": judging.RULE, "sources": {}}
     judged = {}
     for name, images in sets.items():

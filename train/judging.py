@@ -228,14 +228,20 @@ class Decoding:
     prior_correction: float
     smoothing: float = 0.0
     size: int = 0  # working size (0: the Colorizer's)
+    gray_gate: float = 0.0
 
     def __str__(self):
-        return (f"T={self.temperature:g}, a={self.prior_correction:g}, s={self.smoothing:g}"
-                + (f", size {self.size}" if self.size else ""))
+        return (f"T={self.temperature:g}, a={self.prior_correction:g}, s={self.smoothing:g}, "
+                f"gate={self.gray_gate:g}" + (f", size {self.size}" if self.size else ""))
 
     def to_dict(self) -> dict:
         return {"temperature": self.temperature, "prior_correction": self.prior_correction,
-                "smoothing": self.smoothing, **({"size": self.size} if self.size else {})}
+                "smoothing": self.smoothing, "gray_gate": self.gray_gate, **({"size": self.size} if self.size else {})}
+
+    @staticmethod
+    def of(cz: Colorizer) -> "Decoding":
+        """A Colorizer's default decoding."""
+        return Decoding(cz.temperature, cz.prior_correction, cz.smoothing, 0, cz.gray_gate)
 
 
 def judge_photos(cz: Colorizer, photos, decodings, chunk: int = 32, progress: str = "") -> tuple:
@@ -268,25 +274,27 @@ def judge_photos(cz: Colorizer, photos, decodings, chunk: int = 32, progress: st
                         if d.smoothing not in pooled:
                             regions = lightness_regions(Lw) if regions is None and d.smoothing else regions
                             pooled[d.smoothing] = region_pool(z, regions, d.smoothing) if d.smoothing else z
-                        ab = cz.decode(pooled[d.smoothing], d.temperature, d.prior_correction)
+                        ab = cz.decode(pooled[d.smoothing], d.temperature, d.prior_correction, gate=d.gray_gate)
                         stats[d].append((start + i, photo_stats(truths[i], compose_full(L_full[i], ab))))
     ordered = {d: PhotoStats.concat(s for _, s in sorted(v, key=lambda t: t[0])) for d, v in stats.items()}
     return ordered, PhotoStats.concat(gray)
 
 
 GRID_SIZES = (64, 96, 128)
-GRID_TEMPERATURES = (0.25, 0.38, 0.5)
-GRID_CORRECTIONS = (0.0, 0.15, 0.3, 0.45, 0.6)
+GRID_TEMPERATURES = (0.38,)  # Zhang et al.'s; 0.25 and 0.5 moved every figure by less than 0.01 here
+GRID_CORRECTIONS = (0.0, 0.1, 0.2, 0.3, 0.45, 0.6)
 GRID_SMOOTHING = (0.0, 0.5, 1.0)
+GRID_GATES = (0.0, 0.35)
 RULE = ("the highest mean balanced accuracy over the sources among the decodings that on every source's "
         f"validation photos keep the chroma ratio within {NATURAL_CHROMA[0]}-{NATURAL_CHROMA[1]}, pixel accuracy "
         f"at least all-gray's + {PIXEL_FLOOR} and patchiness at most the replaced model's default")
 
 
 def decoding_grid(sizes=GRID_SIZES, temperatures=GRID_TEMPERATURES, corrections=GRID_CORRECTIONS,
-                  smoothing=GRID_SMOOTHING) -> list:
+                  smoothing=GRID_SMOOTHING, gates=GRID_GATES) -> list:
     """Every Decoding of the grid."""
-    return [Decoding(T, a, s, n) for n in sizes for T in temperatures for a in corrections for s in smoothing]
+    return [Decoding(T, a, s, n, g) for n in sizes for T in temperatures for a in corrections for s in smoothing
+            for g in gates]
 
 
 @dataclass
@@ -317,7 +325,7 @@ def choose_decoding(cz: Colorizer, photos_by_source: dict, grid, reference: Colo
         for d, st in stats.items():
             judged.setdefault(d, {})[source] = Judgement.of(st, resamples=0)
         if reference is not None:
-            default = Decoding(reference.temperature, reference.prior_correction, reference.smoothing)
+            default = Decoding.of(reference)
             ref[source] = Judgement.of(judge_photos(reference, photos, [default])[0][default], resamples=0)
     key, met = choose(judged, gray, {s: j.patchiness for s, j in ref.items()} or None)
     table = [{"decoding": d.to_dict(), "sources": {s: summary(j) for s, j in per.items()}} for d, per in judged.items()]
