@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test test-fast lint demo gui bench screenshots train-colornet2 device-check clean
+.PHONY: venv test test-fast lint demo gui bench screenshots train-colornet2 device-check device-train clean
 
 $(STAMP): requirements.txt requirements-peer.txt pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -51,6 +51,17 @@ device-check:
 	$(DEVICE_PY) -m benchmarks.colornet_speed --device cuda --batch 128 --rounds 1 --repeats 10 \
 		--json $(DEVICE_OUT)/speed_cuda_b128.json
 	$(DEVICE_PY) -m benchmarks.colornet_speed --rounds 1 --repeats 5 --threads 16 --json $(DEVICE_OUT)/speed_cpu_b16.json
+
+# On a lent GPU machine: go on with a ColorNet run for DEVICE_MINUTES (issue 28's prepared script). Prepare here first:
+#   .venv/bin/python -m train.device_run pack --run runs/colornet3 --out runs/device/pack.npz    (< 40 MiB)
+#   .venv/bin/python -m train.device_run state --run runs/colornet3 --out runs/device/state.npz  (< 16 MiB)
+# then run `make device-train DEVICE_OUT=$$OUT` there carrying runs/device; bring OUT/state.npz back with
+#   .venv/bin/python -m train.device_run restore --state STATE --run runs/colornet3
+DEVICE_MINUTES ?= 9
+device-train:
+	@mkdir -p $(DEVICE_OUT)
+	$(DEVICE_PY) -m train.device_run train --pack runs/device/pack.npz --state runs/device/state.npz \
+		--minutes $(DEVICE_MINUTES) --device cuda --out $(DEVICE_OUT)
 
 # The README's studio screenshots, remade headlessly (needs xvfb-run; after new weights, rerun and look
 # at them). Historical photos: only ones dated before 1900 are committed (public domain by age).

@@ -68,8 +68,8 @@ def _unflatten(node, arrays):
     return node
 
 
-def save(obj, path, metadata: dict | None = None) -> None:
-    """Write obj (a state dict or a nested checkpoint dict) to path atomically."""
+def save(obj, path, metadata: dict | None = None, compress: bool = False) -> None:
+    """Write obj (a state dict or a nested checkpoint dict) to path atomically (zip-deflated with compress)."""
     arrays = {}
     tree = _flatten(obj, "", arrays)
     meta = {"format": FORMAT, "version": VERSION, "tree": tree, "metadata": metadata or {}}
@@ -84,7 +84,7 @@ def save(obj, path, metadata: dict | None = None) -> None:
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a saved file gets the usual permissions
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **payload)
+            (np.savez_compressed if compress else np.savez)(f, **payload)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

@@ -231,3 +231,31 @@ def test_zoomed_crops_scene_set_v2_and_a_partial_warm_start(tmp_path):
     assert np.isfinite(hist[-1]["loss"])
     x, targets, *_ = T.make_batch(data["train"], cfg, np.random.default_rng(0), q, np.ones(q.num_bins), 4)
     assert [t.shape[2:] for t in targets] == [(8, 8)]  # two levels: no full-resolution (16 px) target at stride 2
+
+
+def test_device_run_carries_a_run_to_a_pack_and_back(tmp_path):
+    """The lent-GPU path on the CPU: a compact state and a data pack, some training, a state back."""
+    from train import device_run as D
+    rng = np.random.default_rng(6)
+    data = _tiny_data(rng, n=40)
+    cfg = _cfg(tmp_path / "run", 3)
+    T.train(cfg, datasets=data, progress=False)
+    size = D.compact_state(tmp_path / "run" / "checkpoint.npz", tmp_path / "state.npz")
+    assert size < (tmp_path / "run" / "checkpoint.npz").stat().st_size  # moments in float16
+    counts = D.build_pack(cfg, tmp_path / "pack.npz", budget_mib=0.02, datasets=data)
+    assert all(0 < n_train < 40 for n_train, _ in counts.values())  # as many as fit the budget
+    pack = D.load_pack(tmp_path / "pack.npz")
+    assert pack["train"]["intel"][0].shape[1:] == (16, 16, 3) and len(pack["class_weights"]) == 261
+    # a run going on from the state on the pack's photos: the step count moves on from 3
+    cfg_more = T.dataclasses.replace(cfg, steps=6)
+    T.train(cfg_more, resume=True, datasets=data, progress=False, given={"steps"})
+    D.compact_state(tmp_path / "run" / "checkpoint.npz", tmp_path / "state.npz")
+    summary = D.train_from_pack(tmp_path / "pack.npz", tmp_path / "state.npz", 0.002, tmp_path / "out")
+    assert summary["steps"][0] == 6 and summary["steps"][1] >= 6 and (tmp_path / "out" / "state.npz").exists()
+    assert D.restore_state(tmp_path / "out" / "state.npz", tmp_path / "again") == summary["steps"][1]
+    restored = mt.load(tmp_path / "again" / "checkpoint.npz")
+    assert all(v.dtype == np.float32 for s in restored["optimizer"]["state"].values() for v in s.values()
+               if hasattr(v, "dtype") and np.ndim(v))
+    with pytest.raises(SystemExit, match="no such file"):
+        D.main(["train", "--pack", str(tmp_path / "none.npz"), "--state", str(tmp_path / "state.npz"),
+                "--out", str(tmp_path / "o")])

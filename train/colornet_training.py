@@ -356,7 +356,8 @@ def train(cfg: TrainConfig, resume: bool = False, datasets=None, progress: bool 
     quant = ABQuantizer()
     datasets = datasets or load_training_data(cfg)
     pools, val_pools = datasets["train"], datasets["val"]
-    weights = class_weights(pools, cfg, quant)
+    # a data pack (train/device_run.py) brings the full data's weights, so a resumed run's objective stays
+    weights = datasets["class_weights"] if "class_weights" in datasets else class_weights(pools, cfg, quant)
     classes = scene_classes(cfg)
     net = ColorNet(model_config(cfg, quant))
     if cfg.init and not resume:
