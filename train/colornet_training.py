@@ -121,14 +121,7 @@ def scene_labels(name: str, images, cfg: TrainConfig) -> np.ndarray:
     if name == "intel":
         return images.labels
     if cfg.scene_set == "v2":
-        if name == "faces":
-            return np.full(len(images), scenes.scene_of("", "faces"))
-        if name == "cifar":
-            return np.array([scenes.cifar_scene(images.classes[k]) for k in images.labels], np.int64)
-        if name == "diverse":
-            return np.array([scenes.scene_of(images.classes[k], s, w)
-                             for k, s, w in zip(images.labels, images.sources, images.wnids)], np.int64)
-        return np.array([scenes.scene_of(images.classes[k]) for k in images.labels], np.int64)
+        return scenes.source_labels(name, images)
     if name in EXTRA_SCENES:
         return np.full(len(images), classes.index(EXTRA_SCENES[name]))
     return np.full(len(images), -1)

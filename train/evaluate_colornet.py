@@ -43,7 +43,6 @@ from models.inference import Colorizer
 from train import data, scenes
 from train import evaluation as E
 from train.baselines import as_float_images, load_test_and_train
-from train.judge_colornet import scene_labels
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -168,7 +167,7 @@ def scene_head(cz, results, intel_labels, out_dir, tests=None) -> dict:
     if tuple(classes) == scenes.SCENE_CLASSES:
         for name in ("faces", "imagenette", "cifar10"):
             if name in results and tests is not None:
-                y = scene_labels("cifar" if name == "cifar10" else name, tests[name][0])
+                y = scenes.source_labels("cifar" if name == "cifar10" else name, tests[name][0])
                 labels.append(y[y >= 0])
                 probs.append(results[name].scenes[y >= 0])
         return E.scene_head_section(np.concatenate(labels), np.concatenate(probs), out_dir, classes)

@@ -132,20 +132,6 @@ def faces_at_sizes(models: dict, faces, sizes=None, n: int = 200) -> dict:
     return out
 
 
-def scene_labels(name: str, images) -> np.ndarray:
-    """The twelve-class scene label (train/scenes.py) of every photo of a held-out source, -1 unknown."""
-    if name == "intel":
-        return images.labels
-    if name == "faces":
-        return np.full(len(images), scenes.SCENE_CLASSES.index("people"))
-    if name == "cifar":
-        return np.array([scenes.cifar_scene(images.classes[k]) for k in images.labels])
-    if name == "diverse":
-        return np.array([scenes.scene_of(images.classes[k], s, w)
-                         for k, s, w in zip(images.labels, images.sources, images.wnids)])
-    return np.array([scenes.scene_of(images.classes[k]) for k in images.labels])
-
-
 def scene_section(cz: Colorizer, sets: dict, out_dir) -> dict | str:
     """The scene head on every held-out source with its twelve classes, against the majority class and chance."""
     if tuple(cz.scene_classes) != scenes.SCENE_CLASSES:
@@ -155,7 +141,7 @@ def scene_section(cz: Colorizer, sets: dict, out_dir) -> dict | str:
         rgb = [im.astype(np.float32) / 255 for im in images.images]
         L = np.stack([resize(rgb_to_lab(im)[..., 0], (64, 64)) for im in rgb])
         probs.append(np.concatenate([cz.logits_batch(L[i:i + 64])[1] for i in range(0, len(L), 64)]))
-        labels.append(scene_labels(name, images))
+        labels.append(scenes.source_labels(name, images))
     y, p = np.concatenate(labels), np.concatenate(probs)
     keep = y >= 0
     rep = E.scene_head_section(y[keep], p[keep], out_dir, scenes.SCENE_CLASSES)

@@ -10,6 +10,8 @@ none (Caltech's background clutter) is unlabelled (-1) and teaches colour only.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from train.data import INTEL_CLASSES
 
 SCENE_CLASSES = INTEL_CLASSES + ("people", "animals", "food", "plants", "objects", "indoors")
@@ -73,3 +75,18 @@ CIFAR_SCENES = {"airplane": "objects", "automobile": "objects", "truck": "object
 def cifar_scene(class_name: str) -> int:
     """SCENE_CLASSES index of a CIFAR-10 class."""
     return SCENE_CLASSES.index(CIFAR_SCENES.get(class_name, "animals"))
+
+
+def source_labels(source: str, images) -> np.ndarray:
+    """The SCENE_CLASSES index (or -1) of every photo of an ImageSet of one of the training sources
+    (intel, faces, imagenette, cifar, diverse), from its own labels."""
+    if source == "intel":
+        return np.asarray(images.labels, np.int64)
+    if source == "faces":
+        return np.full(len(images), scene_of("", "faces"), np.int64)
+    if source == "cifar":
+        return np.array([cifar_scene(images.classes[k]) for k in images.labels], np.int64)
+    if source == "diverse":
+        return np.array([scene_of(images.classes[k], s, w) for k, s, w in zip(images.labels, images.sources,
+                                                                               images.wnids)], np.int64)
+    return np.array([scene_of(images.classes[k]) for k in images.labels], np.int64)
