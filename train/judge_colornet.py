@@ -118,6 +118,37 @@ def contact_sheet(models: dict, sets: dict, path, per_source: int = 4, per_row: 
     fig.savefig(path, dpi=90)
 
 
+def patchiness_figure(cz: Colorizer, photos, path, show: int = 6) -> dict:
+    """The photos whose colours break up most without region smoothing (the weights' decoding with
+    smoothing 0): each beside its output without and with the default smoothing, with its patchiness,
+    so that what the figure counts can be checked by looking. Returns both decodings' patchiness."""
+    base = judging.Decoding.of(cz)
+    plain = judging.Decoding(base.temperature, base.prior_correction, 0.0, 0, base.gray_gate)
+    stats = judging.judge_photos(cz, photos, [plain, base])[0]
+
+    def per_photo(st):
+        return st.patches[:, 1] / np.maximum(st.patches[:, 0], 1)
+    rough, smooth = per_photo(stats[plain]), per_photo(stats[base])
+    worst = np.argsort(-rough)[:show]
+    fig = Figure(figsize=(7.5, 2.2 * len(worst) + 0.4), layout="constrained")
+    ax = np.atleast_2d(fig.subplots(len(worst), 3))
+    for r, i in enumerate(worst):
+        outs = [(photos[i], "original")]
+        for d, score, name in ((plain, rough[i], "no smoothing"), (base, smooth[i], f"smoothing {base.smoothing:g}")):
+            keep = (cz.smoothing, cz.gray_gate)
+            cz.smoothing = d.smoothing
+            outs.append((cz.process(photos[i]).output, f"{name}: patchiness {score:.2f}"))
+            cz.smoothing, cz.gray_gate = keep
+        for c, (img, title) in enumerate(outs):
+            ax[r, c].imshow(np.clip(img, 0, 1))
+            ax[r, c].set_title(title, fontsize=8)
+            ax[r, c].axis("off")
+    fig.suptitle("The patchiest colorizations without region smoothing, and with it", fontsize=9)
+    fig.savefig(path, dpi=100)
+    return {"without_smoothing": judging.summary(judging.Judgement.of(stats[plain], resamples=0)),
+            "with_default_smoothing": judging.summary(judging.Judgement.of(stats[base], resamples=0))}
+
+
 def faces_at_sizes(models: dict, faces, sizes=None, n: int = 200) -> dict:
     """{size: {name: {pixel_acc, skin_hue_recall, all_gray_pixel_acc}}}: the validation faces enlarged
     to each size, as photos of people come, each model at its default settings."""
@@ -190,6 +221,9 @@ def main(argv=None):
         report["faces_by_size"] = faces_at_sizes(models, sets["faces"])
         print("faces by size:", json.dumps(report["faces_by_size"]))
     report["scene_head"] = scene_section(cz, sets, out)
+    if "diverse" in sets:
+        everyday = [im.astype(np.float32) / 255 for im in sets["diverse"].images[:300]]
+        report["patchiness_check"] = patchiness_figure(cz, everyday, out / "patchiness.png")
     clicked = sets.get("diverse", next(iter(sets.values()))).images[:100]
     report["one_hint"] = E.one_hint_section(cz, [im.astype(np.float32) / 255 for im in clicked], out)
     if "intel" in sets:
