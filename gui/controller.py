@@ -9,12 +9,13 @@ one. Errors never change the document: they are returned as messages for the vie
 from __future__ import annotations
 
 import copy
+import json
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
+from minitorch_color.files import write_atomic
 from models.hints import HintError, Hints, Point
 
 from .history import History
@@ -334,9 +335,9 @@ class Controller:
 
     # ----- files --------------------------------------------------------------------------
     def save_hints(self, path) -> str | None:
+        text = json.dumps(Hints(points=list(self.doc.hints)).to_dict(), indent=1).encode()
         try:
-            import json
-            Path(path).write_text(json.dumps(Hints(points=list(self.doc.hints)).to_dict(), indent=1))
+            write_atomic(path, lambda f: f.write(text), overwrite=True)  # the user chose this file
         except OSError as e:
             return f"cannot save hints to {path}: {e}"
         return None

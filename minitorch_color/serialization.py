@@ -11,12 +11,13 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy as np
 
 from .backend import asnumpy
+from .files import remove_stale_temporaries as remove_temporaries
+from .files import write_atomic
 from .tensor import Tensor
 
 FORMAT = "minitorch_color"
@@ -78,39 +79,12 @@ def save(obj, path, metadata: dict | None = None, compress: bool = False) -> Non
         if k == _META:
             raise ValueError(f"key {_META!r} is reserved")
         payload[k] = v
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".npz", dir=folder)
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a saved file gets the usual permissions
-        with os.fdopen(fd, "wb") as f:
-            (np.savez_compressed if compress else np.savez)(f, **payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-TMP_PREFIX = ".tmp-"  # save() writes here first; a file left by a killed process can be removed
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    write_atomic(path, lambda f: (np.savez_compressed if compress else np.savez)(f, **payload), overwrite=True)
 
 
 def remove_stale_temporaries(folder) -> list:
     """Delete the temporary files that an interrupted save() left in folder; returns their names."""
-    removed = []
-    for name in os.listdir(folder):
-        if name.startswith(TMP_PREFIX) and name.endswith(".npz"):
-            os.unlink(os.path.join(folder, name))
-            removed.append(name)
-    return removed
+    return remove_temporaries(folder, ".npz")
 
 
 def _read(path):

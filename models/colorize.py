@@ -31,6 +31,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from minitorch_color.files import write_first_free
+
 from .image_io import IMAGE_EXTENSIONS
 
 MAX_WORK_SIZE = 1024  # the network's activations at 1024 px take about 2 GB; the photo itself may be any size
@@ -124,14 +126,30 @@ def collect_inputs(paths) -> tuple[list, list]:
     return files, errors
 
 
-def _output_path(out_dir: Path, src: Path, taken: set, overwrite: bool) -> Path:
-    base = out_dir / f"{src.stem}.png"
-    cand, k = base, 1
-    while cand in taken or (not overwrite and cand.exists()) or cand.resolve() == src.resolve():
-        cand = out_dir / f"{src.stem}-{k}.png"
+def output_names(out_dir: Path, stem: str, taken: set, avoid: Path | None = None, suffix: str = ".png"):
+    """OUTDIR/STEM.png, STEM-1.png, ...: the names an output may take, in order, except those this run
+    already gave out (taken) and the input itself (avoid). Whether a name is free is decided when it is
+    claimed (minitorch_color/files.py), so runs that share a folder never take each other's."""
+    k = 0
+    while True:
+        cand = out_dir / (f"{stem}{suffix}" if k == 0 else f"{stem}-{k}{suffix}")
         k += 1
-    taken.add(cand)
-    return cand
+        if cand not in taken and (avoid is None or cand.resolve() != avoid.resolve()):
+            yield cand
+
+
+def write_output(image, out_dir: Path, src: Path, taken: set, overwrite: bool) -> Path:
+    """Save a colorized photo under the first free name for it (with overwrite: its first name, replaced)."""
+    from .image_io import save_image
+    names = output_names(out_dir, src.stem, taken, avoid=src)
+    dst = save_image(image, next(names), overwrite=overwrite, alternatives=names)
+    taken.add(dst)
+    return dst
+
+
+def write_figure(fig, candidates) -> Path:
+    """Save a matplotlib figure as PNG under the first free of the candidate names, atomically."""
+    return write_first_free(candidates, lambda f: fig.savefig(f, format="png", dpi=110))
 
 
 def input_error(src, e: Exception) -> str:
@@ -276,7 +294,7 @@ def colorize_file(job: Job, src: Path, out_dir: Path, taken: set) -> dict:
 
     from .conditions import paint, resolve, with_fitted_lightness
     from .era import colorize_in_era
-    from .image_io import load_image, save_image
+    from .image_io import load_image
     from .palette import palette_for
 
     args, cz = job.args, job.cz
@@ -296,8 +314,7 @@ def colorize_file(job: Job, src: Path, out_dir: Path, taken: set) -> dict:
         result = paint(result, regions)
         output = result.output if stylizer is None else stylizer.stylize(result.output, blend)
         t2 = time.perf_counter()
-        dst = _output_path(out_dir, src, taken, args.overwrite)
-        save_image(output, dst)
+        dst = write_output(output, out_dir, src, taken, args.overwrite)
         t3 = time.perf_counter()
         rec.update(status="ok", output=str(dst), size=list(image.shape[:2]),
                    work_size=list(result.prediction.work_hw), seconds_load=t1 - t0,
@@ -317,19 +334,38 @@ def colorize_file(job: Job, src: Path, out_dir: Path, taken: set) -> dict:
         if result.scene is not None:  # named only when the scene head is sure enough
             rec["scene"] = result.scene.name if result.scene.confident else None
             rec["scene_probability"] = round(result.scene.probability, 3)
-        if args.stages:
-            from .visualize import activation_figure, stage_strip
-            for kind, make in (("stages", stage_strip), ("activations", activation_figure)):
-                make(result, title=src.name).savefig(args.stages / f"{dst.stem}_{kind}.png", dpi=110)
     except Exception as e:  # one photo's failure never stops the batch, and no traceback reaches the user
         msg = input_error(src, e)
         tqdm.write(f"colorize: {msg}", file=sys.stderr)
         rec.update(status="error", error=msg)
+        return rec
+    if args.stages:  # the photo is written: a figure that cannot be is a warning, not a failure
+        rec["stages"] = write_stages(result, args.stages, dst, src.name, taken)
     return rec
 
 
-def write_report(job: Job, records: list, path: Path) -> bool:
-    """--report: the run's settings and every photo's record as JSON; False (said) if it cannot be written."""
+def write_stages(result, folder: Path, dst: Path, title: str, taken: set) -> dict:
+    """The stage strip and activation grids of a colorization as DST-STEM_stages.png and _activations.png
+    in folder (never replacing a file: a taken name gets a number); {kind: path or the error}."""
+    from tqdm import tqdm
+
+    from .visualize import activation_figure, stage_strip
+    out = {}
+    for kind, make in (("stages", stage_strip), ("activations", activation_figure)):
+        try:
+            path = write_figure(make(result, title=title), output_names(folder, f"{dst.stem}_{kind}", taken))
+            taken.add(path)
+            out[kind] = str(path)
+        except (OSError, ValueError) as e:
+            out[kind] = f"not written: {e}"
+            tqdm.write(f"colorize: {title}: the {kind} figure was not written ({e}); the photo was", file=sys.stderr)
+    return out
+
+
+def write_report(job: Job, records: list, path: Path, taken: set, inputs=()) -> bool:
+    """--report: the run's settings and every photo's record as JSON, written atomically; like a photo it
+    never replaces a file (with --overwrite it may replace an earlier report, never an input or an output
+    of this run): a taken name gets a number, and the console says so. False (said) if it cannot be written."""
     from .weights import shipped
 
     cz, failed = job.cz, sum(r["status"] != "ok" for r in records)
@@ -337,12 +373,19 @@ def write_report(job: Job, records: list, path: Path) -> bool:
                "temperature": cz.temperature, "prior_correction": cz.prior_correction, "vividness": cz.vividness,
                "smoothing": cz.smoothing, "gray_gate": cz.gray_gate, "refine": cz.refine,
                "hints": job.hints.to_dict(), "images": records, "ok": len(records) - failed, "failed": failed}
+    text = json.dumps(summary, indent=2).encode()
+    protected = {Path(p).resolve() for p in inputs} | {Path(p).resolve() for p in taken}
+    replace = job.args.overwrite and path.resolve() not in protected
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(summary, indent=2))
+        names = (n for n in output_names(path.parent, path.stem, taken, suffix=path.suffix or ".json")
+                 if n.resolve() not in protected)
+        written = write_first_free(names, lambda f: f.write(text), overwrite=replace)
     except OSError as e:
         print(f"colorize: cannot write the report: {e}", file=sys.stderr)
         return False
+    if written != path:
+        print(f"colorize: {path} exists (or is an input): the report is at {written}", file=sys.stderr)
     return True
 
 
@@ -376,7 +419,7 @@ def main(argv=None) -> int:
     taken = set()
     for src in tqdm(files, desc="colorize", unit="img", disable=args.quiet or len(files) < 2):
         records.append(colorize_file(job, src, out_dir, taken))
-    if args.report and not write_report(job, records, args.report):
+    if args.report and not write_report(job, records, args.report, taken, files):
         return 1
     failed = sum(r["status"] != "ok" for r in records)
     if not args.quiet:

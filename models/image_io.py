@@ -12,12 +12,15 @@ an interrupted save never leaves half a picture under the final name.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import stat
 import warnings
 from pathlib import Path
 
 import numpy as np
+
+from minitorch_color.files import write_first_free
 
 MAX_PIXELS = 100_000_000  # 100 megapixels: larger than any camera, smaller than a bomb
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif")  # what folders are scanned for
@@ -122,24 +125,24 @@ def to_uint8(rgb, strip_rows: int = 256) -> np.ndarray:
     return out
 
 
-def save_image(rgb, path, quality: int = 95) -> None:
-    """Write float RGB (H, W, 3) in [0, 1] as PNG or JPEG (by the extension), atomically.
+def save_image(rgb, path, quality: int = 95, overwrite: bool = True, alternatives=()) -> Path:
+    """Write float RGB (H, W, 3) in [0, 1] as PNG or JPEG (by the extension) atomically, under a
+    unique temporary name (minitorch_color/files.py); returns the path written.
 
-    Raises ValueError for another extension and OSError when the file cannot be written (no
-    temporary file is left behind).
+    overwrite False: the name is claimed, never replaced; when it is taken, the next of alternatives
+    (paths with the same extension) is tried, and FileExistsError when none is free. Raises
+    ValueError for another extension and OSError when the file cannot be written (no temporary file
+    is left behind).
     """
     from PIL import Image
     path = Path(path)
     fmt = SAVE_FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise ValueError(f"{path.name}: save as " + ", ".join(SAVE_FORMATS))
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        Image.fromarray(to_uint8(rgb)).save(tmp, format=fmt, **({"quality": quality} if fmt == "JPEG" else {}))
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    image = Image.fromarray(to_uint8(rgb))
+    options = {"quality": quality} if fmt == "JPEG" else {}
+    return write_first_free(itertools.chain([path], alternatives), lambda f: image.save(f, format=fmt, **options),
+                            overwrite)
 
 
 def image_divisor(image) -> float:

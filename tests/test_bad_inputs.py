@@ -281,3 +281,68 @@ def _umask():
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+# ----- runs that share a folder, and files that must not be replaced (issue 29) ----------------
+def test_the_rename_is_the_claim_of_a_name(tmp_path):
+    import threading
+
+    from minitorch_color.files import write_atomic, write_first_free
+    names = [tmp_path / f"x-{k}.bin" for k in range(12)]
+    got, lock = [], threading.Lock()
+
+    def writer(i):
+        path = write_first_free(names, lambda f: f.write(bytes([i]) * 1000))
+        with lock:
+            got.append((path, i))
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({p for p, _ in got}) == 10  # ten writers, ten names, nothing replaced
+    assert all(p.read_bytes() == bytes([i]) * 1000 for p, i in got)
+    with pytest.raises(FileExistsError):
+        write_atomic(names[0], lambda f: f.write(b"new"))
+    assert write_atomic(names[0], lambda f: f.write(b"new"), overwrite=True).read_bytes() == b"new"
+
+    def broken(f):
+        f.write(b"half")
+        raise RuntimeError("the encoder failed")
+    with pytest.raises(RuntimeError):
+        write_atomic(tmp_path / "never.bin", broken)
+    assert not (tmp_path / "never.bin").exists() and not list(tmp_path.glob(".tmp-*"))
+    long_name = tmp_path / ("n" * 250 + ".png")  # near the 255-byte limit: the temporary name stays short
+    assert write_atomic(long_name, lambda f: f.write(b"ok")).read_bytes() == b"ok"
+
+
+def test_three_identical_runs_into_one_folder_write_all_their_photos(weights, tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    rng = np.random.default_rng(1)
+    for k in range(8):
+        Image.fromarray((rng.random((24, 32)) * 255).astype(np.uint8)).save(src / f"c{k:02d}.png")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "models.colorize", str(src), "-o", str(out), "--weights", str(weights), "-q"]
+    runs = [subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    errs = [r.communicate(timeout=300)[1] for r in runs]
+    assert [r.returncode for r in runs] == [0, 0, 0], errs
+    written = sorted(p.name for p in out.glob("*.png"))
+    assert written == sorted(f"c{k:02d}{s}.png" for k in range(8) for s in ("", "-1", "-2"))
+    assert not list(out.glob(".tmp-*"))
+
+
+def test_neither_a_report_nor_a_stage_figure_replaces_a_photo(weights, good, tmp_path, capsys):
+    out = tmp_path / "out"
+    before = good.read_bytes()
+    assert main([str(good), "-o", str(out), "--weights", str(weights), "-q", "--report", str(good)]) == 0
+    assert good.read_bytes() == before  # the report went elsewhere, and said where
+    assert "the report is at" in capsys.readouterr().err
+    assert json.loads((tmp_path / "good-1.png").read_text())["ok"] == 1
+    # a photo whose output name is another's stage figure: both kept
+    other = tmp_path / "good_stages.png"
+    Image.fromarray(np.zeros((20, 20), np.uint8)).save(other)
+    assert main([str(good), str(other), "-o", str(out / "both"), "--weights", str(weights), "-q",
+                 "--stages", str(out / "both")]) == 0
+    names = sorted(p.name for p in (out / "both").glob("*.png"))
+    assert "good.png" in names and "good_stages.png" in names and "good_stages-1.png" in names
