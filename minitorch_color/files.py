@@ -9,12 +9,14 @@ Every writer of the project goes through here. The bytes go to a temporary file 
   name (write_first_free) or says the name is taken (FileExistsError).
 
 A crash or a kill leaves at most a temporary file (TMP_PREFIX...), never a half-written file under
-a real name; remove_stale_temporaries deletes those of a folder.
+a real name; remove_stale_temporaries deletes those of a folder. Files other than photos (hints,
+cards, checkpoints) are read through read_bounded: regular files of a bounded size only.
 """
 from __future__ import annotations
 
 import itertools
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -92,3 +94,20 @@ def remove_stale_temporaries(folder, suffix: str = "") -> list:
             os.unlink(os.path.join(folder, name))
             removed.append(name)
     return removed
+
+
+def read_bounded(path, max_bytes: int, what: str = "file") -> bytes:
+    """The bytes of a regular file of at most max_bytes. A pipe, device, socket or folder is refused
+    before it is opened (reading /dev/zero or a FIFO would never end), and so is a larger file; the
+    error (OSError; FileNotFoundError when there is none) names the path and says which."""
+    path = os.fspath(path)
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise OSError(f"{path}: not a regular file (a pipe, device, socket or folder), so not read as a {what}")
+    if st.st_size > max_bytes:
+        raise OSError(f"{path}: {st.st_size:,} bytes, more than a {what} may hold ({max_bytes:,})")
+    with open(path, "rb") as f:
+        data = f.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise OSError(f"{path}: grew beyond {max_bytes:,} bytes while being read as a {what}")
+    return data

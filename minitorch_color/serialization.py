@@ -16,13 +16,17 @@ import zipfile
 import numpy as np
 
 from .backend import asnumpy
+from .files import read_bounded, write_atomic
 from .files import remove_stale_temporaries as remove_temporaries
-from .files import write_atomic
 from .tensor import Tensor
 
 FORMAT = "minitorch_color"
 VERSION = 1
 _META = "__meta__"
+
+
+MAX_FILE_BYTES = 8 * 1024 ** 3  # the largest file read at all
+MAX_INFLATED_BYTES = 8 * 1024 ** 3  # and what its arrays may inflate to
 
 
 class SerializationError(ValueError):
@@ -87,14 +91,21 @@ def remove_stale_temporaries(folder) -> list:
     return remove_temporaries(folder, ".npz")
 
 
-def _read(path):
+def _read(path, max_inflated: int | None = None):
+    max_inflated = MAX_INFLATED_BYTES if max_inflated is None else max_inflated
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"no such file: {path}")
     raw = b""
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
+        raw = read_bounded(path, MAX_FILE_BYTES, "minitorch_color file")
+        inflated = 0
+        if raw[:4] == b"PK\x03\x04":  # a zip (.npz): the sizes it declares, before anything is inflated
+            with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+                inflated = sum(info.file_size for info in zf.infolist())
+        if inflated > max_inflated:
+            raise SerializationError(f"{path} would inflate to {inflated:,} bytes, more than {max_inflated:,}: "
+                                     "not read (a damaged file, or one made to exhaust memory)")
         with np.load(io.BytesIO(raw), allow_pickle=False) as z:
             names = list(z.files)
             if _META not in names:
@@ -119,13 +130,14 @@ def _read(path):
     return meta, arrays
 
 
-def load(path):
-    """Read an object written by save(); arrays come back as NumPy arrays."""
-    meta, arrays = _read(path)
+def load(path, max_inflated: int | None = None):
+    """Read an object written by save(); arrays come back as NumPy arrays. A file that would inflate
+    beyond max_inflated bytes (default MAX_INFLATED_BYTES) is refused before it is."""
+    meta, arrays = _read(path, max_inflated)
     return _unflatten(meta["tree"], arrays)
 
 
-def load_metadata(path) -> dict:
+def load_metadata(path, max_inflated: int | None = None) -> dict:
     """Return the metadata dict stored by save(..., metadata=...)."""
-    meta, _ = _read(path)
+    meta, _ = _read(path, max_inflated)
     return meta.get("metadata", {})

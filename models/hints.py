@@ -28,7 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
+from minitorch_color.files import read_bounded
+
 from .color import rgb_to_lab
+
+MAX_HINTS_BYTES = 16 * 1024 * 1024  # far more than any hand-made or studio-saved hints file
 
 
 class HintError(ValueError):
@@ -167,11 +171,14 @@ class Hints:
     def from_file(cls, path) -> "Hints":
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_bounded(path, MAX_HINTS_BYTES, "hints file").decode("utf-8")
         except FileNotFoundError:
             raise HintError(f"{path}: no such hints file") from None
-        except (OSError, UnicodeDecodeError) as e:
+        except UnicodeDecodeError as e:
             raise HintError(f"{path}: cannot read the hints file ({e})") from e
+        except OSError as e:
+            said = str(e) if str(e).startswith(str(path)) else f"{path}: cannot read the hints file ({e})"
+            raise HintError(said) from e
         try:
             data = json.loads(text)
         except json.JSONDecodeError as e:

@@ -25,9 +25,12 @@ import numpy as np
 
 import minitorch_color as mt
 from minitorch_color.backend import asnumpy
+from minitorch_color.files import read_bounded
 from minitorch_color.serialization import SerializationError, load_metadata
 
 ENV_VAR = "MINITORCH_COLOR_WEIGHTS"
+MAX_CARD_BYTES = 64 * 1024 * 1024  # a card with its grids and history is a few MB
+MAX_WEIGHTS_INFLATED = 1024 ** 3  # shipped weights inflate to a few MB; 1 GiB is a generous ceiling
 VERIFY_VAR = "MINITORCH_COLOR_VERIFY_WEIGHTS"  # 0: skip the card's sha256 check (while developing weights)
 
 
@@ -90,8 +93,8 @@ def load_weights(path, kind: str, hint: str = "") -> LoadedWeights:
         raise WeightsError(f"{path}: not a regular file")
     verify_card(path)
     try:
-        meta = load_metadata(path)
-        blob = mt.load(path)
+        meta = load_metadata(path, MAX_WEIGHTS_INFLATED)
+        blob = mt.load(path, MAX_WEIGHTS_INFLATED)
     except SerializationError as e:
         raise WeightsError(f"{path}: {e}") from e
     if meta.get("kind") != kind or not isinstance(blob, dict):
@@ -115,8 +118,10 @@ def verify_card(path) -> None:
     if os.environ.get(VERIFY_VAR, "1") == "0" or not card.exists():
         return
     try:
-        want = json.loads(card.read_text()).get("sha256")
-    except (OSError, ValueError, AttributeError):
+        want = json.loads(read_bounded(card, MAX_CARD_BYTES, "weights card").decode("utf-8")).get("sha256")
+    except OSError as e:
+        raise WeightsError(f"{card}: the weights' card cannot be read ({e})") from None
+    except (ValueError, AttributeError, RecursionError):
         raise WeightsError(f"{card}: the weights' card is unreadable") from None
     if want and sha256(path) != want:
         raise WeightsError(f"{path}: its contents do not match the sha256 in {card.name} (changed or damaged). "

@@ -346,3 +346,39 @@ def test_neither_a_report_nor_a_stage_figure_replaces_a_photo(weights, good, tmp
                  "--stages", str(out / "both")]) == 0
     names = sorted(p.name for p in (out / "both").glob("*.png"))
     assert "good.png" in names and "good_stages.png" in names and "good_stages-1.png" in names
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "folder", "huge"])
+def test_files_other_than_photos_are_checked_before_they_are_read(weights, good, tmp_path, kind, capsys):
+    hints = tmp_path / "hints.json"
+    if kind == "device":
+        hints = "/dev/zero"  # would grow without end
+    elif kind == "fifo":
+        os.mkfifo(hints)  # would block for ever
+    elif kind == "folder":
+        hints.mkdir()
+    else:
+        with open(hints, "wb") as f:
+            f.truncate(64 * 1024 * 1024)  # sparse: 64 MB of nothing
+    rc = main([str(good), "-o", str(tmp_path / "o"), "--weights", str(weights), "--hints", str(hints), "-q"])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert ("not a regular file" in err) if kind != "huge" else ("more than a hints file may hold" in err)
+    assert "Traceback" not in err
+
+
+def test_a_weights_card_that_is_a_fifo_and_a_file_that_inflates_too_far_are_refused(weights, tmp_path):
+    import shutil
+
+    from minitorch_color.serialization import SerializationError
+    copy = tmp_path / "w.npz"
+    shutil.copy(weights, copy)
+    os.mkfifo(copy.with_suffix(".json"))
+    with pytest.raises(WeightsError, match="not a regular file"):
+        Colorizer.from_weights(copy)
+    bomb = tmp_path / "bomb.npz"
+    mt.save({"zeros": np.zeros(16 * 1024 * 1024, np.uint8)}, bomb, compress=True)  # 16 MB in a few KB
+    assert bomb.stat().st_size < 100_000
+    with pytest.raises(SerializationError, match="would inflate"):
+        mt.load(bomb, max_inflated=1024 * 1024)
+    assert mt.load(bomb)["zeros"].shape == (16 * 1024 * 1024,)
