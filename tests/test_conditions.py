@@ -140,7 +140,7 @@ def test_colorize_condition_flags(tmp_path, capsys):
     assert capsys.readouterr().out.splitlines()[0].startswith("sky\tskies")
     hints = tmp_path / "h.json"
     hints.write_text(json.dumps({"conditions": [{"region": "trees", "color": "forest green"}]}))
-    assert main(base + ["-o", str(tmp_path / "h"), "--hints", str(hints), "--report", str(report)]) == 0
+    assert main(base + ["-o", str(tmp_path / "h"), "--hints", str(hints), "--report", str(report), "--overwrite"]) == 0
     assert json.loads(report.read_text())["hints"]["conditions"] == [{"region": "tree", "color": "#228b22"}]
     hints.write_text(json.dumps({"conditions": [{"region": "tree", "color": "greeen"}]}))
     assert main(base + ["-o", str(tmp_path / "h"), "--hints", str(hints)]) == 2
