@@ -398,24 +398,42 @@ def list_regions() -> int:
     return 0
 
 
+INTERRUPTED = 130  # the shell's status for a program stopped by Ctrl-C (128 + SIGINT)
+
+
 def main(argv=None) -> int:
+    """The command: 0 when every photo was written, 1 when some failed, 2 for bad arguments, 130 on Ctrl-C."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    if "--list-styles" in argv:
-        return list_styles(argv)
-    if "--list-regions" in argv:
-        return list_regions()
-    args = build_parser().parse_args(join_hint_values(argv))
-    from tqdm import tqdm
+    records, out_dir = [], None
     try:
-        job = prepare(args)
-        out_dir = output_folder(args)
-    except SetupError as e:
-        print(f"colorize: error: {e}", file=sys.stderr)
-        return 2
+        if "--list-styles" in argv:
+            return list_styles(argv)
+        if "--list-regions" in argv:
+            return list_regions()
+        args = build_parser().parse_args(join_hint_values(argv))
+        try:
+            job = prepare(args)
+            out_dir = output_folder(args)
+        except SetupError as e:
+            print(f"colorize: error: {e}", file=sys.stderr)
+            return 2
+        return run(job, args, out_dir, records)
+    except KeyboardInterrupt:  # a clean stop: every file is whole (written under a temporary name, then claimed)
+        done = sum(r.get("status") == "ok" for r in records)
+        where = f" to {out_dir}" if out_dir is not None else ""
+        print(f"\ncolorize: interrupted: {done} image(s) written{where}, nothing half-written", file=sys.stderr)
+        return INTERRUPTED
+
+
+def run(job: Job, args, out_dir: Path, records: list) -> int:
+    """Colorize every input into out_dir, appending each photo's record to records (so that an
+    interrupted run can say what it wrote); then the report. The exit status."""
+    from tqdm import tqdm
+
     files, errors = collect_inputs(args.inputs)
     for name, msg in errors:
         print(f"colorize: {name}: {msg}", file=sys.stderr)
-    records = [{"input": n, "status": "error", "error": m} for n, m in errors]
+    records += [{"input": n, "status": "error", "error": m} for n, m in errors]
     taken = set()
     for src in tqdm(files, desc="colorize", unit="img", disable=args.quiet or len(files) < 2):
         records.append(colorize_file(job, src, out_dir, taken))

@@ -382,3 +382,28 @@ def test_a_weights_card_that_is_a_fifo_and_a_file_that_inflates_too_far_are_refu
     with pytest.raises(SerializationError, match="would inflate"):
         mt.load(bomb, max_inflated=1024 * 1024)
     assert mt.load(bomb)["zeros"].shape == (16 * 1024 * 1024,)
+
+
+def test_ctrl_c_stops_cleanly_with_a_summary_and_nothing_half_written(weights, tmp_path):
+    import signal
+    import time
+
+    src = tmp_path / "in"
+    src.mkdir()
+    rng = np.random.default_rng(2)
+    for k in range(60):
+        Image.fromarray((rng.random((120, 160)) * 255).astype(np.uint8)).save(src / f"p{k:02d}.png")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "models.colorize", str(src), "-o", str(out), "--weights",
+                             str(weights), "-q"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(out.glob("p*.png"))) < 3:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    err = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 130, err
+    assert "interrupted:" in err and "Traceback" not in err
+    written = list(out.glob("*.png"))
+    assert 3 <= len(written) < 60 and not list(out.glob(".tmp-*"))
+    for path in written:  # every file there is a whole picture
+        assert Image.open(path).size == (160, 120)
