@@ -14,10 +14,13 @@ cards, checkpoints) are read through read_bounded: regular files of a bounded si
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
+import signal
 import stat
 import tempfile
+import threading
 from pathlib import Path
 
 TMP_PREFIX = ".tmp-"
@@ -63,10 +66,32 @@ def write_atomic(path, write, overwrite: bool = False) -> Path:
     return write_first_free([path], write, overwrite)
 
 
+@contextlib.contextmanager
+def _ctrl_c_after():
+    """Hold a Ctrl-C (SIGINT) that arrives inside the block until it ends, then raise it: a file being
+    written is finished and named, or not begun, never left as a temporary. Main thread only (the only
+    one Python delivers signals to); elsewhere a no-op."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = []
+    previous = signal.signal(signal.SIGINT, lambda *_: held.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+        if held:
+            raise KeyboardInterrupt
+
+
 def write_first_free(candidates, write, overwrite: bool = False) -> Path:
     """Write once, then take the first of the candidate paths (all in one folder) that is free when
     claimed (with overwrite: the first, replaced if it exists). FileExistsError if none is free."""
-    candidates = iter(candidates)
+    with _ctrl_c_after():
+        return _write_first_free(iter(candidates), write, overwrite)
+
+
+def _write_first_free(candidates, write, overwrite: bool) -> Path:
     first = os.fspath(next(candidates))
     folder = os.path.dirname(os.path.abspath(first))
     tmp = _write_temporary(folder, os.path.splitext(first)[1], write)

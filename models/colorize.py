@@ -421,7 +421,8 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:  # a clean stop: every file is whole (written under a temporary name, then claimed)
         done = sum(r.get("status") == "ok" for r in records)
         where = f" to {out_dir}" if out_dir is not None else ""
-        print(f"\ncolorize: interrupted: {done} image(s) written{where}, nothing half-written", file=sys.stderr)
+        print(f"\ncolorize: interrupted: {done} image(s) written{where} (and the one in hand if it was being saved); "
+              "nothing half-written", file=sys.stderr)
         return INTERRUPTED
 
 
