@@ -10,13 +10,14 @@ The shipped weights are found in $MINITORCH_COLOR_WEIGHTS when set, else in the 
 folder installed beside this package (the checkout's folder, or the copy `pip install .` puts
 into site-packages), so the commands work from anywhere.
 
-Loading verifies what it can: when a card (the .json beside the .npz) records a sha256, the file
-must match it (MINITORCH_COLOR_VERIFY_WEIGHTS=0 skips this while developing weights), and every
-value must be finite.
+Loading verifies what it can: the card (the .json beside the .npz, written with the weights) must
+record the file's sha256 and the file must match it (MINITORCH_COLOR_VERIFY_WEIGHTS=0 loads
+weights without a verifiable card, while developing them), and every value must be finite.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ import numpy as np
 
 import minitorch_color as mt
 from minitorch_color.backend import asnumpy
-from minitorch_color.files import read_bounded
+from minitorch_color.files import read_bounded, write_atomic
 from minitorch_color.serialization import SerializationError, load_metadata
 
 ENV_VAR = "MINITORCH_COLOR_WEIGHTS"
@@ -69,9 +70,20 @@ def as_numpy_state(state: dict, half: bool = True) -> dict:
 
 def save_weights(path, state: dict, kind: str, metadata: dict, arrays: dict | None = None,
                  half: bool = True) -> None:
-    """Write a network's state (plus named extra arrays) and metadata, tagged with its kind."""
+    """Write a network's state (plus named extra arrays) and metadata, tagged with its kind, and the
+    card beside it with the file's sha256 (an existing card keeps its other fields; the export of a
+    trained network writes its full card: config, data, command, metrics)."""
     meta = {**metadata, "kind": kind}
     mt.save({"model": as_numpy_state(state, half), **(arrays or {})}, path, metadata=meta)
+    card_path = Path(path).with_suffix(".json")
+    try:
+        card = json.loads(read_bounded(card_path, MAX_CARD_BYTES, "weights card").decode("utf-8"))
+        card = card if isinstance(card, dict) else {}
+    except (OSError, ValueError):
+        card = {}
+    card.update(file=Path(path).name, kind=kind, sha256=sha256(path), bytes=Path(path).stat().st_size)
+    text = json.dumps(card, indent=1).encode()
+    write_atomic(card_path, lambda f: f.write(text), overwrite=True)
 
 
 @dataclass
@@ -112,18 +124,23 @@ def load_weights(path, kind: str, hint: str = "") -> LoadedWeights:
 
 
 def verify_card(path) -> None:
-    """Check the file against the sha256 its card records (no card, or no sha256 in it: nothing to check)."""
-    import json
+    """Check the file against the sha256 its card records: weights without a card, or whose card
+    records no sha256, are refused (MINITORCH_COLOR_VERIFY_WEIGHTS=0 loads them unverified)."""
     card = Path(path).with_suffix(".json")
-    if os.environ.get(VERIFY_VAR, "1") == "0" or not card.exists():
+    if os.environ.get(VERIFY_VAR, "1") == "0":
         return
+    bypass = f"set {VERIFY_VAR}=0 to load unverified weights you trust"
+    if not card.exists():
+        raise WeightsError(f"{path}: no card ({card.name}) to verify it against; {bypass}")
     try:
         want = json.loads(read_bounded(card, MAX_CARD_BYTES, "weights card").decode("utf-8")).get("sha256")
     except OSError as e:
         raise WeightsError(f"{card}: the weights' card cannot be read ({e})") from None
     except (ValueError, AttributeError, RecursionError):
         raise WeightsError(f"{card}: the weights' card is unreadable") from None
-    if want and sha256(path) != want:
+    if not isinstance(want, str) or len(want) != 64:
+        raise WeightsError(f"{card}: records no sha256 to verify {Path(path).name} against; {bypass}")
+    if sha256(path) != want:
         raise WeightsError(f"{path}: its contents do not match the sha256 in {card.name} (changed or damaged). "
                            f"If you changed the weights on purpose, update the card's sha256, or set {VERIFY_VAR}=0 "
                            "while developing")

@@ -43,11 +43,13 @@ def _card(weights_path, **fields):
 
 
 def _tampered(weights, tmp_path, change):
-    """A copy of the weights with one change to its state or metadata, saved in the valid format."""
+    """A copy of the weights with one change to its state or metadata, saved in the valid format with
+    a card of its own (so that the checks beyond the card's sha256 are what is tested)."""
     blob, meta = mt.load(weights), mt.serialization.load_metadata(weights)
     change(blob, meta)
     path = tmp_path / "tampered.npz"
     mt.save(blob, path, metadata=meta)
+    _card(path)
     return path
 
 
@@ -150,7 +152,24 @@ ARG_CASES = {
     "negative channel count": (lambda t: ["--weights", str(_tampered(WEIGHTS[0], t, _negative_channels))],
                                "channels"),
     "a pickle as weights": (lambda t: ["--weights", str(_pickle(t))], "never loaded"),
+    "weights without a card": (lambda t: ["--weights", str(_without_card(WEIGHTS[0], t))], "no card"),
+    "a card without a sha256": (lambda t: ["--weights", str(_card_saying(WEIGHTS[0], t, {"sha256": None}))],
+                                "records no sha256"),
+    "a card that is a list": (lambda t: ["--weights", str(_card_saying(WEIGHTS[0], t, [1, 2]))], "unreadable"),
 }
+
+
+def _without_card(weights, tmp_path):
+    import shutil
+    path = tmp_path / "nocard.npz"
+    shutil.copy(weights, path)
+    return path
+
+
+def _card_saying(weights, tmp_path, card):
+    path = _without_card(weights, tmp_path)
+    path.with_suffix(".json").write_text(json.dumps(card))
+    return path
 WEIGHTS = []  # the module's weights file, for the cases above
 
 
@@ -162,9 +181,11 @@ def _card_for(tampered, original):
 
 
 def _pickle(tmp_path):
+    """A pickle posing as weights, with a card that vouches for it: the card is no reason to unpickle."""
     path = tmp_path / "evil.npz"
     np.save(path, np.array([{"x": 1}], dtype=object), allow_pickle=True)
     os.replace(str(path) + ".npy", path)
+    _card(path)
     return path
 
 

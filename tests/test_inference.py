@@ -33,25 +33,37 @@ def test_weights_round_trip_in_float16(tiny_weights):
     assert Colorizer.from_weights(tiny_weights, size=48, temperature=None).size == 48
 
 
+def _carded(path):
+    """The file with a card recording its sha256, as a maker of weights would write it."""
+    import json
+
+    from models.weights import sha256
+    path.with_suffix(".json").write_text(json.dumps({"sha256": sha256(path)}))
+    return path
+
+
 def test_wrong_weight_files_are_refused(tmp_path, tiny_weights):
     with pytest.raises(WeightsError, match="no such weights file"):
         Colorizer.from_weights(tmp_path / "nope.npz")
     foreign = tmp_path / "foreign.npz"
     np.savez(foreign, a=np.zeros(3))
     with pytest.raises(WeightsError, match="not a minitorch_color file"):
-        Colorizer.from_weights(foreign)
+        Colorizer.from_weights(_carded(foreign))
     other = tmp_path / "other.npz"
     mt.save({"w": np.zeros(2)}, other, metadata={"kind": "something else"})
     with pytest.raises(WeightsError, match="not colornet weights"):
-        Colorizer.from_weights(other)
+        Colorizer.from_weights(_carded(other))
     truncated = tmp_path / "trunc.npz"
     truncated.write_bytes(tiny_weights.read_bytes()[:5000])
     with pytest.raises(WeightsError):
-        Colorizer.from_weights(truncated)
+        Colorizer.from_weights(_carded(truncated))
     blob, meta = mt.load(tiny_weights), mt.serialization.load_metadata(tiny_weights)
     meta["model_config"]["channels"] = [8, 16, 32, 32]
     mt.save(blob, tmp_path / "misfit.npz", metadata=meta)
     with pytest.raises(WeightsError, match="do not fit"):
+        Colorizer.from_weights(_carded(tmp_path / "misfit.npz"))
+    with pytest.raises(WeightsError, match="no card"):  # weights nobody vouched for
+        (tmp_path / "misfit.json").unlink()
         Colorizer.from_weights(tmp_path / "misfit.npz")
 
 
