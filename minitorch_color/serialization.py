@@ -123,8 +123,13 @@ def _read(path, max_inflated: int | None = None):
         raise SerializationError(f"{path} is not a readable minitorch_color file "
                                  f"(corrupt, truncated or another format): {e}") from e
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise SerializationError(f"{path} was not written by minitorch_color (format {meta.get('format')!r})")
-    if int(meta.get("version", 0)) > VERSION:
+        what = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
+        raise SerializationError(f"{path} was not written by minitorch_color (format {what!r})")
+    version = meta.get("version", 0)
+    if isinstance(version, bool) or not isinstance(version, int) or not isinstance(meta.get("tree"), dict) \
+            or not isinstance(meta.get("metadata", {}), dict):
+        raise SerializationError(f"{path} has a damaged header (version {version!r}, its tree or metadata)")
+    if version > VERSION:
         raise SerializationError(f"{path} has format version {meta['version']}, newer than this "
                                  f"library's {VERSION}; upgrade minitorch_color")
     return meta, arrays

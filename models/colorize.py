@@ -34,8 +34,7 @@ from pathlib import Path
 from minitorch_color.files import write_first_free
 
 from .image_io import IMAGE_EXTENSIONS
-
-MAX_WORK_SIZE = 1024  # the network's activations at 1024 px take about 2 GB; the photo itself may be any size
+from .inference import MAX_WORK_SIZE
 
 
 def bounded(kind, lo, hi):

@@ -139,6 +139,45 @@ class Colorization:
         return np.repeat((self.prediction.L_full / 100)[..., None], 3, -1)
 
 
+MAX_WORK_SIZE = 1024  # the network's activations at 1024 px take about 2 GB; the photo itself may be any size
+
+
+def check_size(size) -> int:
+    """A working size (the longer side the network sees), or a ValueError saying the range."""
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not 8 <= size <= MAX_WORK_SIZE:
+        raise ValueError(f"the working size must be an integer in 8..{MAX_WORK_SIZE}, got {size!r}")
+    return int(size)
+
+
+def card_settings(meta: dict) -> dict:
+    """The Colorizer's settings from a weights file's metadata (its "decode" record, scene classes),
+    checked: a ValueError, KeyError or TypeError names what is wrong."""
+    decode = meta.get("decode", {})
+    if not isinstance(decode, dict):
+        raise TypeError(f"'decode' must be a mapping, not {type(decode).__name__}")
+    def number(key, default, lo=0.0, hi=float("inf"), above=False):
+        v = float(decode.get(key, default))  # a string or a list: ValueError or TypeError
+        if not (np.isfinite(v) and (v > lo if above else v >= lo) and v <= hi):
+            raise ValueError(f"{key} {v} lies outside {'(' if above else '['}{lo:g}, {hi:g}]")
+        return v
+    old = decode.get("old_film")
+    if old is not None and not isinstance(old, dict):
+        raise TypeError(f"'old_film' must be a mapping, not {type(old).__name__}")
+    classes = meta.get("scene_classes", ())
+    if not isinstance(classes, (list, tuple)) or not all(isinstance(c, str) for c in classes):
+        raise TypeError("'scene_classes' must be a list of names")
+    settings = dict(size=check_size(decode.get("size", 128)), temperature=number("temperature", 0.38, above=True),
+                    prior_correction=number("prior_correction", 0.0, hi=1), smoothing=number("smoothing", 0.0, hi=1),
+                    gray_gate=number("gray_gate", 0.0, hi=1),
+                    refine_reach=number("refine_reach", DEFAULT_REACH, above=True),
+                    refine_sigma=number("refine_sigma", DEFAULT_SIGMA, above=True), scene_classes=tuple(classes))
+    if old:
+        decode = old  # the old-film decoding: the same checks
+        settings["old_film_decoding"] = (number("temperature", None, above=True),
+                                         number("prior_correction", None, hi=1))
+    return settings
+
+
 class Colorizer:
     """A ColorNet plus what it needs to turn a photo into a colour photo."""
 
@@ -152,7 +191,7 @@ class Colorizer:
             raise WeightsError(f"network predicts {net.config.num_bins} bins, the quantizer has {self.quant.num_bins}")
         w = np.ones(self.quant.num_bins) if class_weights is None else np.asarray(class_weights, np.float64)
         self.log_w = np.log(np.maximum(w, 1e-12)).astype(np.float32)
-        self.size = int(size)
+        self.size = check_size(size)
         self.temperature = float(temperature)
         self.prior_correction = float(prior_correction)
         self.smoothing = float(smoothing)  # region pooling of the logits before decoding (0: none)
@@ -186,15 +225,13 @@ class Colorizer:
             raise WeightsError(f"{path}: model configuration missing or unreadable ({e})") from e
         net = ColorNet(cfg)
         load_state(net, loaded)
-        decode = meta.get("decode", {})
-        old = decode.get("old_film")
-        kwargs = dict(size=decode.get("size", 128), temperature=decode.get("temperature", 0.38),
-                      prior_correction=decode.get("prior_correction", 0.0), smoothing=decode.get("smoothing", 0.0),
-                      gray_gate=decode.get("gray_gate", 0.0),
-                      refine_reach=decode.get("refine_reach", DEFAULT_REACH),
-                      refine_sigma=decode.get("refine_sigma", DEFAULT_SIGMA),
-                      scene_classes=meta.get("scene_classes", ()),
-                      old_film_decoding=(old["temperature"], old["prior_correction"]) if old else None)
+        weights = loaded.arrays.get("class_weights")
+        if weights is None or np.shape(weights) != (cfg.num_bins,):
+            raise WeightsError(f"{path}: no rebalancing weights of the {cfg.num_bins} bins (class_weights) inside")
+        try:
+            kwargs = card_settings(meta)
+        except (KeyError, TypeError, ValueError) as e:
+            raise WeightsError(f"{path}: decode settings unreadable ({e})") from None
         overrides = {k: v for k, v in overrides.items() if v is not None}
         if "vividness" in overrides:  # the user's one colour control: 1 - the prior correction
             if "prior_correction" in overrides:
@@ -206,7 +243,7 @@ class Colorizer:
         if {"temperature", "prior_correction"} & set(overrides):
             kwargs["old_film_decoding"] = None  # a decoding the caller chose holds for every film
         kwargs.update(overrides)
-        return cls(net, loaded.arrays.get("class_weights"), metadata=meta, **kwargs)
+        return cls(net, weights, metadata=meta, **kwargs)
 
     # ----- the network ----------------------------------------------------------------------
     def network_input(self, L, hint_ab=None, mask=None, film: str = "panchromatic") -> np.ndarray:
@@ -228,7 +265,7 @@ class Colorizer:
         film: the film response that recorded the gray (models.colornet.FILMS).
         """
         L_full = full_lightness(image, lightness)
-        hw = work_shape(L_full.shape, size or self.size, self.net.multiple)
+        hw = work_shape(L_full.shape, self.size if size is None else check_size(size), self.net.multiple)
         L = resize(L_full, hw)
         hint_ab, mask = encode(hints, L_full.shape, hw)
         x = self.network_input(L[None], hint_ab[None], mask[None], film)  # (1, C, h, w)

@@ -428,3 +428,43 @@ def test_ctrl_c_stops_cleanly_with_a_summary_and_nothing_half_written(weights, t
     assert 3 <= len(written) < 60 and not list(out.glob(".tmp-*"))
     for path in written:  # every file there is a whole picture
         assert Image.open(path).size == (160, 120)
+
+
+def _meta_case(change):
+    return lambda t: ["--weights", str(_tampered(WEIGHTS[0], t, lambda blob, meta: change(meta)))]
+
+
+def _drop_class_weights(blob, meta):
+    blob.pop("class_weights")
+
+
+METADATA_CASES = {
+    "decode settings a list": (_meta_case(lambda m: m.__setitem__("decode", [1, 2])), "must be a mapping"),
+    "decode size 0": (_meta_case(lambda m: m["decode"].__setitem__("size", 0)), "working size"),
+    "decode size 100000": (_meta_case(lambda m: m["decode"].__setitem__("size", 100000)), "working size"),
+    "temperature a word": (_meta_case(lambda m: m["decode"].__setitem__("temperature", "hot")), "decode settings"),
+    "temperature NaN": (_meta_case(lambda m: m["decode"].__setitem__("temperature", float("nan"))), "temperature"),
+    "old film decoding a word": (_meta_case(lambda m: m["decode"].__setitem__("old_film", "x")), "old_film"),
+    "scene classes a number": (_meta_case(lambda m: m.__setitem__("scene_classes", 5)), "scene_classes"),
+    "no rebalancing weights": (lambda t: ["--weights", str(_tampered(WEIGHTS[0], t, _drop_class_weights))],
+                               "class_weights"),
+}
+
+
+@pytest.mark.parametrize("case", list(METADATA_CASES))
+def test_malformed_weights_metadata_stops_at_once_naming_what(case, weights, good, tmp_path, capsys):
+    WEIGHTS[:] = [weights]
+    make, message = METADATA_CASES[case]
+    assert main([str(good), "-o", str(tmp_path / "out"), "-q"] + make(tmp_path)) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err, err
+
+
+def test_the_api_refuses_sizes_and_decodings_it_cannot_use(weights):
+    cz = Colorizer.from_weights(weights)
+    photo = np.zeros((16, 16), np.float32)
+    for size in (0, 5000, 3.5):
+        with pytest.raises(ValueError, match="working size"):
+            cz.colorize(photo, size=size)
+    with pytest.raises(ValueError, match="temperature"):
+        Colorizer.from_weights(weights, temperature=float("nan"))
