@@ -129,17 +129,19 @@ def _bilinear_taps(n_in: int, n_out: int):
     return i0, i1, (src - i0).astype(np.float32)
 
 
-def compose_full(L_full, ab_work) -> np.ndarray:
-    """sRGB (H, W, 3) float32 from full-resolution lightness and working-size ab (h, w, 2), upsampled
-    bilinearly and converted strip by strip, so that memory grows with the width, not the photo."""
+def compose_full(L_full, ab_work, dtype=np.float32) -> np.ndarray:
+    """sRGB (H, W, 3) from full-resolution lightness and working-size ab (h, w, 2), upsampled
+    bilinearly and converted strip by strip, so that memory grows with the width, not the photo:
+    float32 in [0, 1], or with dtype uint8 the 8-bit picture itself (a quarter of the memory)."""
     H, W = L_full.shape
     rows = bilinear_rows(np.asarray(ab_work, np.float32), W)  # (h, W, 2)
     y0, y1, wy = _bilinear_taps(rows.shape[0], H)
-    out = np.empty((H, W, 3), np.float32)
+    out = np.empty((H, W, 3), dtype)
 
     def strip(sl):
         ab = rows[y0[sl]] * (1 - wy[sl])[:, None, None] + rows[y1[sl]] * wy[sl][:, None, None]
-        out[sl] = lab_to_rgb(np.concatenate([L_full[sl, :, None], ab], -1))
+        rgb = lab_to_rgb(np.concatenate([L_full[sl, :, None], ab], -1))
+        out[sl] = np.clip(np.round(rgb * 255), 0, 255) if out.dtype == np.uint8 else rgb
     _strips(strip, H)
     return out
 

@@ -31,6 +31,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from minitorch_color.files import write_first_free
 
 from .image_io import IMAGE_EXTENSIONS
@@ -307,9 +309,11 @@ def colorize_file(job: Job, src: Path, out_dir: Path, taken: set) -> dict:
         regions, covered = resolve(job.hints.conditions, job.finder.find(image)) if job.finder else ([], {})
         if args.fit_lightness and regions:
             image = with_fitted_lightness(image, regions)
-        # the stage images, entropy and activations only when --stages asks for them
+        # the stage images, entropy and activations only when --stages asks for them; the picture as 8-bit
+        # straight away unless a region or a style works on it further (a quarter of the memory)
         result, film = colorize_in_era(cz, image, era.used, job.hints or None,
-                                       layers=cz.layer_names() if args.stages else (), explain=bool(args.stages))
+                                       layers=cz.layer_names() if args.stages else (), explain=bool(args.stages),
+                                       dtype=np.float32 if regions or stylizer is not None else np.uint8)
         result = paint(result, regions)
         output = result.output if stylizer is None else stylizer.stylize(result.output, blend)
         t2 = time.perf_counter()

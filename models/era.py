@@ -27,7 +27,7 @@ import numpy as np
 
 from .color import rgb_to_lab
 from .decoding import softmax
-from .image_io import resize
+from .image_io import resize, to_uint8
 from .weights import WeightsError, load_weights, save_weights, shipped
 
 KIND = "era_classifier"
@@ -72,14 +72,22 @@ AUTO_CONFIDENCE = 0.7  # auto uses an era only this sure of it (cross-validated:
 COLOUR_PHOTO = 7.5  # colour_variety above every dated print of the development set (max 6.9): colour
 
 
+MIN_SIDE = 16  # a photo narrower than this on a side holds too little print to date: auto leaves it modern
+WORK_SIDE = 2 * SIZE  # the features are measured on a copy whose longer side is at most this
+
+
 def as_rgb(image) -> np.ndarray:
-    """A gray (H, W) or RGB (H, W, 3) photo, uint8 or floats in [0, 1], as float64 RGB."""
+    """A gray (H, W) or RGB (H, W, 3) photo, uint8, uint16 or floats in [0, 1], as float64 RGB, reduced
+    first to a working copy whose longer side is at most WORK_SIDE (a 100-megapixel photo stays small)."""
     image = np.asarray(image)
-    image = image.astype(np.float64) / 255 if image.dtype == np.uint8 else image.astype(np.float64)
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3) or min(image.shape[:2]) < 1:
+        raise ValueError(f"expected a gray (H, W) or RGB (H, W, 3) image, got shape {image.shape}")
+    step = max(1, -(-max(image.shape[:2]) // WORK_SIDE))
+    image = image[::step, ::step]  # a view: nothing of the full photo is copied
+    scale = 255.0 if image.dtype == np.uint8 else 65535.0 if image.dtype == np.uint16 else 1.0
+    image = image.astype(np.float64) / scale
     if image.ndim == 2:
         image = np.repeat(image[..., None], 3, -1)
-    if image.ndim != 3 or image.shape[2] != 3 or min(image.shape[:2]) < 2:
-        raise ValueError(f"expected a gray (H, W) or RGB (H, W, 3) image, got shape {image.shape}")
     return np.clip(image, 0, 1)
 
 
@@ -234,10 +242,12 @@ def colorize_in_era(cz, image, label: str, hints=None, **process_kw):
 
     from .palette import grade, palette_for
     film = film_for(label) if cz.net.config.film_inputs else "panchromatic"
-    result = cz.process(image, hints, film=film, **process_kw)
     if label == "modern":
-        return result, film
-    return dataclasses.replace(result, output=grade(result.output, palette_for(label))), film
+        return cz.process(image, hints, film=film, **process_kw), film
+    dtype = process_kw.pop("dtype", np.float32)  # the grading works on floats; 8-bit after it if asked
+    result = cz.process(image, hints, film=film, **process_kw)
+    graded = grade(result.output, palette_for(label))
+    return dataclasses.replace(result, output=to_uint8(graded) if dtype == np.uint8 else graded), film
 
 
 ERA_CHOICES = ("auto",) + LABELS  # what the colorize command's --era takes
@@ -284,5 +294,7 @@ class EraChooser:
     def decide(self, image) -> EraDecision:
         if self.recogniser is None:
             return EraDecision(self.choice)
+        if min(np.shape(image)[:2]) < MIN_SIDE:  # too little print to tell its age: modern, as when unsure
+            return EraDecision("modern")
         pred = self.recogniser.recognise(image)
         return EraDecision(pred.auto_label, pred)

@@ -117,8 +117,11 @@ def resize(arr, hw, resample: str = "bilinear") -> np.ndarray:
 
 
 def to_uint8(rgb, strip_rows: int = 256) -> np.ndarray:
-    """Float RGB (or gray) in [0, 1] to uint8, rounded and clipped (in strips of rows, to bound memory)."""
+    """Float RGB (or gray) in [0, 1] to uint8, rounded and clipped (in strips of rows, to bound memory);
+    uint8 comes back as it is."""
     rgb = np.asarray(rgb)
+    if rgb.dtype == np.uint8:
+        return rgb
     out = np.empty(rgb.shape, np.uint8)
     for r in range(0, max(1, rgb.shape[0]), strip_rows):
         out[r:r + strip_rows] = np.clip(np.round(rgb[r:r + strip_rows] * 255), 0, 255)

@@ -122,7 +122,7 @@ class Colorization:
     """The result of Colorizer.process: the colour photo and what the network said on the way."""
 
     prediction: Prediction
-    output: np.ndarray  # (H, W, 3) RGB in [0, 1] at the input's full resolution
+    output: np.ndarray  # (H, W, 3) RGB at the input's full resolution: float32 in [0, 1], or uint8 if asked
     scene: Scene | None  # the recognised scene, None without a global branch
     stages: list | None = None  # RGB at the working size from every stage head, coarse to fine (explain)
     entropy: np.ndarray | None = None  # (h, w) uncertainty in bits (explain)
@@ -356,10 +356,11 @@ class Colorizer:
         """Softmax over the bins, (Q, h, w), in float32."""
         return softmax(np.asarray(logits, np.float32), axis=0)
 
-    def compose(self, pred: Prediction, ab_work, full: bool = True) -> np.ndarray:
-        """RGB (H, W, 3) float32 from the lightness and the working-size ab (upsampled when full)."""
+    def compose(self, pred: Prediction, ab_work, full: bool = True, dtype=np.float32) -> np.ndarray:
+        """RGB (H, W, 3) float32 in [0, 1] (or the uint8 picture, dtype uint8) from the lightness and
+        the working-size ab (upsampled when full)."""
         if full:
-            return compose_full(pred.L_full, ab_work)
+            return compose_full(pred.L_full, ab_work, dtype)
         return lab_to_rgb(np.concatenate([pred.L[..., None], ab_work], -1)).astype(np.float32)
 
     def colorize(self, image=None, hints: Hints | None = None, size: int | None = None,
@@ -433,12 +434,12 @@ class Colorizer:
 
     def process(self, image=None, hints: Hints | None = None, size: int | None = None, layers=(),
                 explain: bool = False, temperature=None, prior_correction=None, *, lightness=None,
-                film: str = "panchromatic") -> Colorization:
+                film: str = "panchromatic", dtype=np.float32) -> Colorization:
         """Colorize one image and keep what the network said: the scene always; the activations of
         `layers` (names from layer_names()); with explain, the stage images and the entropy map.
         film: the film response that recorded the gray (see predict)."""
         pred = self.predict(image, hints, size, layers, lightness=lightness, film=film)
-        out = self.compose(pred, self.ab(pred, temperature, prior_correction))
+        out = self.compose(pred, self.ab(pred, temperature, prior_correction), dtype=dtype)
         result = Colorization(pred, out, self.scene(pred))
         if explain:
             result.stages = self.stage_images(pred, temperature, prior_correction)
