@@ -52,14 +52,24 @@ def bounded(kind, lo, hi):
     return parse
 
 
+def given(kind=str):
+    """An argparse type: a non-empty value (an empty --weights '' would otherwise quietly mean the default)."""
+    def parse(text):
+        if not text.strip():
+            raise argparse.ArgumentTypeError("an empty value; leave the option out for its default")
+        return kind(text)
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="colorize", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog="Hints file: JSON with 'points' [{x, y, color}] and 'regions' "
                                        "[{box|polygon, color}] in input pixels; see models/hints.py.")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders of images")
-    p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="folder for the colorized PNGs")
-    p.add_argument("--weights", default=None,
+    p.add_argument("-o", "--output", type=given(), required=True, metavar="OUTDIR",
+                   help="folder for the colorized PNGs")
+    p.add_argument("--weights", type=given(), default=None,
                    help="ColorNet weights (default: the shipped weights/colornet.npz, or $MINITORCH_COLOR_WEIGHTS)")
     p.add_argument("--size", type=bounded(int, 8, MAX_WORK_SIZE), default=None,
                    help=f"working size: the longer side the network sees, at most {MAX_WORK_SIZE} (default: the "
@@ -74,34 +84,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-refine", action="store_true",
                    help="use the network's answer to hints as is (default: hints hold exactly and spread "
                         "along similar lightness, models/refine.py)")
-    p.add_argument("--era", default=None, metavar="ERA",
+    p.add_argument("--era", type=given(), default=None, metavar="ERA",
                    help="auto (default: each photo's recognised decade where the recogniser is sure, else "
                         "modern), a decade 1850s..1970s, or modern (read and coloured as a modern camera would)")
-    p.add_argument("--era-weights", default=None, help="era recogniser weights for --era auto (default: "
+    p.add_argument("--era-weights", type=given(), default=None, help="era recogniser weights for --era auto (default: "
                                                         "the shipped weights/era.npz)")
-    p.add_argument("--style", default=None, metavar="NAME", help="paint the result in this style (see --list-styles)")
+    p.add_argument("--style", type=given(), default=None, metavar="NAME",
+                   help="paint the result in this style (see --list-styles)")
     p.add_argument("--style-strength", type=bounded(float, 0, 1), default=1.0,
                    help="0 is the plain colorization, 1 the full style (default 1)")
     p.add_argument("--style-mix", action="append", default=[], metavar="NAME:SHARE",
                    help="take this share (0..1) of the style from another style (repeatable)")
-    p.add_argument("--style-weights", default=None, help="StyleNet weights (default: the shipped weights/stylenet.npz)")
+    p.add_argument("--style-weights", type=given(), default=None,
+                   help="StyleNet weights (default: the shipped weights/stylenet.npz)")
     p.add_argument("--list-styles", action="store_true", help="print the style menu, one name per line, and exit")
     p.add_argument("--condition", action="append", default=[], metavar="REGION=COLOUR",
                    help="colour a named region, e.g. 'sky=light blue' or 'trees=#2e8b57' (repeatable)")
     p.add_argument("--conditions", default=None, metavar="TEXT",
                    help="several at once: 'sky: light blue; tree: dark green; car: red'")
-    p.add_argument("--segmenter-weights", default=None,
+    p.add_argument("--segmenter-weights", type=given(), default=None,
                    help="region segmenter weights (default: the shipped weights/segmenter.npz)")
     p.add_argument("--fit-lightness", action="store_true",
                    help="let a condition lower (or raise) the lightness of its region just enough for its colour "
                         "to show (a blue sky over a white one); default: the photo's lightness is kept")
     p.add_argument("--list-regions", action="store_true", help="print the region names conditions take, and exit")
-    p.add_argument("--hints", type=Path, default=None, metavar="FILE.json", help="point and region hints")
+    p.add_argument("--hints", type=given(Path), default=None, metavar="FILE.json", help="point and region hints")
     p.add_argument("--hint", action="append", default=[], metavar="X,Y,#RRGGBB",
                    help="a point hint in input pixels (repeatable)")
-    p.add_argument("--report", type=Path, default=None, metavar="FILE.json",
+    p.add_argument("--report", type=given(Path), default=None, metavar="FILE.json",
                    help="write per-image status, sizes and timings")
-    p.add_argument("--stages", type=Path, default=None, metavar="DIR",
+    p.add_argument("--stages", type=given(Path), default=None, metavar="DIR",
                    help="also write each image's stage strip and activation grids here")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs (default: add a number)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

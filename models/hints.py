@@ -63,10 +63,23 @@ def color_to_ab(rgb) -> np.ndarray:
     return rgb_to_lab(np.asarray(rgb, dtype=np.float64))[1:].astype(np.float32)
 
 
+MAX_COORDINATE = 1e9  # far beyond any photo; keeps a 400-digit integer from reaching float arithmetic
+
+
 def _number(value, where):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
-        raise HintError(f"{where}: {value!r} is not a number")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise HintError(f"{where}: {_short(value)} is not a number")
+    if isinstance(value, float) and not np.isfinite(value):
+        raise HintError(f"{where}: {_short(value)} is not a number")
+    if abs(value) > MAX_COORDINATE:  # compared as an integer when it is one: no float overflow
+        raise HintError(f"{where}: {_short(value)} is not a coordinate (at most {MAX_COORDINATE:.0e} in size)")
     return float(value)
+
+
+def _short(value, limit: int = 40) -> str:
+    """repr of a value, cut to limit characters (a 5,000-digit number is not repeated back in full)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 @dataclass
@@ -185,6 +198,8 @@ class Hints:
             raise HintError(f"{path}: not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
         except RecursionError:
             raise HintError(f"{path}: nested too deeply to be a hints file") from None
+        except ValueError as e:  # e.g. an integer of more than 4,300 digits
+            raise HintError(f"{path}: not a hints file ({str(e)[:80]})") from None
         return cls.from_dict(data, source=str(path))
 
     def to_dict(self) -> dict:

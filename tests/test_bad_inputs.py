@@ -153,6 +153,14 @@ ARG_CASES = {
                                "channels"),
     "a pickle as weights": (lambda t: ["--weights", str(_pickle(t))], "never loaded"),
     "weights without a card": (lambda t: ["--weights", str(_without_card(WEIGHTS[0], t))], "no card"),
+    "--weights ''": (lambda t: ["--weights", ""], "an empty value"),
+    "--era ''": (lambda t: ["--era", ""], "an empty value"),
+    "--hints ''": (lambda t: ["--hints", ""], "an empty value"),
+    "a 400-digit coordinate": (lambda t: _hints_file(t, '{"points": [{"x": ' + "9" * 400 + ', "y": 1, '
+                                                   '"color": "#ffffff"}]}'), "is not a coordinate"),
+    "a 5000-digit coordinate": (lambda t: _hints_file(t, '{"points": [{"x": ' + "9" * 5000 + ', "y": 1, '
+                                                    '"color": "#ffffff"}]}'), "not a hints file"),
+    "a region that is a number": (lambda t: _hints_file(t, '{"regions": [5]}'), "regions[0]"),
     "a card without a sha256": (lambda t: ["--weights", str(_card_saying(WEIGHTS[0], t, {"sha256": None}))],
                                 "records no sha256"),
     "a card that is a list": (lambda t: ["--weights", str(_card_saying(WEIGHTS[0], t, [1, 2]))], "unreadable"),
@@ -196,7 +204,11 @@ def test_bad_arguments_stop_at_once_with_a_clear_message(case, weights, good, tm
     args = make(tmp_path)
     argv = [str(good), "-o", str(tmp_path / "out"), "-q"] + (["--weights", str(weights)] if "--weights" not in args
                                                               else []) + args
-    assert main(argv) == 2
+    try:
+        rc = main(argv)
+    except SystemExit as e:  # argparse's own refusals end the process with 2 as well
+        rc = e.code
+    assert rc == 2
     err = capsys.readouterr().err
     assert message in err, err
     assert "allow_pickle" not in err and "Traceback" not in err
