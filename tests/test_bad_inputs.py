@@ -316,6 +316,39 @@ def _umask():
     return mask
 
 
+SETTING_CASES = {
+    "--batch=0": (["--batch=0"], "--batch=0: must lie in"),
+    "--size=0": (["--size=0"], "--size=0: must lie in"),
+    "--size=18 for three levels": (["--size=18", "--channels=8,16,32"], "multiple of 4"),
+    "--val_every=0": (["--val_every=0"], "--val_every=0"),
+    "--lr=nan": (["--lr=nan"], "--lr=nan"),
+    "--zoom_prob=2": (["--zoom_prob=2"], "--zoom_prob=2"),
+    "--best_by=loss": (["--best_by=loss"], "pixel_acc or balanced_acc"),
+}
+
+
+@pytest.mark.parametrize("case", list(SETTING_CASES))
+def test_a_training_setting_outside_its_range_is_named_before_any_work(case, tmp_path):
+    argv, message = SETTING_CASES[case]
+    with pytest.raises(SystemExit, match=message.replace("[", r"\[")):
+        _run(tmp_path, argv, _tiny_data(np.random.default_rng(0)))
+    assert not (tmp_path / "run").exists()  # nothing was started
+
+
+def test_out_naming_a_file_and_damaged_resume_or_init_files_are_one_line_each(tmp_path):
+    data = _tiny_data(np.random.default_rng(0))
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(SystemExit, match="--out=.*cannot be the run's folder"):
+        _run(tmp_path, [f"--out={tmp_path / 'afile'}"], data)
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "checkpoint.npz").write_bytes(b"PK\x03\x04 not really")
+    with pytest.raises(SystemExit, match="--resume: .* is not a checkpoint"):
+        _run(tmp_path, ["--resume"], data)
+    (tmp_path / "junk.npz").write_bytes(b"junk")
+    with pytest.raises(SystemExit, match="--init: .* holds no ColorNet weights"):
+        _run(tmp_path, [f"--init={tmp_path / 'junk.npz'}", "--steps=1"], data)
+
+
 # ----- runs that share a folder, and files that must not be replaced (issue 29) ----------------
 def test_the_rename_is_the_claim_of_a_name(tmp_path):
     import threading

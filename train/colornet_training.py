@@ -26,11 +26,11 @@ from tqdm import tqdm
 import minitorch_color as mt
 from minitorch_color import nn
 from minitorch_color.backend import cuda_available, device_of, to_device
-from minitorch_color.serialization import remove_stale_temporaries
+from minitorch_color.serialization import SerializationError, remove_stale_temporaries
 from models.color import ABQuantizer, lab_to_rgb, rgb_to_lab
 from models.colornet import FILMS, ColorNet, ColorNetConfig, encode_input, upsample_logits
 from models.decoding import softmax
-from models.weights import load_weights
+from models.weights import WeightsError, load_weights
 from train import augment as A
 from train import data, metrics, oldphoto, scenes, simulate
 from train.config import config_dict, config_from_dict
@@ -82,6 +82,36 @@ class TrainConfig:
     seed: int = 0
     out: str = "runs/colornet"
     extra: dict = field(default_factory=dict)
+
+
+# the range of every numeric setting: (lowest, highest, whether the lowest itself is allowed)
+LIMITS = {"size": (16, 1024, True), "batch": (1, 4096, True), "steps": (1, 10 ** 9, True), "lr": (0, 10, False),
+          "weight_decay": (0, 10, True), "warmup": (0, 10 ** 9, True), "val_every": (1, 10 ** 9, True),
+          "val_images": (1, 10 ** 6, True), "cifar_fraction": (0, 1, True), "film_prob": (0, 1, True),
+          "hint_prob": (0, 1, True), "region_prob": (0, 1, True), "stage_weight": (0, 100, True),
+          "scene_weight": (0, 100, True), "rebalance_lambda": (0, 1, True), "temperature": (0, 10, False),
+          "zoom_prob": (0, 1, True), "zoom_min": (0, 1, False), "max_train_images": (0, 10 ** 9, True),
+          "max_minutes": (0, 10 ** 6, True), "bottleneck_dilation": (1, 16, True), "output_stride": (1, 2, True)}
+
+
+def check_config(cfg: TrainConfig) -> None:
+    """Stop with one line naming the setting when one is outside what a run can use (a batch of 0, a NaN
+    learning rate, a size the network cannot halve, an unknown choice)."""
+    for name, (lo, hi, closed) in LIMITS.items():
+        v = getattr(cfg, name)
+        ok = isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) and v <= hi and (
+            v >= lo if closed else v > lo)
+        if not ok:
+            raise SystemExit(f"--{name}={v!r}: must lie in {'[' if closed else '('}{lo:g}, {hi:g}]")
+    if not cfg.channels or any(not isinstance(c, int) or not 1 <= c <= 4096 for c in cfg.channels):
+        raise SystemExit(f"--channels={','.join(map(str, cfg.channels))}: positive integers up to 4096")
+    if cfg.size % 2 ** (len(cfg.channels) - 1):
+        raise SystemExit(f"--size={cfg.size}: must be a multiple of {2 ** (len(cfg.channels) - 1)} "
+                         f"for {len(cfg.channels)} levels")
+    if cfg.best_by not in ("pixel_acc", "balanced_acc"):
+        raise SystemExit(f"--best_by={cfg.best_by!r}: pixel_acc or balanced_acc")
+    if cfg.output_stride not in (1, 2):
+        raise SystemExit(f"--output_stride={cfg.output_stride}: 1 or 2")
 
 
 def mixture(cfg: TrainConfig) -> dict:
@@ -328,15 +358,22 @@ def train(cfg: TrainConfig, resume: bool = False, datasets=None, progress: bool 
 
     given: on resume, the settings the user named (see resume_config); None compares them all.
     """
+    check_config(cfg)
     out_dir = Path(cfg.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:  # a file of that name, or no permission
+        raise SystemExit(f"--out={cfg.out}: cannot be the run's folder ({e.strerror or e})") from None
     remove_stale_temporaries(out_dir)  # a save interrupted by a kill leaves one behind
     ckpt_path = out_dir / "checkpoint.npz"
     if resume:
         if not ckpt_path.exists():
             raise SystemExit(f"--resume: no checkpoint at {ckpt_path}")
-        ckpt = mt.load(ckpt_path)
-        cfg = resume_config(config_from_dict(TrainConfig, ckpt["config"]), cfg, int(ckpt["step"]), given)
+        try:
+            ckpt = mt.load(ckpt_path)
+            cfg = resume_config(config_from_dict(TrainConfig, ckpt["config"]), cfg, int(ckpt["step"]), given)
+        except (SerializationError, KeyError, TypeError, ValueError) as e:
+            raise SystemExit(f"--resume: {ckpt_path} is not a checkpoint of a ColorNet run ({e})") from None
     try:
         A.recipe(cfg.augment)
     except ValueError as e:
@@ -428,11 +465,16 @@ def init_weights(net, path, partial: bool = False) -> list:
     must match; partial: load the entries that fit and return the names of those left as they were)."""
     if not Path(path).exists():
         raise SystemExit(f"--init: no such file {path}")
-    if str(path).endswith(".npz") and Path(path).with_suffix(".json").exists():  # shipped weights and card
-        state = load_weights(path, "colornet").state
-    else:
-        state = mt.load(path)
-        state = state.get("model", state)
+    try:
+        if str(path).endswith(".npz") and Path(path).with_suffix(".json").exists():  # shipped weights and card
+            state = load_weights(path, "colornet").state
+        else:
+            state = mt.load(path)
+            state = state.get("model", state)
+    except (SerializationError, WeightsError, AttributeError) as e:
+        raise SystemExit(f"--init: {path} holds no ColorNet weights ({e})") from None
+    if not isinstance(state, dict):
+        raise SystemExit(f"--init: {path} holds no ColorNet weights")
     if partial:
         own = net.state_dict()
         fits = {k: v for k, v in state.items() if k in own and tuple(np.shape(v)) == tuple(own[k].shape)}
