@@ -513,3 +513,10 @@ def test_the_api_refuses_sizes_and_decodings_it_cannot_use(weights):
             cz.colorize(photo, size=size)
     with pytest.raises(ValueError, match="temperature"):
         Colorizer.from_weights(weights, temperature=float("nan"))
+
+
+def test_train_colornet_says_a_bad_setting_in_one_line_with_exit_2(capsys):
+    from train import train_colornet
+    assert train_colornet.main(["--lr=nan"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "train_colornet: --lr=nan: must lie in (0, 10]"

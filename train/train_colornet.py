@@ -21,12 +21,24 @@ from train.config import given_keys, parse_config
 
 
 def main(argv=None):
+    """0 when the run ends (or stops after --max_minutes), 2 for a setting it cannot use (one line
+    naming it), 130 on Ctrl-C (the last checkpoint kept whole: --resume goes on from it)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     resume = "--resume" in argv
     argv = [a for a in argv if a != "--resume"]
-    cfg = parse_config(argv, TrainConfig(), __doc__)
-    if cfg is not None:
-        train(cfg, resume=resume, given=given_keys(argv))
+    try:
+        cfg = parse_config(argv, TrainConfig(), __doc__)
+        if cfg is not None:
+            train(cfg, resume=resume, given=given_keys(argv))
+    except SystemExit as e:
+        if not isinstance(e.code, str):
+            raise
+        print(f"train_colornet: {e.code}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ntrain_colornet: interrupted; the last checkpoint is whole and --resume goes on from it",
+              file=sys.stderr)
+        return 130
     return 0
 
 
