@@ -115,7 +115,7 @@ def _read(path, max_inflated: int | None = None):
             arrays = {k: z[k] for k in names if k != _META}
     except SerializationError:
         raise
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError) as e:  # UnicodeDecodeError included
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError, RecursionError) as e:  # UnicodeDecodeError too
         if "allow_pickle" in str(e):  # never load pickles, and never pass on NumPy's advice to
             what = ("holds pickled Python objects" if "Object arrays" in str(e) or raw[:1] == b"\x80"
                     else "is not a .npz file (corrupt, truncated or another format)")

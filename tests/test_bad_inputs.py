@@ -520,3 +520,21 @@ def test_train_colornet_says_a_bad_setting_in_one_line_with_exit_2(capsys):
     assert train_colornet.main(["--lr=nan"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == "train_colornet: --lr=nan: must lie in (0, 10]"
+
+
+def test_a_weights_file_whose_header_is_nested_without_end_is_refused(weights, tmp_path):
+    import io
+    import zipfile
+
+    from minitorch_color.serialization import SerializationError
+    deep = tmp_path / "deep.npz"
+    with zipfile.ZipFile(weights) as src, zipfile.ZipFile(deep, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("__meta__"):
+                buf = io.BytesIO()
+                np.save(buf, np.frombuffer(("[" * 100_000 + "]" * 100_000).encode(), np.uint8))
+                data = buf.getvalue()
+            dst.writestr(info, data)
+    with pytest.raises(SerializationError, match="not a readable"):
+        mt.load(deep)
