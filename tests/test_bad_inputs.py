@@ -382,12 +382,18 @@ def test_the_rename_is_the_claim_of_a_name(tmp_path):
     assert write_atomic(long_name, lambda f: f.write(b"ok")).read_bytes() == b"ok"
 
 
-def test_three_identical_runs_into_one_folder_write_all_their_photos(weights, tmp_path):
+def _photo_folder(tmp_path, count, hw, stem, seed):
+    """A folder of count gray PNGs of size hw named STEM00.png, ..."""
     src = tmp_path / "in"
     src.mkdir()
-    rng = np.random.default_rng(1)
-    for k in range(8):
-        Image.fromarray((rng.random((24, 32)) * 255).astype(np.uint8)).save(src / f"c{k:02d}.png")
+    rng = np.random.default_rng(seed)
+    for k in range(count):
+        Image.fromarray((rng.random(hw) * 255).astype(np.uint8)).save(src / f"{stem}{k:02d}.png")
+    return src
+
+
+def test_three_identical_runs_into_one_folder_write_all_their_photos(weights, tmp_path):
+    src = _photo_folder(tmp_path, 8, (24, 32), "c", 1)
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "models.colorize", str(src), "-o", str(out), "--weights", str(weights), "-q"]
     runs = [subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, text=True) for _ in range(3)]
@@ -454,11 +460,7 @@ def test_ctrl_c_stops_cleanly_with_a_summary_and_nothing_half_written(weights, t
     import signal
     import time
 
-    src = tmp_path / "in"
-    src.mkdir()
-    rng = np.random.default_rng(2)
-    for k in range(60):
-        Image.fromarray((rng.random((120, 160)) * 255).astype(np.uint8)).save(src / f"p{k:02d}.png")
+    src = _photo_folder(tmp_path, 60, (120, 160), "p", 2)
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "models.colorize", str(src), "-o", str(out), "--weights",
                              str(weights), "-q"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
