@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test test-fast lint demo gui bench screenshots train-colornet2 device-check device-train clean
+.PHONY: venv test test-fast lint demo gui bench screenshots train-colornet3 device-check device-train clean
 
 $(STAMP): requirements.txt requirements-peer.txt pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -81,18 +81,18 @@ screenshots: $(STAMP)
 	$(SHOT) $(HIST)_1880sBrooklynBridge.jpg --mode regions --condition sky=#00BFFF \
 		--screenshot docs/studio_regions.png $(FRAMES)
 
-# ColorNet 2 (issue 14): a long training in resumable pieces of MINUTES (default 60) on the CPU.
-# Each piece resumes runs/colornet2 (restored from the colornet2-state branch on a fresh machine) and
-# ends with a checkpoint; `python -m train.run_state save` then keeps it in the repository.
-COLORNET2 := --mix=intel=0.35,faces=0.25,imagenette=0.25,cifar=0.15 --film_inputs=true --film_prob=0.3 \
-	--channels=32,64,128,256 --steps=60000 --val_every=1000 --val_images=512
+# ColorNet 3 (issue 28): the shipped model's recipe, in resumable pieces of MINUTES (default 60) on the CPU.
+# A new run starts from INIT (default the shipped weights: a further fine-tune; ColorNet 3 itself started
+# from ColorNet 2's, whose sha256 its card records); an existing runs/colornet3 is resumed. A run's state
+# lives in runs/ only: finish it within a sitting, or carry it with `python -m train.device_run state`.
+COLORNET3 := --mix=intel=0.25,diverse=0.35,faces=0.15,imagenette=0.15,cifar=0.10 --film_inputs=true \
+	--film_prob=0.3 --output_stride=2 --scene_set=v2 --zoom_prob=0.5 --init_partial=true --lr=5e-4 --warmup=200 \
+	--steps=24000 --val_every=1000 --val_images=512 --best_by=balanced_acc
 MINUTES ?= 60
-train-colornet2: $(STAMP)
-	@[ -f runs/colornet2/checkpoint.npz ] || $(BIN)/python -m train.run_state restore --run runs/colornet2 \
-		|| echo "no saved state: a new run starts"
-	@mkdir -p runs/colornet2 && echo "python -m train.train_colornet $(COLORNET2) --out=runs/colornet2" > runs/colornet2/command.txt
-	$(BIN)/python -m train.train_colornet $(COLORNET2) --out=runs/colornet2 --max_minutes=$(MINUTES) \
-		$$([ -f runs/colornet2/checkpoint.npz ] && echo --resume)
+INIT ?= weights/colornet.npz
+train-colornet3: $(STAMP)
+	$(BIN)/python -m train.train_colornet $(COLORNET3) --out=runs/colornet3 --max_minutes=$(MINUTES) \
+		$$([ -f runs/colornet3/checkpoint.npz ] && echo --resume || echo --init=$(INIT))
 
 clean:
 	rm -rf $(VENV) .pytest_cache

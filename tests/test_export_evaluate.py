@@ -378,8 +378,9 @@ def test_export_turns_a_tiny_run_into_weights_whose_card_matches(tmp_path, monke
     assert (cz.temperature, cz.prior_correction, cz.size, cz.smoothing) == (
         dec["temperature"], dec["prior_correction"], dec["size"], dec["smoothing"])
     assert cz.old_film_decoding == (dec["old_film"]["temperature"], dec["old_film"]["prior_correction"])
-    assert len(card["decode_grid_val"]) == len(J.decoding_grid())
-    assert set(card["decode_grid_val"][0]["sources"]) == {"intel", "cifar"} == set(card["decode_all_gray_val"])
+    grids = json.loads(Path(card["decoding_grids"]["file"]).read_text())  # every decoding tried: a report
+    assert card["decoding_grids"]["decode_grid_val"] == len(grids["decode_grid_val"]) == len(J.decoding_grid())
+    assert set(grids["decode_grid_val"][0]["sources"]) == {"intel", "cifar"} == set(grids["decode_all_gray_val"])
     assert 0 <= card["float16_max_ab_change"] < 5
     assert (out.parent / "cn_figures" / "learning_curve.png").exists()
     assert (out.parent / "cn_figures" / "old_film_decoding.png").exists()

@@ -29,22 +29,26 @@ import numpy as np
 from tqdm import tqdm
 
 import minitorch_color as mt
-from models.color import COLOR_CLASSES, ABQuantizer, color_class, rgb_to_lab
-from models.colornet import ColorNet
-from models.inference import Colorizer, save_colornet
-from models.weights import sha256
-from train import judging, metrics
+from minitorch_color.files import write_atomic
+from models.color import COLOR_CLASSES, ABQuantizer, color_class, lab_to_rgb, rgb_to_lab
+from models.colornet import FILMS, ColorNet
+from models.inference import KIND, Colorizer, save_colornet
+from models.refine import DEFAULT_REACH, propagate
+from models.weights import WeightsError, load_weights, sha256
+from train import data, judging, metrics
 from train.baselines import as_float_images
 from train.colornet_training import (
     LOADERS,
     TrainConfig,
     class_weights,
+    film_lightness,
     load_training_data,
     mixture,
     model_config,
     scene_classes,
 )
 from train.config import config_from_dict
+from train.simulate import point_hints
 
 TEMPERATURES = (0.2, 0.38, 0.6, 1.0)  # the old-film decoding's grid
 CORRECTIONS = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -54,9 +58,6 @@ REFINE_SIGMAS = (2.0, 4.0, 8.0)
 
 def tune_refinement(cz: Colorizer, val_rgb64, hints: int = 10, n_images: int = 150):
     """(reach, sigma) of the hint refinement by mean PSNR with `hints` random point hints."""
-    from models.color import lab_to_rgb
-    from models.refine import propagate
-    from train.simulate import point_hints
     rgb = val_rgb64[:n_images].astype(np.float64)
     lab = rgb_to_lab(rgb)
     hint, mask = point_hints(lab[..., 1:], np.random.default_rng(7), count=hints)
@@ -72,7 +73,6 @@ def tune_refinement(cz: Colorizer, val_rgb64, hints: int = 10, n_images: int = 1
     # rising as corrections spread further (the grid shows by how much), but a user's request
     # ("make this roof red") must not flood the picture. DEFAULT_REACH (a fifth of the picture)
     # is kept; only sigma is chosen here, by PSNR at that reach.
-    from models.refine import DEFAULT_REACH
     at_default = [g for g in grid if g["reach"] == DEFAULT_REACH]
     return max(at_default, key=lambda g: g["psnr_mean"]), grid
 
@@ -114,8 +114,6 @@ def tune_old_film_decoding(cz: Colorizer, val_rgb64, chunk: int = 50):
     (RGB (N, 64, 64, 3) in [0, 1]) with the network told the film, the same rule as tune_decoding on
     the grays the era path meets. The grid also keeps the accuracies of reading those grays as
     lightness at each decoding (how much telling the film gains depends on the decoding)."""
-    from models.colornet import FILMS
-    from train.colornet_training import film_lightness
     settings = [(T, a) for T in TEMPERATURES for a in CORRECTIONS]
     truth = color_class(rgb_to_lab(val_rgb64)[..., 1:]).ravel()
     classes = {}  # (film, reading, setting) -> predicted colour classes, photo chunk by chunk
@@ -265,7 +263,6 @@ def learning_curve_figure(history, path) -> None:
 
 def intel_validation(n: int):
     """The first n of a seeded order of the Intel validation photos (near-gray dropped), uint8 RGB at 150 px."""
-    from train import data
     val = data.load_intel_scenes("val")
     val = val.subset(~val.near_gray)
     return val.images[np.random.default_rng(0).permutation(len(val))[:n]]
@@ -275,8 +272,6 @@ def retune_old_film(path: Path, n_images: int = 400) -> dict:
     """Choose the old-film decoding of existing ColorNet weights (tune_old_film_decoding) and rewrite
     them with it: the same float16 arrays, the decode settings gaining old_film in the file's metadata
     and in the card, with the grid, the figure and the new sha256."""
-    from models.inference import KIND
-    from models.weights import load_weights
     loaded = load_weights(path, KIND)
     cz = Colorizer.from_weights(path)
     if not cz.net.config.film_inputs:
@@ -287,10 +282,14 @@ def retune_old_film(path: Path, n_images: int = 400) -> dict:
     card_path = path.with_suffix(".json")
     card = json.loads(card_path.read_text())
     save_colornet(cz.net, path, loaded.arrays["class_weights"], meta)
-    card.update(decode=meta["decode"], old_film_decode_grid_intel_val=grid, sha256=sha256(path),
-                bytes=path.stat().st_size)
-    card_path.write_text(json.dumps(card, indent=1))
     figures = figure_folder(path)
+    grids_path = figures / "decoding_grids.json"
+    grids = json.loads(grids_path.read_text()) if grids_path.is_file() else {}
+    card.pop("old_film_decode_grid_intel_val", None)  # cards before the grids moved to a report
+    card.update(decode=meta["decode"], sha256=sha256(path), bytes=path.stat().st_size,
+                decoding_grids=grids_record({**grids, "old_film_decode_grid_intel_val": grid}, grids_path))
+    text = json.dumps(card, indent=1).encode()
+    write_atomic(card_path, lambda f: f.write(text), overwrite=True)
     old_film_figure(grid, choice, n_images, figures / "old_film_decoding.png")
     return {"old_film": choice, "sha256": card["sha256"]}
 
@@ -365,6 +364,14 @@ def choose_decodings(cz: Colorizer, cfg, val_by_source: dict, intel_val, against
     return choice, grids
 
 
+def grids_record(grids: dict, path: Path) -> dict:
+    """Write every decoding tried, with its scores, to path (a report: the card stays small) and return the
+    card's record of it: where it is and how many of each were tried."""
+    text = json.dumps(grids, indent=1).encode()
+    write_atomic(path, lambda f: f.write(text), overwrite=True)
+    return {"file": str(path), **{name: len(rows) for name, rows in grids.items() if isinstance(rows, list)}}
+
+
 def float16_change(cz: Colorizer, saved: Path, val64, choice: dict) -> float:
     """The largest change of a decoded ab value that the float16 file makes, on 32 validation photos."""
     cz16 = Colorizer.from_weights(saved)
@@ -397,7 +404,6 @@ def main(argv=None):
     p = build_parser()
     a = p.parse_args(argv)
     if a.retune_old_film:
-        from models.weights import WeightsError
         try:
             print(json.dumps(retune_old_film(Path(a.out)), indent=1))
         except WeightsError as e:
@@ -430,9 +436,11 @@ def main(argv=None):
             "parameters": int(sum(np.prod(q.shape) for q in rm.net.parameters())),
             "storage": "float16 (loaded as float32)",
             "float16_max_ab_change": float16_change(cz, out, np.concatenate(list(val_by_source.values())), choice),
-            "data": data_card(rm.cfg), "scene_classes": classes, "decode": choice, **grids,
+            "data": data_card(rm.cfg), "scene_classes": classes, "decode": choice,
+            "decoding_grids": grids_record(grids, figures / "decoding_grids.json"),
             "training": rm.training, "metrics": "see reports/colornet/report.json (train.evaluate_colornet)"}
-    out.with_suffix(".json").write_text(json.dumps(card, indent=1))
+    text = json.dumps(card, indent=1).encode()
+    write_atomic(out.with_suffix(".json"), lambda f: f.write(text), overwrite=True)
     print(json.dumps({"decode": choice, "sha256": card["sha256"], "bytes": card["bytes"],
                       "float16_max_ab_change": card["float16_max_ab_change"]}, indent=1))
     return 0
