@@ -17,6 +17,11 @@ import time
 from pathlib import Path
 
 from benchmarks.timing import median, time_calls
+from models.color_text import parse_conditions
+from models.conditions import paint, resolve
+from models.image_io import load_image, save_image
+from models.inference import Colorizer
+from models.segmenter import RegionFinder
 
 
 def main(argv=None):
@@ -28,10 +33,6 @@ def main(argv=None):
     import skimage.data
     from PIL import Image
 
-    from models.conditions import paint, parse_conditions, resolve
-    from models.image_io import load_image, save_image
-    from models.inference import Colorizer
-    from models.segmenter import RegionFinder
     cz, finder = Colorizer.from_weights(), RegionFinder.from_weights(a.segmenter)
     conditions = parse_conditions("sky: light blue; tree: forest green")
     tmp = Path(tempfile.mkdtemp())

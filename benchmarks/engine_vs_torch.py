@@ -20,7 +20,10 @@ import os
 import subprocess
 import sys
 
+import minitorch_color as mt
+from benchmarks.kernel_cases import format_kernels, run_kernels
 from benchmarks.timing import median, time_calls
+from benchmarks.unet import VARIANTS, build_ours, build_torch, conv_flops
 
 BATCH, TRAIN_SIZE, INFER_SIZE = 16, 64, 256
 
@@ -33,14 +36,11 @@ def _rss_mb():
 def _framework(name, threads, variant):
     """What differs between the two frameworks: model, tensors, optimiser, loss, no-grad."""
     if name == "ours":
-        import minitorch_color as mt
-        from benchmarks.unet import build_ours
         mt.manual_seed(0)
         return dict(model=build_ours(variant=variant), tensor=mt.tensor, adam=mt.optim.Adam,
                     mse=mt.nn.F.mse_loss, no_grad=mt.no_grad)
     import torch
 
-    from benchmarks.unet import build_torch
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     return dict(model=build_torch(variant=variant), tensor=torch.from_numpy, adam=torch.optim.Adam,
@@ -104,7 +104,6 @@ def torch_available():
 
 def run(threads=2, repeats=7, rounds=2, warmup=2, kernels=True):
     """Measure everything and return the results dict (also what --json writes)."""
-    from benchmarks.unet import VARIANTS, conv_flops
 
     frameworks = ["minitorch_color"] + (["pytorch"] if torch_available() else [])
     raw = {(f, v, t): {"times": [], "peak": 0.0, "base": 0.0}
@@ -143,7 +142,6 @@ def run(threads=2, repeats=7, rounds=2, warmup=2, kernels=True):
                            "infer": f"same U-Net, eval, 1x1x{INFER_SIZE}x{INFER_SIZE}"},
               "rows": rows, "ratios": ratios}
     if kernels:
-        from benchmarks.kernel_cases import run_kernels
         result["kernels"] = run_kernels(repeats=repeats)
     return result
 
@@ -167,7 +165,6 @@ def format_table(res):
     if not res.get("ratios"):
         lines.append("PyTorch is not installed: no ratios (pip install -r requirements-peer.txt)")
     if "kernels" in res:
-        from benchmarks.kernel_cases import format_kernels
         lines.append("")
         lines.append(format_kernels(res["kernels"]))
     return "\n".join(lines)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks.timing import median, time_calls
+from minitorch_color.kernels import conv_out_size, cpu, gpu
 
 
 def _median_time(fn, repeats):
@@ -14,7 +15,6 @@ def _median_time(fn, repeats):
 
 
 def _cases():
-    from minitorch_color.kernels import conv_out_size
     rng = np.random.default_rng(0)
     x = rng.standard_normal((16, 32, 64, 64)).astype(np.float32)
     cases = []
@@ -50,7 +50,6 @@ def _cases():
 
 def run_kernels(repeats=5):
     """Return [{op, numpy_ms, numba_ms, speedup}] for the hot kernels."""
-    from minitorch_color.kernels import cpu, gpu
     rows = []
     for label, name, args in _cases():
         t_np = _median_time(lambda: getattr(gpu, name)(*args), repeats)

@@ -17,6 +17,9 @@ import time
 from pathlib import Path
 
 from benchmarks.timing import median, time_calls
+from models.image_io import load_image, save_image
+from models.inference import Colorizer
+from models.stylenet import Stylizer
 
 
 def main(argv=None):
@@ -28,9 +31,6 @@ def main(argv=None):
     import skimage.data
     from PIL import Image
 
-    from models.image_io import load_image, save_image
-    from models.inference import Colorizer
-    from models.stylenet import Stylizer
     cz, st = Colorizer.from_weights(), Stylizer.from_weights(a.style_weights)
     blend = st.blend(st.names[0])
     tmp = Path(tempfile.mkdtemp())

@@ -12,6 +12,8 @@ such module, so its "fused" twin is the bias-free network with separate modules)
 """
 from __future__ import annotations
 
+from minitorch_color import cat, nn
+
 CHANNELS = (32, 64, 128, 256)
 
 
@@ -79,7 +81,6 @@ def _ordinary(nn):
 
 def build_ours(in_ch=1, out_ch=2, variant="fused"):
     """The U-Net on minitorch_color; "fused": batch norm and ReLU in one kernel, no conv bias."""
-    from minitorch_color import cat, nn
     if variant == "fused":
         return build(nn, cat, nn.BatchNormReLU2d, in_ch, out_ch)
     return build(nn, cat, _ordinary(nn), in_ch, out_ch, bias=True)

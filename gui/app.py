@@ -16,6 +16,29 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from minitorch_color.memory import keep_freed_memory
+from models.color_text import parse_condition
+from models.era import LABELS
+from models.hints import HintError, parse_hint_arg
+from models.pipeline import Pipeline
+from models.weights import WeightsError
+
+from .controller import Controller
+from .worker import Worker
+
+WINDOW = (1280, 800)  # as gui/view.py's default; not imported from there (Dear PyGui only once arguments are good)
+
+
+def window_size(text: str) -> tuple:
+    """'1400x1000' -> (1400, 1000), at least 800x480."""
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size like 1280x800") from None
+    if w < 800 or h < 480:
+        raise argparse.ArgumentTypeError(f"{text}: the studio needs at least 800x480")
+    return w, h
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="colorize-studio", description="Colorization Studio")
@@ -37,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layer", default=None, help="layer shown in the layers mode")
     p.add_argument("--hint", action="append", default=[], metavar="X,Y,#RRGGBB", help="start with these hints")
     p.add_argument("--compare", type=float, default=1.0, help="before/after split (0..1) at start")
+    p.add_argument("--window", type=window_size, default=WINDOW, metavar="WxH",
+                   help="the window's size at start (default 1280x800: fits a 1280x800 screen; resize it at will)")
     p.add_argument("--screenshot", default=None, help="save a screenshot after --exit-after-frames and exit")
     p.add_argument("--exit-after-frames", type=int, default=None)
     return p
@@ -46,47 +71,24 @@ class StartError(Exception):
     """A bad argument or unusable weights, said before (or instead of) the window (exit status 2)."""
 
 
-def optional_weights(given, name: str):
-    """The weights file a user named, else the shipped one when it is there, else None (its mode is then off)."""
-    from models.weights import shipped
-    return given or (shipped(name) if shipped(name).exists() else None)
-
-
 @dataclass
 class Tools:
     """What the arguments load before the window opens."""
 
-    cz: object  # models.inference.Colorizer
+    pipeline: Pipeline  # ColorNet and the optional era recogniser, stylizer and region finder
     hints: list  # start point hints (models.hints.Point)
     conditions: list  # start regions (models.conditions.Condition)
-    era_recogniser: object = None  # None: the era mode colours by choice only
-    stylizer: object = None  # None: no styles mode
-    region_finder: object = None  # None: no regions mode
 
 
 def load_tools(a) -> Tools:
-    """The ColorNet, the optional tools and the start hints and conditions the arguments name; a
-    StartError says what is wrong."""
-    from models.conditions import parse_condition
-    from models.era import LABELS, EraRecognizer
-    from models.hints import HintError, parse_hint_arg
-    from models.inference import Colorizer
-    from models.segmenter import RegionFinder
-    from models.stylenet import Stylizer
-    from models.weights import WeightsError
-
+    """The pipeline (the optional tools where their weights are there), and the start hints and
+    conditions the arguments name; a StartError says what is wrong."""
     if a.era and a.era not in LABELS:
         raise StartError(f"unknown era {a.era!r}; one of {', '.join(LABELS)}")
     try:
-        cz = Colorizer.from_weights(a.weights)
-        hints = [parse_hint_arg(h) for h in a.hint]
-        era = optional_weights(a.era_weights, "era.npz")
-        style = optional_weights(a.style_weights, "stylenet.npz")
-        seg = optional_weights(a.segmenter_weights, "segmenter.npz")
-        return Tools(cz, hints, [parse_condition(t) for t in a.condition],
-                     era_recogniser=EraRecognizer.from_weights(era) if era else None,
-                     stylizer=Stylizer.from_weights(style) if style else None,
-                     region_finder=RegionFinder.from_weights(seg) if seg else None)
+        pipeline = Pipeline.load(a.weights, era_weights=a.era_weights, style_weights=a.style_weights,
+                                 segmenter_weights=a.segmenter_weights)
+        return Tools(pipeline, [parse_hint_arg(h) for h in a.hint], [parse_condition(t) for t in a.condition])
     except (WeightsError, HintError) as e:
         raise StartError(str(e)) from None
 
@@ -102,7 +104,7 @@ def start(view, ctl, a, tools: Tools) -> None:
         except ValueError as e:
             raise StartError(f"{e}; one of {', '.join(ctl.cz.layer_names())}") from None
     ctl.doc.mode = a.mode
-    view.build()
+    view.build(a.window)
     if a.image:
         view.open(a.image)
     for h in tools.hints:
@@ -139,19 +141,20 @@ def settle_before(worker, ctl, a):
 
 
 def main(argv=None) -> int:
+    keep_freed_memory()  # the engine's malloc tuning (minitorch_color/memory.py), chosen by the entry point
     p = build_parser()
     a = p.parse_args(argv)
     if a.screenshot and not a.exit_after_frames:
         p.error("--screenshot needs --exit-after-frames")
-    from .controller import Controller
-    from .worker import Worker
     worker = None
     try:
         tools = load_tools(a)
-        from .view import StudioView  # Dear PyGui only once the arguments are good
+        try:
+            from .view import StudioView  # Dear PyGui only once the arguments are good (an optional extra)
+        except ImportError as e:
+            raise StartError(f"the studio needs Dear PyGui ({e}): pip install \".[studio]\"") from None
         worker = Worker(debounce_s=0.05)
-        ctl = Controller(tools.cz, worker=worker, era_recogniser=tools.era_recogniser, stylizer=tools.stylizer,
-                         region_finder=tools.region_finder)
+        ctl = Controller(tools.pipeline, worker=worker)
         view = StudioView(ctl)
         start(view, ctl, a, tools)
     except StartError as e:

@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from minitorch_color.files import write_atomic
+from models.era import LABELS
 from models.hints import HintError, Hints, Point
+from models.image_io import ImageLoadError, load_image, save_image
+from models.pipeline import Pipeline, Request
+from models.stylenet import style_index
 
 from .history import History
+from .regions import RegionEditor
 
 
 @dataclass(frozen=True)
@@ -36,18 +42,13 @@ class ModeNeeds:
 MODES = {"automatic": ModeNeeds(), "interactive": ModeNeeds(), "layers": ModeNeeds(explain=True, layer=True)}
 
 
-@dataclass(frozen=True)
-class Job:
-    """One colorization to run: the photo, its hints and what the current mode needs."""
-
-    image: np.ndarray
-    hints: Hints
-    layers: tuple
-    explain: bool
-    era: str = "modern"  # the decade label to colour as (models/era.py); "modern" changes nothing
-    style: np.ndarray | None = None  # the style blend row to paint with (models/stylenet.py); None: no style
-    regions: list = field(default_factory=list)  # coloured regions to paint (models/conditions.paint)
-    prior_correction: float | None = None  # the user's vividness as a decoding (None: the weights' own)
+def dialog_path(app_data: dict) -> str | None:
+    """The file a Dear PyGui file dialog chose: an absolute path typed into its name field as it is (the
+    dialog would put its current folder before it), a relative one in the dialog's folder; None if none."""
+    name = (app_data.get("file_name") or "").strip()
+    if name and os.path.isabs(os.path.expanduser(name)):
+        return os.path.expanduser(name)
+    return app_data.get("file_path_name") or None
 
 
 @dataclass
@@ -59,7 +60,8 @@ class Document:
     hints: list = field(default_factory=list)  # [Point], in image pixels
     mode: str = "automatic"
     radius: int = 1  # patch size of new hints (half-width, working-size pixels)
-    color: tuple = (0.8, 0.3, 0.2)  # colour for the next hint
+    color: tuple = (0.8, 0.3, 0.2)  # colour for the next hint (the Interactive mode's picker)
+    region_color: tuple = (0.35, 0.55, 0.9)  # colour for the next region (the Regions mode's own picker)
     selected: int | None = None  # index of the selected hint
     layer: str | None = None  # layer shown in the layers mode
     recognised: object | None = None  # the era recogniser's EraPrediction for this photo (models/era.py)
@@ -78,13 +80,14 @@ class Document:
 class Controller:
     """User actions on a Document; colorization through a worker with supersession."""
 
-    def __init__(self, colorizer, worker=None, history_limit: int = 200, modes: dict | None = None,
-                 era_recogniser=None, stylizer=None, region_finder=None):
+    def __init__(self, pipeline: Pipeline | None, worker=None, history_limit: int = 200, modes: dict | None = None):
+        self.pipeline = pipeline  # the one colorization (models/pipeline.py); None: nothing to colorize with
+        colorizer = pipeline.colorizer if pipeline is not None else None
         self.cz = colorizer
-        self.era_recogniser = era_recogniser  # models.era.EraRecognizer, or None: eras only by choice
-        self.stylizer = stylizer  # models.stylenet.Stylizer, or None: no styles mode to speak of
-        from .regions import RegionEditor
-        self.regions = RegionEditor(region_finder)  # colours on regions (the Regions mode)
+        eras = pipeline.eras if pipeline is not None else None
+        self.era_recogniser = eras.recogniser if eras is not None else None  # None: eras only by choice
+        self.stylizer = pipeline.stylizer if pipeline is not None else None  # None: no styles mode to speak of
+        self.regions = RegionEditor(pipeline.finder if pipeline is not None else None)  # the Regions mode
         self.modes = dict(MODES if modes is None else modes)  # name -> ModeNeeds
         self.doc = Document(layer=(colorizer.layer_names() or [None])[0] if colorizer is not None else None)
         self.worker = worker
@@ -102,7 +105,6 @@ class Controller:
     # ----- the photo ----------------------------------------------------------------------
     def open_image(self, path) -> str | None:
         """Load a photo; on failure return the message and keep the document as it was."""
-        from models.image_io import ImageLoadError, load_image
         try:
             image = load_image(path)
         except ImageLoadError as e:
@@ -142,7 +144,6 @@ class Controller:
     def set_era(self, label: str):
         """Colour this photo as decade `label` (a models.era.LABELS entry), or "auto": the recognised one.
         The choice is remembered for this photo (by its path) when it is opened again."""
-        from models.era import LABELS
         if label != "auto" and label not in LABELS:
             raise ValueError(f"unknown era {label!r}; auto or one of {LABELS}")
         if label == "auto":
@@ -167,7 +168,6 @@ class Controller:
         if name is not None:
             if self.stylizer is None:
                 raise ValueError("no StyleNet weights loaded")
-            from models.stylenet import style_index
             style_index(self.stylizer.names, name)  # a ValueError listing the menu
         self.doc.style = name
         if self.modes[self.doc.mode].style:
@@ -204,20 +204,21 @@ class Controller:
         """Select (or start painting in the current colour) what is under a click on the photo."""
         if self.doc.image is None:
             return None
-        i = self.regions.click(x, y, self.doc.color)
+        i = self.regions.click(x, y, self.doc.region_color)
         self._regions_changed()
         return i
 
     def add_region(self, name: str, rgb=None) -> int:
-        """Colour a region the segmenter found (in rgb, default the current colour)."""
-        i = self.regions.add_named(name, tuple(rgb) if rgb is not None else self.doc.color)
+        """Colour a region the segmenter found (in rgb, default the Regions mode's current colour)."""
+        i = self.regions.add_named(name, tuple(rgb) if rgb is not None else self.doc.region_color)
         self._regions_changed()
         return i
 
-    def set_region_colour(self, rgb):
+    def set_region_color(self, rgb):
+        """Colour for new regions, and for the selected region if there is one (hints keep theirs)."""
         rgb = tuple(float(np.clip(c, 0, 1)) for c in rgb[:3])
-        self.doc.color = rgb
-        if self.regions.set_colour(rgb):
+        self.doc.region_color = rgb
+        if self.regions.set_color(rgb):
             self._regions_changed()
 
     def brush(self, x, y, erase: bool = False, begin: bool = False):
@@ -360,7 +361,6 @@ class Controller:
         """Write the full-resolution result as PNG or JPEG (by extension)."""
         if self.doc.result is None:
             return "nothing to save yet: colorize first"
-        from models.image_io import save_image
         try:
             save_image(self.doc.result.output, path)
         except ValueError as e:
@@ -370,27 +370,20 @@ class Controller:
         return None
 
     # ----- colorization ------------------------------------------------------------------
-    def job(self) -> "Job":
+    def job(self) -> Request:
         """A snapshot of what to compute now (the worker runs it off the render thread)."""
         needs = self.modes[self.doc.mode]
-        return Job(self.doc.image, Hints(points=copy.deepcopy(self.doc.hints)),
-                   (self.doc.layer,) if needs.layer and self.doc.layer else (), needs.explain,
-                   self.era if needs.era else "modern", self.style_blend if needs.style else None,
-                   self.regions.regions() if needs.regions else [],
-                   None if self.doc.vividness is None else 1.0 - self.doc.vividness)
+        return Request(self.doc.image, Hints(points=copy.deepcopy(self.doc.hints)),
+                       era=self.era if needs.era else "modern",
+                       regions=tuple(self.regions.regions()) if needs.regions else (),
+                       style=self.style_blend if needs.style else None,
+                       prior_correction=None if self.doc.vividness is None else 1.0 - self.doc.vividness,
+                       layers=(self.doc.layer,) if needs.layer and self.doc.layer else (), explain=needs.explain)
 
-    def run_job(self, job: "Job"):
-        """Colorize as the job says; for a decade, read the gray as its film (weights with film inputs)
-        and grade the result in its palette; for a style, paint it (the plain colorization kept)."""
-        import dataclasses
-
-        from models.conditions import paint
-        from models.era import colorize_in_era
-        result = paint(colorize_in_era(self.cz, job.image, job.era, job.hints or None, layers=job.layers,
-                                       explain=job.explain, prior_correction=job.prior_correction)[0], job.regions)
-        if job.style is None:
-            return result
-        return dataclasses.replace(result, output=self.stylizer.stylize(result.output, job.style), plain=result.output)
+    def run_job(self, job: Request):
+        """The pipeline's colorization of a job (a decade read as its film and graded in its palette,
+        regions painted, a style painted with the plain colorization kept)."""
+        return self.pipeline.run(job)
 
     def request(self):
         """Ask for a fresh colorization of the current document; supersedes any pending one."""

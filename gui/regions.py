@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from models.color import rgb_to_lab
+from models.conditions import region_mask, segment_at
 from models.hints import Region
+from models.segmenter import REGIONS
 
 from .history import History
 
@@ -35,7 +38,6 @@ class RegionEditor:
 
     # ----- the photo --------------------------------------------------------------------
     def new_photo(self, image) -> None:
-        from models.color import rgb_to_lab
         self.L = rgb_to_lab(np.asarray(image, np.float32))[..., 0]
         self.map = self.finder.find(image) if self.finder is not None else None
         self.paints, self.selected = [], None
@@ -54,7 +56,6 @@ class RegionEditor:
 
     def add_named(self, region: str, rgb) -> int:
         """Paint a region the segmenter found (or select it if it is painted already)."""
-        from models.conditions import region_mask
         for i, p in enumerate(self.paints):
             if p.name == region:
                 self.selected = i
@@ -69,7 +70,6 @@ class RegionEditor:
     def click(self, x: float, y: float, rgb) -> int | None:
         """Select what is under a click: a painted region, else the segmenter's region there, else the
         segment grown over similar lightness. Returns the paint's index (None outside the photo)."""
-        from models.conditions import segment_at
         h, w = self.L.shape
         xi, yi = int(x), int(y)
         if not (0 <= xi < w and 0 <= yi < h):
@@ -79,7 +79,6 @@ class RegionEditor:
                 self.selected = i
                 return i
         if self.map is not None and self.map.labels[yi, xi] >= 0:
-            from models.segmenter import REGIONS
             return self.add_named(REGIONS[self.map.labels[yi, xi]], rgb)
         self._record()
         n = sum(p.name.startswith("segment") for p in self.paints) + 1
@@ -87,7 +86,7 @@ class RegionEditor:
         self.selected = len(self.paints) - 1
         return self.selected
 
-    def set_colour(self, rgb) -> bool:
+    def set_color(self, rgb) -> bool:
         p = self.current
         if p is None or tuple(rgb) == p.rgb:
             return False

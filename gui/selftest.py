@@ -19,6 +19,13 @@ import time
 
 import numpy as np
 
+from models.color import rgb_to_lab
+from models.inference import Colorizer
+from models.pipeline import Pipeline
+
+from .controller import Controller
+from .worker import Worker
+
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -30,17 +37,12 @@ def main(argv=None) -> int:
 
     import dearpygui.dearpygui as dpg
 
-    from models.color import rgb_to_lab
-    from models.inference import Colorizer
-
-    from .controller import Controller
     from .view import StudioView
-    from .worker import Worker
 
     report = {"steps": []}
     cz = Colorizer.from_weights(a.weights)
     worker = Worker()
-    ctl = Controller(cz, worker=worker)
+    ctl = Controller(Pipeline(cz), worker=worker)
     view = StudioView(ctl)
     view.build()
     dpg.set_viewport_pos([0, 0])

@@ -4,6 +4,8 @@ from __future__ import annotations
 import dearpygui.dearpygui as dpg
 import numpy as np
 
+from models.image_io import to_uint8
+
 
 def fit(hw, box: int):
     """(h, w, scale) of an image of size hw shrunk or grown to fit a box x box square."""
@@ -16,7 +18,6 @@ def rgba(img, hw) -> np.ndarray:
     """Float RGB (or gray) image resized to hw -> flat RGBA float32 for a dynamic texture."""
     from PIL import Image
 
-    from models.image_io import to_uint8
     img = np.asarray(img, np.float32)
     if img.ndim == 2:
         img = np.repeat(img[..., None], 3, -1)

@@ -11,14 +11,25 @@ from pathlib import Path
 import dearpygui.dearpygui as dpg
 import numpy as np
 
+from models.color import rgb_to_lab
 from models.image_io import IMAGE_EXTENSIONS
 
 from . import modes as mode_registry
-from .controller import Controller
+from .controller import Controller, dialog_path
 from .textures import blank, fit, rgba
 
-PANE = 460  # display size of each image pane (photos are shown scaled; results keep full resolution)
-WIDTH = 2 * PANE + 340
+PANE = 460  # display size of each image pane at the modes' design size (photos shown scaled; results keep
+# full resolution); the panes grow and shrink with the window (layout), between MIN_PANE and MAX_PANE
+MIN_PANE, MAX_PANE = 240, 720
+SIDE = 370  # the width beside the two panes: the mode's panel column and the margins
+WINDOW = (1280, 800)  # the default window: fits a 1280x800 screen; larger ones may resize it
+
+
+def pane_for(window, mode_height: int) -> int:
+    """The pane size that fits a window (w, h) in a mode: two panes beside the panel column, and the
+    height the mode needs besides its panes (mode_height - PANE) below them."""
+    w, h = window
+    return int(max(MIN_PANE, min(MAX_PANE, (w - SIDE) // 2, h - (mode_height - PANE))))
 
 
 class StudioView:
@@ -26,6 +37,7 @@ class StudioView:
         self.c = controller
         self.q = queue.Queue()
         self.c.listeners.append(lambda event, payload: self.q.put((event, payload)))
+        self.pane = PANE  # the current size of each image pane (layout)
         self.disp = (PANE, PANE, 1.0)  # (h, w, scale) of the photo on the canvas
         self.compare = 1.0
         self.status = ""
@@ -46,11 +58,12 @@ class StudioView:
         return self.disp[2]
 
     # ----- building -----------------------------------------------------------------------
-    def build(self):
+    def build(self, window=WINDOW):
+        """Build the window at size window (w, h), at the screen's top left; the panes fit it (layout)."""
         dpg.create_context()
-        with dpg.texture_registry():
-            dpg.add_dynamic_texture(PANE, PANE, blank(PANE, PANE), tag="tex_input")
-            dpg.add_dynamic_texture(PANE, PANE, blank(PANE, PANE), tag="tex_result")
+        with dpg.texture_registry():  # the largest panes; a smaller pane shows a part of them
+            dpg.add_dynamic_texture(MAX_PANE, MAX_PANE, blank(MAX_PANE, MAX_PANE), tag="tex_input")
+            dpg.add_dynamic_texture(MAX_PANE, MAX_PANE, blank(MAX_PANE, MAX_PANE), tag="tex_result")
         self._build_dialogs()
         with dpg.window(tag="main", label="Colorization Studio"):
             with dpg.menu_bar():
@@ -92,7 +105,10 @@ class StudioView:
             dpg.add_mouse_release_handler(button=dpg.mvMouseButton_Left, callback=lambda: self.mode.release())
             dpg.add_key_press_handler(dpg.mvKey_Z, callback=lambda: self._key("z"))
             dpg.add_key_press_handler(dpg.mvKey_Y, callback=lambda: self._key("y"))
-        dpg.create_viewport(title="Colorization Studio", width=WIDTH, height=self.mode.height)
+        dpg.create_viewport(title="Colorization Studio", width=window[0], height=window[1], x_pos=0, y_pos=0,
+                            min_width=2 * MIN_PANE + SIDE, min_height=480)
+        dpg.set_viewport_resize_callback(lambda: self.layout())
+        self.window = tuple(window)
         dpg.setup_dearpygui()
         dpg.set_primary_window("main", True)
         self.refresh_input()
@@ -110,7 +126,7 @@ class StudioView:
         dialog("dlg_load_hints", self.load_hints, [".json"])
 
     def _dialog_path(self, app_data, action):
-        path = app_data.get("file_path_name")
+        path = dialog_path(app_data)
         if path:
             action(path)
 
@@ -160,14 +176,25 @@ class StudioView:
         mode = self.mode
         dpg.set_value("mode", mode.label)
         dpg.set_value("lbl_input", mode.input_label if self.c.doc.image is not None
-                      else "No photo yet: File > Open photo... (or python -m gui PHOTO)")
+                      else "No photo yet: File > Open photo... (or colorize-studio PHOTO)")
         for other in self.modes.values():
             if other is not mode:
                 other.show(False)
         mode.show(True)
-        dpg.set_viewport_height(mode.height)
+        self.layout()
         if self.c.doc.result is not None:
             mode.refresh(self.c.doc.result)
+
+    def layout(self, window=None):
+        """Fit the panes to the window (w, h; default the viewport's own size) in the current mode."""
+        if window is None:
+            client = (dpg.get_viewport_client_width(), dpg.get_viewport_client_height())
+            window = client if min(client) > 0 else self.window  # before the first frame: the size asked for
+        pane = pane_for(window, self.mode.height)
+        if pane != self.pane:
+            self.pane = pane
+            self.refresh_input()
+            self.refresh_result()
 
     def set_compare(self, value: float):
         """Where the before/after split is (0: all before, 1: all after)."""
@@ -209,20 +236,20 @@ class StudioView:
         doc = self.c.doc
         if doc.image is None:
             return
-        self.disp = fit(doc.size, PANE)
+        self.disp = fit(doc.size, self.pane)
         h, w, _ = self.disp
-        uv = (w / PANE, h / PANE)
+        uv = (w / MAX_PANE, h / MAX_PANE)
         dpg.configure_item("canvas", width=w, height=h)
         dpg.configure_item("img_input", pmax=(w, h), uv_max=uv)
         dpg.configure_item("img_result", width=w, height=h, uv_max=uv)
         dpg.configure_item("compare", width=max(120, w - 100))
-        canvas = np.zeros((PANE, PANE, 4), np.float32)
+        dpg.configure_item("vividness", width=max(120, w - 100))
+        canvas = np.zeros((MAX_PANE, MAX_PANE, 4), np.float32)
         canvas[:h, :w] = rgba(self.gray(), (h, w)).reshape(h, w, 4)
         dpg.set_value("tex_input", canvas.ravel())
 
     def gray(self) -> np.ndarray:
         """The photo's lightness in 0..1 (what the network sees), cached per photo."""
-        from models.color import rgb_to_lab
         if self._gray_cache[0] is not self.c.doc.image:
             self._gray_cache = (self.c.doc.image, rgb_to_lab(self.c.doc.image)[..., 0] / 100)
         return self._gray_cache[1]
@@ -238,7 +265,7 @@ class StudioView:
             before = rgba(self.gray(), (h, w)).reshape(h, w, 4)
             shown[:, :split] = before[:, :split]
             shown[:, max(split - 1, 0):split + 1, :3] = (1.0, 0.85, 0.2)
-        canvas = np.zeros((PANE, PANE, 4), np.float32)
+        canvas = np.zeros((MAX_PANE, MAX_PANE, 4), np.float32)
         canvas[:h, :w] = shown
         dpg.set_value("tex_result", canvas.ravel())
         scene = result.scene

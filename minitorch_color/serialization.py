@@ -8,6 +8,7 @@ leaves a half-written checkpoint under the real name.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -92,6 +93,7 @@ def remove_stale_temporaries(folder) -> list:
 
 
 def _read(path, max_inflated: int | None = None):
+    """(header, arrays, sha256 of the bytes read): the file is read once, whole, and checked."""
     max_inflated = MAX_INFLATED_BYTES if max_inflated is None else max_inflated
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -132,17 +134,24 @@ def _read(path, max_inflated: int | None = None):
     if version > VERSION:
         raise SerializationError(f"{path} has format version {meta['version']}, newer than this "
                                  f"library's {VERSION}; upgrade minitorch_color")
-    return meta, arrays
+    return meta, arrays, hashlib.sha256(raw).hexdigest()
 
 
 def load(path, max_inflated: int | None = None):
     """Read an object written by save(); arrays come back as NumPy arrays. A file that would inflate
     beyond max_inflated bytes (default MAX_INFLATED_BYTES) is refused before it is."""
-    meta, arrays = _read(path, max_inflated)
+    meta, arrays, _ = _read(path, max_inflated)
     return _unflatten(meta["tree"], arrays)
 
 
 def load_metadata(path, max_inflated: int | None = None) -> dict:
     """Return the metadata dict stored by save(..., metadata=...)."""
-    meta, _ = _read(path, max_inflated)
+    meta, _, _ = _read(path, max_inflated)
     return meta.get("metadata", {})
+
+
+def load_checked(path, max_inflated: int | None = None) -> tuple:
+    """(object, metadata, sha256 of the file's bytes) from one read of the file: what a caller that
+    verifies a file against a recorded digest needs, with no chance of the file changing in between."""
+    meta, arrays, digest = _read(path, max_inflated)
+    return _unflatten(meta["tree"], arrays), meta.get("metadata", {}), digest

@@ -165,17 +165,33 @@ def _srgb_samples(face_steps=256, interior_steps=24):
     return np.concatenate(faces + [inner])
 
 
+# The in-gamut cells of the default grid (10), as computed by gamut_cells(10): for each a cell (a / 10),
+# the first and last b cell (every cell between is in gamut). Stored because computing them takes 0.5 s
+# of every start; tests/test_color.py checks the table against the computation.
+GAMUT_CELLS_10 = {-9: (8, 8), -8: (4, 8), -7: (2, 9), -6: (0, 9), -5: (-2, 9), -4: (-3, 9), -3: (-4, 9),
+                  -2: (-4, 9), -1: (-5, 9), 0: (-6, 9), 1: (-7, 8), 2: (-7, 8), 3: (-8, 8), 4: (-9, 8),
+                  5: (-9, 7), 6: (-10, 7), 7: (-11, 7), 8: (-11, 7), 9: (-9, 0), 10: (-7, -5)}
+
+
+def gamut_cells(grid: int) -> np.ndarray:
+    """The cells (a, b) // grid, rounded, that some sRGB colour falls in, sorted: computed from the sRGB cube
+    rather than copied. With grid 10 this gives 261 bins; Zhang et al. report 313, counting bins occupied
+    by ImageNet pixels after their own gamut handling; the count depends on that choice, not on the method."""
+    ab = rgb_to_lab(_srgb_samples())[..., 1:]
+    return np.unique(np.round(ab / grid).astype(np.int64), axis=0)
+
+
 @lru_cache(maxsize=4)
 def ab_bins(grid: int = GRID) -> np.ndarray:
-    """Centres (Q, 2) of the ab bins (centred on multiples of grid) that some sRGB colour falls in.
-
-    Computed here from the sRGB cube rather than copied: with grid 10 this gives 261 bins.
-    Zhang et al. report 313, counting bins occupied by ImageNet pixels after their own
-    gamut handling; the count depends on that choice, not on the method.
-    """
-    ab = rgb_to_lab(_srgb_samples())[..., 1:]
-    cells = np.unique(np.round(ab / grid).astype(np.int64), axis=0)
-    return (cells * grid).astype(np.float64)
+    """Centres (Q, 2) of the ab bins (centred on multiples of grid) that some sRGB colour falls in,
+    read-only; the default grid's from GAMUT_CELLS_10, any other computed (gamut_cells)."""
+    if grid == 10:
+        cells = np.array([(a, b) for a, (lo, hi) in sorted(GAMUT_CELLS_10.items()) for b in range(lo, hi + 1)])
+    else:
+        cells = gamut_cells(grid)
+    centres = (cells * grid).astype(np.float64)
+    centres.flags.writeable = False
+    return centres
 
 
 class ABQuantizer:

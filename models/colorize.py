@@ -1,5 +1,6 @@
 """colorize: turn black-and-white photos into colour ones with ColorNet.
 
+    colorize photo.jpg                                        # photo-colorized.png beside it
     colorize old.jpg scans/ -o coloured/                      # files and folders
     colorize photo.png -o out --hint 120,40,#3a6fd0 --hint 30,200,#2e8b57
     colorize photo.png -o out --hints hints.json --stages out/process --report out/report.json
@@ -26,17 +27,31 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from minitorch_color.files import write_first_free
+from minitorch_color.kernels import use_kernels
+from minitorch_color.memory import keep_freed_memory
 
-from .image_io import IMAGE_EXTENSIONS
-from .inference import MAX_WORK_SIZE
+from .color_text import ALIASES, parse_condition, parse_conditions
+from .conditions import with_fitted_lightness
+from .era import ERA_CHOICES, EraChooser
+from .hints import HintError, Hints, parse_hint_arg
+from .image_io import IMAGE_EXTENSIONS, load_image, save_image
+from .inference import MAX_WORK_SIZE, Colorizer
+from .palette import palette_for
+from .pipeline import Pipeline, Request
+from .segmenter import REGIONS, RegionFinder
+from .stylenet import Stylizer, parse_mix
+from .visualize import activation_figure, stage_strip
+from .weights import WeightsError, shipped
 
 
 def bounded(kind, lo, hi):
@@ -67,8 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
                                 epilog="Hints file: JSON with 'points' [{x, y, color}] and 'regions' "
                                        "[{box|polygon, color}] in input pixels; see models/hints.py.")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders of images")
-    p.add_argument("-o", "--output", type=given(), required=True, metavar="OUTDIR",
-                   help="folder for the colorized PNGs")
+    p.add_argument("-o", "--output", type=given(), default=None, metavar="OUTDIR",
+                   help="folder for the colorized PNGs (default: each beside its photo as NAME-colorized.png)")
     p.add_argument("--weights", type=given(), default=None,
                    help="ColorNet weights (default: the shipped weights/colornet.npz, or $MINITORCH_COLOR_WEIGHTS)")
     p.add_argument("--size", type=bounded(int, 8, MAX_WORK_SIZE), default=None,
@@ -116,17 +131,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stages", type=given(Path), default=None, metavar="DIR",
                    help="also write each image's stage strip and activation grids here")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs (default: add a number)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary line")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="a line per photo: where it went and the era it was coloured as")
     return p
 
 
-def collect_inputs(paths) -> tuple[list, list]:
-    """(image files, errors) from files and folders (folders: their image files, sorted, not recursive)."""
+def collect_inputs(paths, skip_suffix: str | None = None) -> tuple[list, list]:
+    """(image files, errors) from files and folders (folders: their image files, sorted, not recursive,
+    leaving out those whose name ends with skip_suffix: the colorizations an earlier run put beside them)."""
     files, errors = [], []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS)
+            found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS
+                           and not (skip_suffix and f.stem.endswith(skip_suffix)))
             if not found:
                 errors.append((str(p), "folder holds no image files (" + ", ".join(IMAGE_EXTENSIONS) + ")"))
             files += found
@@ -151,10 +170,17 @@ def output_names(out_dir: Path, stem: str, taken: set, avoid: Path | None = None
             yield cand
 
 
-def write_output(image, out_dir: Path, src: Path, taken: set, overwrite: bool) -> Path:
-    """Save a colorized photo under the first free name for it (with overwrite: its first name, replaced)."""
-    from .image_io import save_image
-    names = output_names(out_dir, src.stem, taken, avoid=src)
+BESIDE = "-colorized"
+# Below this many photos, the engine's whole-array kernels finish a run sooner than loading Numba's compiled
+# ones (0.3 s once, then about 0.03 s a photo faster at the default size; minitorch_color/kernels)
+FEW_PHOTOS = 8  # without -o, a photo's colorization goes beside it as NAME-colorized.png
+
+
+def write_output(image, out_dir: Path | None, src: Path, taken: set, overwrite: bool) -> Path:
+    """Save a colorized photo under the first free name for it (with overwrite: its first name, replaced):
+    OUTDIR/NAME.png, or without an output folder NAME-colorized.png beside the photo."""
+    names = (output_names(out_dir, src.stem, taken, avoid=src) if out_dir is not None
+             else output_names(src.parent, src.stem + BESIDE, taken, avoid=src))
     dst = save_image(image, next(names), overwrite=overwrite, alternatives=names)
     taken.add(dst)
     return dst
@@ -184,8 +210,6 @@ def join_hint_values(argv) -> list:
 
 def list_styles(argv) -> int:
     """--list-styles: the menu of the style weights (--style-weights or the shipped ones)."""
-    from .stylenet import Stylizer
-    from .weights import WeightsError
     p = argparse.ArgumentParser(prog="colorize --list-styles")
     p.add_argument("--list-styles", action="store_true")
     p.add_argument("--style-weights", default=None)
@@ -205,7 +229,6 @@ def style_request(args):
         if args.style_mix:
             raise ValueError("--style-mix needs --style")
         return None, None, None
-    from .stylenet import Stylizer, parse_mix
     st = Stylizer.from_weights(args.style_weights)
     mix = dict(parse_mix(m) for m in args.style_mix)
     blend = st.blend(args.style, args.style_strength, mix)
@@ -221,21 +244,14 @@ class Job:
     """What every photo of a run shares, loaded once from the arguments (prepare)."""
 
     args: argparse.Namespace
-    hints: object  # models.hints.Hints
-    cz: object  # models.inference.Colorizer
-    eras: object  # models.era.EraChooser
-    style: tuple = (None, None, None)  # (Stylizer, blend row, report record), see style_request
-    finder: object = None  # models.segmenter.RegionFinder when conditions name regions
+    hints: Hints  # points, regions and named conditions
+    pipeline: Pipeline  # the models, each read once
+    style: tuple = (None, None)  # (blend row, report record) for --style, see style_request
 
 
 def prepare(args) -> Job:
     """Hints, ColorNet, era chooser, style and region finder for these arguments; a SetupError says
     what is wrong (checked in the order the user reads the options: hints, weights, era, style, regions)."""
-    from .conditions import parse_condition, parse_conditions
-    from .hints import HintError, Hints, parse_hint_arg
-    from .inference import Colorizer
-    from .weights import WeightsError
-
     try:
         hints = Hints.from_file(args.hints) if args.hints else Hints()
         hints.points += [parse_hint_arg(h) for h in args.hint]
@@ -253,25 +269,21 @@ def prepare(args) -> Job:
     cz.refine = not args.no_refine
     eras = era_chooser(args, cz)
     try:
-        style = style_request(args)
+        stylizer, blend, record = style_request(args)
     except (ValueError, WeightsError) as e:
         raise SetupError(str(e)) from None
     finder = None
     if hints.conditions:
-        from .segmenter import RegionFinder
         try:
             finder = RegionFinder.from_weights(args.segmenter_weights)
         except WeightsError as e:
             raise SetupError(f"--condition needs the region segmenter ({e})") from None
-    return Job(args, hints, cz, eras, style, finder)
+    return Job(args, hints, Pipeline(cz, eras=eras, stylizer=stylizer, finder=finder), (blend, record))
 
 
 def era_chooser(args, cz):
     """The EraChooser for --era (a SetupError for a name that is no era); without the recogniser,
     "auto" by default colours every photo as modern, with a note, but "auto" asked for by name stops."""
-    from .era import ERA_CHOICES, EraChooser
-    from .weights import WeightsError
-
     choice = args.era or "auto"
     if choice not in ERA_CHOICES:
         raise SetupError(f"--era {args.era!r} is not an era; one of: {', '.join(ERA_CHOICES)}")
@@ -288,11 +300,13 @@ def era_chooser(args, cz):
     return eras
 
 
-def output_folder(args) -> Path:
-    """The output folder (and --stages'), created; a SetupError if it cannot be."""
-    out_dir = Path(args.output)
+def output_folder(args) -> Path | None:
+    """The output folder (and --stages'), created; None without -o (each photo's beside it); a SetupError
+    if it cannot be."""
+    out_dir = Path(args.output) if args.output is not None else None
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
         if args.stages:
             args.stages.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -300,41 +314,32 @@ def output_folder(args) -> Path:
     return out_dir
 
 
-def colorize_file(job: Job, src: Path, out_dir: Path, taken: set) -> dict:
+def colorize_file(job: Job, src: Path, out_dir: Path | None, taken: set) -> dict:
     """Colorize one photo into out_dir and return its report record; a failure is recorded and said
     above the progress bar, never raised: one photo never stops the batch, no traceback reaches the user."""
-    from tqdm import tqdm
-
-    from .conditions import paint, resolve, with_fitted_lightness
-    from .era import colorize_in_era
-    from .image_io import load_image
-    from .palette import palette_for
-
-    args, cz = job.args, job.cz
-    stylizer, blend, style_record = job.style
+    args, pipe = job.args, job.pipeline
+    blend, style_record = job.style
     rec = {"input": str(src)}
     t0 = time.perf_counter()
     try:
         image = load_image(src, as_float=False)  # 8-bit stays 8-bit: a 24 MP photo in bounded memory
         t1 = time.perf_counter()
-        era = job.eras.decide(image)
-        regions, covered = resolve(job.hints.conditions, job.finder.find(image)) if job.finder else ([], {})
+        era = pipe.decide_era(image)
+        regions, covered = pipe.regions_for(image, job.hints.conditions)
         if args.fit_lightness and regions:
             image = with_fitted_lightness(image, regions)
-        # the stage images, entropy and activations only when --stages asks for them; the picture as 8-bit
-        # straight away unless a region or a style works on it further (a quarter of the memory)
-        result, film = colorize_in_era(cz, image, era.used, job.hints or None,
-                                       layers=cz.layer_names() if args.stages else (), explain=bool(args.stages),
-                                       dtype=np.float32 if regions or stylizer is not None else np.uint8)
-        result = paint(result, regions)
-        output = result.output if stylizer is None else stylizer.stylize(result.output, blend)
+        # the stage images, entropy and activations only when --stages asks for them
+        result = pipe.run(Request(image, job.hints or None, era=era.used, regions=tuple(regions), style=blend,
+                                  layers=tuple(pipe.colorizer.layer_names()) if args.stages else (),
+                                  explain=bool(args.stages), dtype=np.uint8))
         t2 = time.perf_counter()
-        dst = write_output(output, out_dir, src, taken, args.overwrite)
+        dst = write_output(result.output, out_dir, src, taken, args.overwrite)
         t3 = time.perf_counter()
         rec.update(status="ok", output=str(dst), size=list(image.shape[:2]),
                    work_size=list(result.prediction.work_hw), seconds_load=t1 - t0,
                    seconds_colorize=t2 - t1, seconds_save=t3 - t2, seconds_total=t3 - t0)
-        T, alpha = cz.decoding(film)
+        film = result.prediction.film
+        T, alpha = pipe.colorizer.decoding(film)
         rec["era"] = {**era.to_report(), "film": film, "palette": palette_for(era.used).name,
                       "decoding": {"temperature": T, "prior_correction": alpha}}
         if style_record:
@@ -344,8 +349,9 @@ def colorize_file(job: Job, src: Path, out_dir: Path, taken: set) -> dict:
                                  for k, v in covered.items()}
             for label in (k for k, v in covered.items() if v == 0 and not args.quiet):
                 tqdm.write(f"colorize: {src.name}: {label!r}: no such region found in this photo", file=sys.stderr)
-        if era.recognised is not None and not args.quiet:
-            tqdm.write(f"colorize: {src.name}: {era.describe()}", file=sys.stderr)  # above the bar
+        if args.verbose:  # above the bar
+            said = f"; {era.describe()}" if era.recognised is not None else ""
+            tqdm.write(f"colorize: {src.name} -> {dst}{said}", file=sys.stderr)
         if result.scene is not None:  # named only when the scene head is sure enough
             rec["scene"] = result.scene.name if result.scene.confident else None
             rec["scene_probability"] = round(result.scene.probability, 3)
@@ -362,9 +368,6 @@ def colorize_file(job: Job, src: Path, out_dir: Path, taken: set) -> dict:
 def write_stages(result, folder: Path, dst: Path, title: str, taken: set) -> dict:
     """The stage strip and activation grids of a colorization as DST-STEM_stages.png and _activations.png
     in folder (never replacing a file: a taken name gets a number); {kind: path or the error}."""
-    from tqdm import tqdm
-
-    from .visualize import activation_figure, stage_strip
     out = {}
     for kind, make in (("stages", stage_strip), ("activations", activation_figure)):
         try:
@@ -381,10 +384,8 @@ def write_report(job: Job, records: list, path: Path, taken: set, inputs=()) -> 
     """--report: the run's settings and every photo's record as JSON, written atomically; like a photo it
     never replaces a file (with --overwrite it may replace an earlier report, never an input or an output
     of this run): a taken name gets a number, and the console says so. False (said) if it cannot be written."""
-    from .weights import shipped
-
-    cz, failed = job.cz, sum(r["status"] != "ok" for r in records)
-    summary = {"weights": str(job.args.weights or shipped()), "size": cz.size, "era": job.eras.choice,
+    cz, failed = job.pipeline.colorizer, sum(r["status"] != "ok" for r in records)
+    summary = {"weights": str(job.args.weights or shipped()), "size": cz.size, "era": job.pipeline.eras.choice,
                "temperature": cz.temperature, "prior_correction": cz.prior_correction, "vividness": cz.vividness,
                "smoothing": cz.smoothing, "gray_gate": cz.gray_gate, "refine": cz.refine,
                "hints": job.hints.to_dict(), "images": records, "ok": len(records) - failed, "failed": failed}
@@ -406,8 +407,6 @@ def write_report(job: Job, records: list, path: Path, taken: set, inputs=()) -> 
 
 def list_regions() -> int:
     """--list-regions: each region name conditions take, with its other words."""
-    from .conditions import ALIASES
-    from .segmenter import REGIONS
     for r in REGIONS:
         print(r + "\t" + ", ".join(w for w, k in ALIASES.items() if k == r and w != r))
     return 0
@@ -418,6 +417,7 @@ INTERRUPTED = 130  # the shell's status for a program stopped by Ctrl-C (128 + S
 
 def main(argv=None) -> int:
     """The command: 0 when every photo was written, 1 when some failed, 2 for bad arguments, 130 on Ctrl-C."""
+    keep_freed_memory()  # the engine's malloc tuning (minitorch_color/memory.py), chosen by the entry point
     argv = sys.argv[1:] if argv is None else list(argv)
     records, out_dir = [], None
     try:
@@ -441,12 +441,12 @@ def main(argv=None) -> int:
         return INTERRUPTED
 
 
-def run(job: Job, args, out_dir: Path, records: list) -> int:
+def run(job: Job, args, out_dir: Path | None, records: list) -> int:
     """Colorize every input into out_dir, appending each photo's record to records (so that an
     interrupted run can say what it wrote); then the report. The exit status."""
-    from tqdm import tqdm
-
-    files, errors = collect_inputs(args.inputs)
+    files, errors = collect_inputs(args.inputs, skip_suffix=BESIDE if out_dir is None else None)
+    if "MINITORCH_KERNELS" not in os.environ:  # the user's choice stands; else what makes this run soonest done
+        use_kernels("array" if len(files) < FEW_PHOTOS else "numba")
     for name, msg in errors:
         print(f"colorize: {name}: {msg}", file=sys.stderr)
     records += [{"input": n, "status": "error", "error": m} for n, m in errors]
@@ -457,7 +457,8 @@ def run(job: Job, args, out_dir: Path, records: list) -> int:
         return 1
     failed = sum(r["status"] != "ok" for r in records)
     if not args.quiet:
-        print(f"colorize: {len(records) - failed} of {len(records)} image(s) written to {out_dir}", file=sys.stderr)
+        where = f"to {out_dir}" if out_dir is not None else "beside their photos (NAME-colorized.png)"
+        print(f"colorize: {len(records) - failed} of {len(records)} image(s) written {where}", file=sys.stderr)
     return 1 if failed else 0
 
 

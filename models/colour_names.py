@@ -1,6 +1,6 @@
 """The CSS Color Module Level 4 named colours (the X11 names browsers know), as #RRGGBB.
 
-Names are lower case without spaces ("skyblue"); models/conditions.parse_colour accepts them
+Names are lower case without spaces ("skyblue"); models/color_text.parse_color accepts them
 written with spaces, hyphens or capitals ("sky blue", "Forest-Green").
 """
 

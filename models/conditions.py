@@ -1,6 +1,6 @@
 """Colour conditions on regions: "make the sky light blue and the trees dark green".
 
-    conds = parse_conditions("sky: light blue; tree: #2e8b57")      # or parse_condition("sky=light blue")
+    conds = parse_conditions("sky: light blue; tree: #2e8b57")      # models/color_text.py
     regions, covered = resolve(conds, finder.find(image))           # masks with colours
     painted = paint(cz.process(image), regions)                     # a Colorization
 
@@ -21,97 +21,17 @@ sky must not turn the road.
 """
 from __future__ import annotations
 
-import difflib
-import re
-from dataclasses import dataclass
+import dataclasses
 
 import numpy as np
 
-from .colour_names import CSS_COLOURS
-from .hints import HintError, Region
-from .segmenter import REGIONS, RegionMap
+from .color import fit_chroma, image_lightness, lab_to_rgb, rgb_to_lab
+from .color_text import ConditionError
+from .hints import Region, color_to_ab
+from .image_io import image_divisor
+from .segmenter import RegionMap
 
-ALIASES = {
-    "sky": "sky", "skies": "sky", "clouds": "sky",
-    "building": "building", "buildings": "building", "house": "building", "houses": "building",
-    "wall": "building", "walls": "building",
-    "road": "road", "roads": "road", "street": "road", "streets": "road",
-    "pavement": "pavement", "pavements": "pavement", "sidewalk": "pavement", "sidewalks": "pavement",
-    "tree": "tree", "trees": "tree", "vegetation": "tree", "grass": "tree", "bush": "tree", "bushes": "tree",
-    "leaves": "tree", "foliage": "tree", "plants": "tree",
-    "car": "car", "cars": "car", "vehicle": "car", "vehicles": "car",
-    "person": "person", "people": "person", "pedestrian": "person", "pedestrians": "person",
-    "cyclist": "person", "cyclists": "person",
-    "object": "object", "objects": "object", "pole": "object", "poles": "object", "sign": "object",
-    "signs": "object", "fence": "object", "fences": "object",
-}
 EDGE = 2  # pixels (at the segmenter's working size, 192 px) left to the network at a region's edge
-
-
-class ConditionError(HintError):
-    """A condition that cannot be read (which part, and the nearest valid names, in the message)."""
-
-
-def _key(name: str) -> str:
-    return re.sub(r"[\s_\-]+", "", name.strip().lower())
-
-
-def _suggest(word: str, choices) -> str:
-    near = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.5)
-    return f" (did you mean {' or '.join(repr(n) for n in near)}?)" if near else ""
-
-
-def parse_colour(text: str) -> tuple:
-    """'#RRGGBB', 'R,G,B' (0..255) or a CSS colour name -> (r, g, b) floats in [0, 1]."""
-    t = str(text).strip()
-    if re.fullmatch(r"#?[0-9a-fA-F]{6}", t):
-        h = t.lstrip("#")
-        return tuple(int(h[i:i + 2], 16) / 255 for i in (0, 2, 4))
-    if re.fullmatch(r"\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}", t):
-        rgb = [int(v) for v in t.split(",")]
-        if max(rgb) > 255:
-            raise ConditionError(f"colour {t!r}: components must be 0..255")
-        return tuple(v / 255 for v in rgb)
-    key = _key(t)
-    if key in CSS_COLOURS:
-        return parse_colour(CSS_COLOURS[key])
-    raise ConditionError(f"unknown colour {t!r}{_suggest(key, CSS_COLOURS)}; use a CSS colour name, "
-                         "#RRGGBB or R,G,B")
-
-
-def parse_region(text: str) -> str:
-    """A region word ("trees", "street") -> its REGIONS name, or a ConditionError listing them."""
-    key = _key(text)
-    if key in ALIASES:
-        return ALIASES[key]
-    raise ConditionError(f"unknown region {text.strip()!r}{_suggest(key, ALIASES)}; the regions are: "
-                         + ", ".join(REGIONS))
-
-
-@dataclass
-class Condition:
-    """A colour for a region: a segmenter region name, or an explicit mask (H, W) of the photo."""
-
-    rgb: tuple
-    region: str | None = None
-    mask: np.ndarray | None = None
-    label: str = ""  # how the user wrote it ("sky=light blue"), for messages and reports
-
-    def to_dict(self) -> dict:
-        return {"region": self.region, "color": "#" + "".join(f"{round(c * 255):02x}" for c in self.rgb)}
-
-
-def parse_condition(text: str) -> Condition:
-    """'REGION=COLOUR' or 'REGION: COLOUR' -> a Condition."""
-    m = re.fullmatch(r"\s*([^=:]+?)\s*[=:]\s*(.+?)\s*", text)
-    if not m:
-        raise ConditionError(f"condition {text!r}: write REGION=COLOUR, e.g. 'sky=light blue'")
-    return Condition(parse_colour(m.group(2)), parse_region(m.group(1)), label=text.strip())
-
-
-def parse_conditions(text: str) -> list:
-    """'sky: light blue; tree: dark green' -> [Condition, ...] (empty parts ignored)."""
-    return [parse_condition(part) for part in text.split(";") if part.strip()]
 
 
 def region_mask(rm: RegionMap, region: str, edge: int = EDGE) -> np.ndarray:
@@ -148,12 +68,9 @@ def paint(colorization, regions, soften: float = 1.5):
     """The colorization (models.inference.Colorization) with each region (a masked models.hints.Region)
     in its colour: hue and chroma requested, fitted to sRGB at each pixel's lightness, the lightness
     the photo's; blended over `soften` pixels at the edges; later regions over earlier ones."""
-    import dataclasses
 
     from scipy.ndimage import gaussian_filter
 
-    from .color import fit_chroma, lab_to_rgb, rgb_to_lab
-    from .hints import color_to_ab
     if not regions:
         return colorization
     L = colorization.prediction.L_full.astype(np.float64)
@@ -200,7 +117,6 @@ def clear_version(ab) -> np.ndarray:
 def lightness_range(ab) -> tuple:
     """(lowest, highest) lightness at which sRGB can show the request's hue clearly (clear_version);
     an interval, (0, 0) if none."""
-    from .color import lab_to_rgb
     ab = clear_version(ab)
     Ls = np.linspace(0, 100, 401)
     lab = np.stack([Ls, np.full_like(Ls, ab[0]), np.full_like(Ls, ab[1])], -1)
@@ -215,7 +131,6 @@ def fit_lightness(L, regions, soften: float = 1.5) -> np.ndarray:
     blue one can show), the change softened over `soften` pixels at the edges. Later regions win."""
     from scipy.ndimage import gaussian_filter
 
-    from .hints import color_to_ab
     L = np.asarray(L, np.float64)
     target = L.copy()
     for r in regions:
@@ -233,8 +148,6 @@ def fit_lightness(L, regions, soften: float = 1.5) -> np.ndarray:
 def with_fitted_lightness(image, regions) -> np.ndarray:
     """The photo (gray or RGB, uint8/uint16 or floats) as a float gray RGB image whose lightness is
     fit_lightness'd for these regions (what colorize --fit-lightness colorizes)."""
-    from .color import image_lightness, lab_to_rgb
-    from .image_io import image_divisor
     L = fit_lightness(image_lightness(image, image_divisor(image)), regions)
     return lab_to_rgb(np.stack([L, np.zeros_like(L), np.zeros_like(L)], -1)).astype(np.float32)
 

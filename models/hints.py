@@ -22,7 +22,6 @@ was trained with (train/simulate.py).
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,31 +30,9 @@ import numpy as np
 from minitorch_color.files import read_bounded
 
 from .color import rgb_to_lab
+from .color_text import Condition, ConditionError, HintError, parse_color, parse_region
 
 MAX_HINTS_BYTES = 16 * 1024 * 1024  # far more than any hand-made or studio-saved hints file
-
-
-class HintError(ValueError):
-    """A hint or hints file is malformed (what is wrong and where is in the message)."""
-
-
-_HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
-
-
-def parse_color(value, where: str = "color") -> tuple:
-    """'#RRGGBB', 'RRGGBB' or [R, G, B] (0..255) -> (r, g, b) floats in [0, 1]."""
-    if isinstance(value, str):
-        m = _HEX.match(value.strip())
-        if not m:
-            raise HintError(f"{where}: {value!r} is not a colour like '#RRGGBB'")
-        h = m.group(1)
-        return tuple(int(h[i:i + 2], 16) / 255.0 for i in (0, 2, 4))
-    if isinstance(value, (list, tuple)) and len(value) == 3 and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
-        if not all(0 <= v <= 255 for v in value):
-            raise HintError(f"{where}: {list(value)} has components outside 0..255")
-        return tuple(float(v) / 255.0 for v in value)
-    raise HintError(f"{where}: {value!r} is not a colour ('#RRGGBB' or [R, G, B] in 0..255)")
 
 
 def color_to_ab(rgb) -> np.ndarray:
@@ -122,7 +99,7 @@ class Hints:
 
     points: list = field(default_factory=list)
     regions: list = field(default_factory=list)
-    conditions: list = field(default_factory=list)  # models.conditions.Condition: named regions, resolved per photo
+    conditions: list = field(default_factory=list)  # models.color_text.Condition: named regions, resolved per photo
 
     def __len__(self):
         return len(self.points) + len(self.regions)  # conditions count once resolved into regions
@@ -168,16 +145,16 @@ class Hints:
                     raise HintError(f"{where}.polygon: must be a list of at least 3 [x, y] pairs")
                 hints.regions.append(Region(rgb, polygon=[(_number(x, where), _number(y, where)) for x, y in poly]))
         if data.get("conditions"):
-            from .conditions import Condition, ConditionError, parse_colour, parse_region
             for i, c in enumerate(data["conditions"]):
                 where = f"{source}: conditions[{i}]"
                 if not isinstance(c, dict) or set(c) != {"region", "color"}:
                     raise HintError(f"{where}: needs exactly 'region' and 'color'")
+                rgb = parse_color(c["color"], where + ".color")
                 try:
-                    hints.conditions.append(Condition(parse_colour(c["color"]), parse_region(c["region"]),
-                                                      label=f"{c['region']}={c['color']}"))
+                    region = parse_region(str(c["region"]))
                 except ConditionError as e:
-                    raise HintError(f"{where}: {e}") from None
+                    raise HintError(f"{where}.region: {e}") from None
+                hints.conditions.append(Condition(rgb, region, label=f"{c['region']}={c['color']}"))
         return hints
 
     @classmethod

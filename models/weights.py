@@ -27,7 +27,7 @@ import numpy as np
 import minitorch_color as mt
 from minitorch_color.backend import asnumpy
 from minitorch_color.files import read_bounded, write_atomic
-from minitorch_color.serialization import SerializationError, load_metadata
+from minitorch_color.serialization import SerializationError, load_checked
 
 ENV_VAR = "MINITORCH_COLOR_WEIGHTS"
 MAX_CARD_BYTES = 64 * 1024 * 1024  # a card with its grids and history is a few MB
@@ -103,12 +103,15 @@ def load_weights(path, kind: str, hint: str = "") -> LoadedWeights:
         raise WeightsError(f"{path}: no such weights file" + (f" ({hint})" if hint else ""))
     if not path.is_file():
         raise WeightsError(f"{path}: not a regular file")
-    verify_card(path)
+    want = card_sha256(path)
     try:
-        meta = load_metadata(path, MAX_WEIGHTS_INFLATED)
-        blob = mt.load(path, MAX_WEIGHTS_INFLATED)
+        blob, meta, digest = load_checked(path, MAX_WEIGHTS_INFLATED)  # one read: what is verified is what is used
     except SerializationError as e:
         raise WeightsError(f"{path}: {e}") from e
+    if want is not None and digest != want:
+        raise WeightsError(f"{path}: its contents do not match the sha256 in {path.with_suffix('.json').name} "
+                           f"(changed or damaged). If you changed the weights on purpose, update the card's sha256, "
+                           f"or set {VERIFY_VAR}=0 while developing")
     if meta.get("kind") != kind or not isinstance(blob, dict):
         raise WeightsError(f"{path}: not {kind} weights (kind {meta.get('kind')!r})")
     state = blob.get("model", blob)  # classifiers written before the "model" key held the state itself
@@ -123,12 +126,12 @@ def load_weights(path, kind: str, hint: str = "") -> LoadedWeights:
     return LoadedWeights(path, state, meta, arrays)
 
 
-def verify_card(path) -> None:
-    """Check the file against the sha256 its card records: weights without a card, or whose card
-    records no sha256, are refused (MINITORCH_COLOR_VERIFY_WEIGHTS=0 loads them unverified)."""
+def card_sha256(path) -> str | None:
+    """The sha256 the file's card records, to verify it against (None when MINITORCH_COLOR_VERIFY_WEIGHTS=0):
+    weights without a card, or whose card records no sha256, are refused."""
     card = Path(path).with_suffix(".json")
     if os.environ.get(VERIFY_VAR, "1") == "0":
-        return
+        return None
     bypass = f"set {VERIFY_VAR}=0 to load unverified weights you trust"
     if not card.exists():
         raise WeightsError(f"{path}: no card ({card.name}) to verify it against; {bypass}")
@@ -140,10 +143,7 @@ def verify_card(path) -> None:
         raise WeightsError(f"{card}: the weights' card is unreadable") from None
     if not isinstance(want, str) or len(want) != 64:
         raise WeightsError(f"{card}: records no sha256 to verify {Path(path).name} against; {bypass}")
-    if sha256(path) != want:
-        raise WeightsError(f"{path}: its contents do not match the sha256 in {card.name} (changed or damaged). "
-                           f"If you changed the weights on purpose, update the card's sha256, or set {VERIFY_VAR}=0 "
-                           "while developing")
+    return want
 
 
 def load_state(net, loaded: LoadedWeights) -> None:

@@ -2,7 +2,16 @@
 import numpy as np
 import pytest
 
-from models.color import COLOR_CLASSES, REFERENCE_RGB, ABQuantizer, ab_bins, color_class, lab_to_rgb, rgb_to_lab
+from models.color import (
+    COLOR_CLASSES,
+    REFERENCE_RGB,
+    ABQuantizer,
+    ab_bins,
+    color_class,
+    gamut_cells,
+    lab_to_rgb,
+    rgb_to_lab,
+)
 
 skcolor = pytest.importorskip("skimage.color")
 
@@ -30,6 +39,13 @@ def test_lab_reference_values():
     out_of_gamut = lab_to_rgb(np.array([50.0, 120.0, -120.0]), clip=False)
     assert out_of_gamut.min() < 0 or out_of_gamut.max() > 1
     assert lab_to_rgb(np.array([50.0, 120.0, -120.0])).max() <= 1
+
+
+def test_the_stored_gamut_table_is_the_computed_one():
+    assert np.array_equal(ab_bins(10), gamut_cells(10) * 10) and len(ab_bins(10)) == 261
+    assert np.array_equal(ab_bins(20), gamut_cells(20) * 20)  # other grids are computed
+    with pytest.raises(ValueError):
+        ab_bins(10)[0, 0] = 1  # a shared constant: read-only
 
 
 def test_gamut_bins_cover_every_srgb_colour(quant, rng):

@@ -96,11 +96,29 @@ def test_bad_arguments_exit_2_with_a_message(weights, inputs, tmp_path, capsys, 
 
 
 @pytest.mark.parametrize("args", [["--size", "3"], ["--size", "big"], ["--temperature", "0"],
-                                  ["--prior-correction", "2"], []])
+                                  ["--prior-correction", "2"], ["-o", ""]])
 def test_argparse_rejects_bad_values(weights, inputs, args):
     with pytest.raises(SystemExit) as e:
-        main([str(inputs / "colour.jpg")] + args + (["-o", "x"] if args else []))
+        main([str(inputs / "colour.jpg")] + args + (["-o", "x"] if "-o" not in args else []))
     assert e.value.code == 2
+
+
+def test_without_an_output_folder_each_photo_goes_beside_itself(weights, inputs, tmp_path, capsys):
+    folder = tmp_path / "album"
+    folder.mkdir()
+    for name in ("a.png", "b.jpg"):
+        (folder / name).write_bytes((inputs / "colour.jpg").read_bytes() if name.endswith("jpg") else
+                                    (inputs / "gray16.png").read_bytes())
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert main([str(folder), "--weights", weights]) == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["a-colorized.png", "a.png", "b-colorized.png", "b.jpg"]
+    assert all((folder / n).read_bytes() == b for n, b in before.items())  # the photos untouched
+    err = capsys.readouterr().err
+    assert "2 of 2 image(s) written beside their photos" in err and "a.png ->" not in err  # quiet by default
+    assert main([str(folder), "--weights", weights, "-v"]) == 0  # a rerun: the colorizations are not inputs
+    assert sorted(p.name for p in folder.iterdir())[:3] == ["a-colorized-1.png", "a-colorized.png", "a.png"]
+    assert len(list(folder.iterdir())) == 6
+    assert f"a.png -> {folder / 'a-colorized-1.png'}" in capsys.readouterr().err  # -v: a line per photo
 
 
 def test_missing_inputs_are_reported(weights, tmp_path, capsys):
@@ -144,19 +162,20 @@ def test_era_colours_as_the_decade_and_says_so(weights, inputs, tmp_path, capsys
 
 
 def test_era_auto_recognises_each_photo(weights, inputs, tmp_path, capsys):
-    from models.era import LABELS, spoken
+    from models.era import ERAS, LABELS
     from tests.test_era import random_recogniser
     era_path = tmp_path / "era.npz"
     random_recogniser().save(era_path, {"config": {}})
     out = tmp_path / "out"
     rc = main([str(inputs / "colour.jpg"), "-o", str(out), "--weights", weights, "--era", "auto",
-               "--era-weights", str(era_path), "--report", str(out / "r.json")])
+               "--era-weights", str(era_path), "--report", str(out / "r.json"), "-v"])
     assert rc == 0
     era = json.loads((out / "r.json").read_text())["images"][0]["era"]
     assert era["recognised"] in LABELS and era["used"] in LABELS
     assert era["sure"] or era["used"] == "modern"  # auto acts only when sure
     assert abs(sum(era["probabilities"].values()) - 1) < 0.01
-    assert f"recognised {spoken(era['recognised'])}" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert any(f"recognised {e} (" in err for e in ERAS) and "most likely the" in err  # one era, one decade in it
 
 
 def test_vividness_sets_the_decoding_and_excludes_the_prior_correction(weights, inputs, tmp_path, capsys):
@@ -169,3 +188,24 @@ def test_vividness_sets_the_decoding_and_excludes_the_prior_correction(weights, 
     assert "not both" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main([src, "-o", str(out), "--weights", weights, "--vividness", "1.5"])
+
+
+def test_a_few_photos_run_on_the_array_kernels_with_the_same_colours(weights, inputs, tmp_path, monkeypatch):
+    """Below FEW_PHOTOS the command skips loading Numba (minitorch_color/kernels): the same picture, sooner."""
+    from PIL import Image
+
+    from minitorch_color import kernels
+    from models.colorize import FEW_PHOTOS
+    src = str(inputs / "colour.jpg")
+    monkeypatch.delenv("MINITORCH_KERNELS", raising=False)
+    try:
+        assert main([src, "-o", str(tmp_path / "a"), "--weights", weights, "-q"]) == 0
+        assert kernels.kernels_in_use() == "array" and FEW_PHOTOS > 1
+        monkeypatch.setenv("MINITORCH_KERNELS", "numba")  # the user's choice stands
+        kernels.use_kernels("numba")
+        assert main([src, "-o", str(tmp_path / "n"), "--weights", weights, "-q"]) == 0
+        assert kernels.kernels_in_use() == "numba"
+    finally:
+        kernels.use_kernels("numba")
+    a, n = (np.asarray(Image.open(tmp_path / d / "colour.png"), np.int16) for d in ("a", "n"))
+    assert np.abs(a - n).max() <= 2  # float rounding apart, one picture

@@ -3,32 +3,33 @@ under a click."""
 import numpy as np
 import pytest
 
+from models import color_text as T
 from models import conditions as C
 from models.segmenter import REGIONS, RegionMap
 
 
 def test_colour_names_in_any_spelling_hex_and_rgb():
-    assert C.parse_colour("sky blue") == C.parse_colour("SkyBlue") == C.parse_colour("#87ceeb")
-    assert C.parse_colour("Forest-Green") == pytest.approx((34 / 255, 139 / 255, 34 / 255))
-    assert C.parse_colour("200, 10, 10") == pytest.approx((200 / 255, 10 / 255, 10 / 255))
-    with pytest.raises(C.ConditionError, match="did you mean 'skyblue'"):
-        C.parse_colour("skyblu")
-    with pytest.raises(C.ConditionError, match="0..255"):
-        C.parse_colour("300,0,0")
-    with pytest.raises(C.ConditionError, match="unknown colour 'blurple'"):
-        C.parse_colour("blurple")
+    assert T.parse_color("sky blue") == T.parse_color("SkyBlue") == T.parse_color("#87ceeb")
+    assert T.parse_color("Forest-Green") == pytest.approx((34 / 255, 139 / 255, 34 / 255))
+    assert T.parse_color("200, 10, 10") == pytest.approx((200 / 255, 10 / 255, 10 / 255))
+    with pytest.raises(T.ColorError, match="did you mean 'skyblue'"):
+        T.parse_color("skyblu")
+    with pytest.raises(T.ColorError, match="0..255"):
+        T.parse_color("300,0,0")
+    with pytest.raises(T.ColorError, match="unknown colour 'blurple'"):
+        T.parse_color("blurple")
 
 
 def test_region_words_and_the_text_form():
-    assert [C.parse_region(w) for w in ("Trees", "street", "people", "sidewalk")] == ["tree", "road", "person",
+    assert [T.parse_region(w) for w in ("Trees", "street", "people", "sidewalk")] == ["tree", "road", "person",
                                                                                        "pavement"]
-    with pytest.raises(C.ConditionError, match="did you mean 'sky'.*the regions are: sky, building"):
-        C.parse_region("skye")
-    conds = C.parse_conditions("sky: light blue; tree=#2e8b57 ;; car: red")
+    with pytest.raises(T.ConditionError, match="did you mean 'sky'.*the regions are: sky, building"):
+        T.parse_region("skye")
+    conds = T.parse_conditions("sky: light blue; tree=#2e8b57 ;; car: red")
     assert [c.region for c in conds] == ["sky", "tree", "car"]
     assert conds[1].to_dict() == {"region": "tree", "color": "#2e8b57"}
-    with pytest.raises(C.ConditionError, match="REGION=COLOUR"):
-        C.parse_condition("make the sky blue")
+    with pytest.raises(T.ConditionError, match="REGION=COLOUR"):
+        T.parse_condition("make the sky blue")
 
 
 def region_map(h=40, w=60, horizon=16):
@@ -42,16 +43,16 @@ def region_map(h=40, w=60, horizon=16):
 
 def test_conditions_become_masks_that_leave_the_edges_alone():
     rm = region_map()
-    regions, covered = C.resolve(C.parse_conditions("sky: blue; car: red"), rm)
+    regions, covered = C.resolve(T.parse_conditions("sky: blue; car: red"), rm)
     assert covered == {"sky: blue": int(C.region_mask(rm, "sky").sum()), "car: red": 0}  # no car in this photo
     assert len(regions) == 1
     assert regions[0].mask[:14].all() and not regions[0].mask[14:].any()  # the sky to the border, minus its edge
     click = np.zeros((40, 60), bool)
     click[30:, 40:] = True
-    regions, covered = C.resolve([C.Condition((1.0, 0.0, 0.0), mask=click, label="clicked")], None)
+    regions, covered = C.resolve([T.Condition((1.0, 0.0, 0.0), mask=click, label="clicked")], None)
     assert covered == {"clicked": 200} and np.array_equal(regions[0].mask, click)
-    with pytest.raises(C.ConditionError, match="needs the segmenter"):
-        C.resolve(C.parse_conditions("sky: blue"), None)
+    with pytest.raises(T.ConditionError, match="needs the segmenter"):
+        C.resolve(T.parse_conditions("sky: blue"), None)
 
 
 def test_paint_colours_the_region_keeps_the_tones_and_leaks_nothing():
@@ -67,7 +68,7 @@ def test_paint_colours_the_region_keeps_the_tones_and_leaks_nothing():
     plain = Colorization(Pred(), plain_rgb, None)
     mask = np.zeros((40, 60), bool)
     mask[:20] = True
-    orange = C.parse_colour("orange")
+    orange = T.parse_color("orange")
     out = C.paint(plain, [Region(orange, mask=mask)]).output
     lab = rgb_to_lab(out)
     np.testing.assert_allclose(lab[:20, :, 0], L[:20], atol=0.5)  # the photo's lightness in the region
@@ -85,7 +86,7 @@ def test_segment_under_a_click_follows_similar_lightness():
     assert sky[:18].all() and not sky[22:].any()
     patch = C.segment_at(L, 70, 45)
     assert patch[38:, 53:].all() and not patch[:30].any()
-    with pytest.raises(C.ConditionError, match="outside"):
+    with pytest.raises(T.ConditionError, match="outside"):
         C.segment_at(L, 90, 5)
 
 
@@ -144,7 +145,7 @@ def test_colorize_condition_flags(tmp_path, capsys):
     assert json.loads(report.read_text())["hints"]["conditions"] == [{"region": "tree", "color": "#228b22"}]
     hints.write_text(json.dumps({"conditions": [{"region": "tree", "color": "greeen"}]}))
     assert main(base + ["-o", str(tmp_path / "h"), "--hints", str(hints)]) == 2
-    assert "conditions[0]: unknown colour 'greeen'" in capsys.readouterr().err
+    assert "conditions[0].color: unknown colour 'greeen'" in capsys.readouterr().err
 
 
 def test_fit_lightness_makes_room_for_the_colour_only_inside_the_region():
@@ -153,7 +154,7 @@ def test_fit_lightness_makes_room_for_the_colour_only_inside_the_region():
     L[30:] = 40
     mask = np.zeros((40, 60), bool)
     mask[:20] = True
-    blue = C.parse_colour("#1e5adc")
+    blue = T.parse_color("#1e5adc")
     lo, hi = C.lightness_range(color_to_ab(blue))
     assert 0 <= lo < hi < 95  # sRGB has no clear blue at L = 99
     out = C.fit_lightness(L, [Region(blue, mask=mask)])

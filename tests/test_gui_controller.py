@@ -11,7 +11,9 @@ from gui.controller import Controller
 from gui.worker import Worker
 from models.color import rgb_to_lab
 from models.colornet import ColorNet, ColorNetConfig
+from models.era import EraChooser
 from models.inference import Colorizer
+from models.pipeline import Pipeline
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +24,7 @@ def cz():
 
 @pytest.fixture
 def ctl(cz):
-    c = Controller(cz)
+    c = Controller(Pipeline(cz))
     c.set_image(np.random.default_rng(0).random((40, 60, 3)).astype(np.float32))
     return c
 
@@ -98,7 +100,7 @@ def test_save_result_formats(ctl, tmp_path):
     assert ctl.save_result(tmp_path / "r.jpg") is None
     assert "save as" in ctl.save_result(tmp_path / "r.bmp")
     assert "cannot save" in ctl.save_result(tmp_path / "missing" / "r.png")
-    empty = Controller(ctl.cz)
+    empty = Controller(ctl.pipeline)
     assert "colorize first" in empty.save_result(tmp_path / "e.png")
 
 
@@ -112,7 +114,7 @@ def test_a_hint_pulls_the_result_toward_its_colour(ctl):
 
 def test_newer_requests_supersede_pending_ones(cz):
     worker = Worker()
-    ctl = Controller(cz, worker=worker)
+    ctl = Controller(Pipeline(cz), worker=worker)
     started = threading.Event()
     release = threading.Event()
     runs = []
@@ -139,7 +141,7 @@ def test_newer_requests_supersede_pending_ones(cz):
 
 def test_failed_inference_reports_and_keeps_the_result(cz):
     worker = Worker()
-    ctl = Controller(cz, worker=worker)
+    ctl = Controller(Pipeline(cz), worker=worker)
     errors = []
     ctl.listeners.append(lambda e, p: errors.append(p) if e == "error" else None)
     ctl.set_image(np.random.default_rng(0).random((24, 24, 3)).astype(np.float32))
@@ -169,7 +171,7 @@ def test_era_mode_recognises_and_remembers_the_override_per_photo(cz, tmp_path):
     from gui.controller import MODES, ModeNeeds
     from tests.test_era import random_recogniser
     rec = random_recogniser()
-    c = Controller(cz, modes={**MODES, "era": ModeNeeds(era=True)}, era_recogniser=rec)
+    c = Controller(Pipeline(cz, eras=EraChooser("auto", recogniser=rec)), modes={**MODES, "era": ModeNeeds(era=True)})
     rng = np.random.default_rng(1)
     paths = []
     for name in ("a.png", "b.png"):
@@ -199,7 +201,7 @@ def test_styles_mode_paints_the_chosen_style_at_its_strength(cz, tmp_path):
     from models.stylenet import Stylizer
     from tests.test_stylenet import tiny_stylizer
     st = Stylizer.from_weights(tiny_stylizer(tmp_path))
-    c = Controller(cz, modes={**MODES, "styles": ModeNeeds(style=True)}, stylizer=st)
+    c = Controller(Pipeline(cz, stylizer=st), modes={**MODES, "styles": ModeNeeds(style=True)})
     c.set_image(np.random.default_rng(3).random((40, 60, 3)).astype(np.float32))
     plain = c.doc.result.output
     c.set_style("Monet")
@@ -217,7 +219,7 @@ def test_styles_mode_paints_the_chosen_style_at_its_strength(cz, tmp_path):
     with pytest.raises(ValueError, match="strength"):
         c.set_style_strength(2)
     with pytest.raises(ValueError, match="no StyleNet"):
-        Controller(cz).set_style("Monet")
+        Controller(Pipeline(cz)).set_style("Monet")
 
 
 def test_regions_mode_selects_regions_by_click_with_undo(cz):
@@ -229,17 +231,17 @@ def test_regions_mode_selects_regions_by_click_with_undo(cz):
         def find(self, image):
             return region_map(*image.shape[:2])
 
-    c = Controller(cz, modes={**MODES, "regions": ModeNeeds(regions=True)}, region_finder=Finder())
+    c = Controller(Pipeline(cz, finder=Finder()), modes={**MODES, "regions": ModeNeeds(regions=True)})
     photo = np.full((40, 60, 3), 0.25, np.float32)  # a dark road
     photo[:15], photo[15:17] = 0.85, 0.55  # a bright sky, a mid-gray horizon band
     c.set_image(photo + np.random.default_rng(4).normal(0, 0.01, photo.shape).astype(np.float32))
     assert set(c.regions.detected()) == {"sky", "road"}
     c.set_mode("regions")
     before = rgb_to_lab(c.doc.result.output)[..., 2][:12].mean()
-    c.set_region_colour((0.1, 0.3, 0.9))
+    c.set_region_color((0.1, 0.3, 0.9))
     assert c.region_click(10, 5) == 0 and c.regions.current.name == "sky"
     assert rgb_to_lab(c.doc.result.output)[..., 2][:12].mean() < before - 10  # the sky turned blue
-    c.set_region_colour((0.8, 0.2, 0.1))  # recolours the selected sky
+    c.set_region_color((0.8, 0.2, 0.1))  # recolours the selected sky
     assert c.regions.paints[0].rgb == (0.8, 0.2, 0.1)
     c.region_click(30, 35)
     assert [p.name for p in c.regions.paints] == ["sky", "road"] and c.regions.selected == 1
@@ -262,7 +264,7 @@ def test_regions_mode_selects_regions_by_click_with_undo(cz):
 def test_vividness_is_one_control_for_every_mode(cz):
     mt.manual_seed(0)
     weighted = Colorizer(cz.net, np.linspace(0.2, 5, 261), size=32, prior_correction=0.4)
-    ctl = Controller(weighted)
+    ctl = Controller(Pipeline(weighted))
     ctl.set_image(np.random.default_rng(0).random((40, 60, 3)).astype(np.float32))
     assert ctl.vividness == pytest.approx(0.6) and ctl.job().prior_correction is None
     ctl.set_vividness(1.0)  # boldest: the rare-colour boost of training kept in full
@@ -273,3 +275,20 @@ def test_vividness_is_one_control_for_every_mode(cz):
     assert not np.allclose(bold, ctl.doc.result.output)
     ctl.set_vividness(7)  # clipped to the slider's range
     assert ctl.vividness == 1.0
+
+
+def test_the_regions_and_interactive_modes_keep_a_colour_each(cz):
+    c = Controller(Pipeline(cz))
+    c.set_image(np.random.default_rng(0).random((40, 60, 3)).astype(np.float32))
+    c.set_color((1.0, 0.0, 0.0))  # the hint colour
+    c.set_region_color((0.0, 0.0, 1.0))
+    assert c.region_click(10, 5) == 0 and c.regions.paints[0].rgb == (0.0, 0.0, 1.0)  # not the hint's red
+    assert c.add_hint(30, 20) == 0 and c.doc.hints[0].rgb == (1.0, 0.0, 0.0)  # not the region's blue
+
+
+def test_a_file_dialog_takes_an_absolute_path_as_typed(tmp_path):
+    from gui.controller import dialog_path
+    typed = str(tmp_path / "photo.png")
+    assert dialog_path({"file_name": typed, "file_path_name": "/home/me/" + typed}) == typed
+    assert dialog_path({"file_name": "photo.png", "file_path_name": "/home/me/photo.png"}) == "/home/me/photo.png"
+    assert dialog_path({"file_name": "", "file_path_name": ""}) is None

@@ -11,7 +11,8 @@ from models.hints import HintError, Hints, encode, parse_color, parse_hint_arg
 def test_parse_color_forms_and_errors():
     assert parse_color("#ff8000") == (1.0, 128 / 255, 0.0)
     assert parse_color("FF8000") == parse_color([255, 128, 0])
-    for bad in ("#ff80", "red", [256, 0, 0], [1, 2], None, [True, 0, 0]):
+    assert parse_color("red") == (1.0, 0.0, 0.0) == parse_color("255, 0, 0")  # CSS names, as conditions take
+    for bad in ("#ff80", "redd", [256, 0, 0], [1, 2], None, [True, 0, 0]):
         with pytest.raises(HintError):
             parse_color(bad)
 

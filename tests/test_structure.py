@@ -16,7 +16,8 @@ ALLOWED = {"minitorch_color": {"minitorch_color"}, "models": {"minitorch_color",
 def _modules():
     for pkg in PACKAGES:
         for path in sorted((ROOT / pkg).rglob("*.py")):
-            yield path, ".".join(path.relative_to(ROOT).with_suffix("").parts)
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            yield path, ".".join(parts[:-1] if parts[-1] == "__init__" else parts)  # a package by its name
 
 
 def _resolve(name: str, module: str, level: int, is_package: bool) -> str:
@@ -101,3 +102,107 @@ def test_the_check_finds_a_private_import(tmp_path, monkeypatch):
     monkeypatch.setattr(__import__(__name__), "PACKAGES", ("models",))
     with pytest.raises(AssertionError, match="_secret"):
         test_no_private_name_is_imported_or_used_across_modules()
+
+
+# Imports of our own modules inside functions, each with why it must wait (everything else imports at the top)
+LATE_IMPORTS = {
+    ("gui.app", "gui.view"): "Dear PyGui is loaded only once the arguments are good (errors without a window)",
+    ("gui.selftest", "gui.view"): "the same: Dear PyGui only when the self-test runs",
+    ("gui.modes", "*"): "the modes register themselves when the view asks for them",
+    ("minitorch_color.ops", "minitorch_color.tensor"): "tensor.py builds on ops: a Tensor made inside an op",
+    ("minitorch_color.kernels", "minitorch_color.kernels.cpu"): "Numba is loaded when a kernel first needs it",
+    ("benchmarks.colornet_speed", "*"): "the worker times whichever checkout is first on sys.path (--against)",
+}
+
+
+def _late_imports():
+    """(module, imported module, line) for every import of ours inside a function."""
+    known = {m for _, m in _modules()}
+    for path, module in _modules():
+        tree = ast.parse(path.read_text())
+        is_package = path.name == "__init__.py"
+        for fn in ast.walk(tree):
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(fn):
+                if isinstance(node, ast.ImportFrom):
+                    target = _resolve(node.module or "", module, node.level, is_package)
+                    named = f"{target}.{node.names[0].name}"  # "from . import cpu" imports a module
+                    target = named if named in known else target
+                elif isinstance(node, ast.Import):
+                    target = node.names[0].name
+                else:
+                    continue
+                if _is_ours(target):
+                    yield module, target, node.lineno
+
+
+def test_our_modules_are_imported_at_the_top():
+    bad = [f"{m}:{line}: imports {t} inside a function" for m, t, line in _late_imports()
+           if (m, t) not in LATE_IMPORTS and (m, "*") not in LATE_IMPORTS]
+    assert not bad, "import at the top, or document why not in LATE_IMPORTS:\n" + "\n".join(bad)
+
+
+def _module_graph() -> dict:
+    """module -> the modules of ours it imports at the top (so when it is imported)."""
+    known = {module for _, module in _modules()}
+    graph = {}
+    for path, module in _modules():
+        tree = ast.parse(path.read_text())
+        is_package = path.name == "__init__.py"
+        deps = set()
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom):
+                target = _resolve(node.module or "", module, node.level, is_package)
+                for a in node.names:  # "from . import x" names a module
+                    deps.add(f"{target}.{a.name}" if f"{target}.{a.name}" in known else target)
+            elif isinstance(node, ast.Import):
+                deps.update(a.name for a in node.names)
+        graph[module] = {d for d in deps if d in known and d != module}
+    return graph
+
+
+def _cycles(graph: dict) -> list:
+    """Every import cycle, as the list of modules around it (depth-first search)."""
+    found, state = [], {}
+
+    def visit(m, stack):
+        state[m] = "open"
+        for d in sorted(graph.get(m, ())):
+            if state.get(d) == "open":
+                found.append(stack[stack.index(d):] + [d])
+            elif d not in state:
+                visit(d, stack + [d])
+        state[m] = "done"
+
+    for m in sorted(graph):
+        if m not in state:
+            visit(m, [m])
+    return found
+
+
+def test_no_import_cycles():
+    # a package's __init__ importing its own modules is how a package is built, not a circle
+    cycles = [c for c in _cycles(_module_graph()) if not any(
+        c[i + 1].startswith(c[i] + ".") or c[i].startswith(c[i + 1] + ".") for i in range(len(c) - 1))]
+    assert not cycles, "\n".join(" -> ".join(c) for c in cycles)
+
+
+def test_the_cycle_check_finds_a_circle():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+# the colorization steps that only models/pipeline.py may call for a front end
+PIPELINE_STEPS = {"process", "colorize_in_era", "paint", "grade", "stylize"}
+FRONT_ENDS = {"models/colorize.py": "the command", "gui/controller.py": "the studio"}
+
+
+@pytest.mark.parametrize("front_end", sorted(FRONT_ENDS))
+def test_both_front_ends_colorize_through_the_one_pipeline(front_end):
+    tree = ast.parse((ROOT / front_end).read_text())
+    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+    assert {"Pipeline", "Request"} <= names, f"{FRONT_ENDS[front_end]} does not use models/pipeline.py"
+    calls = [n.func for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    own = [getattr(f, "attr", getattr(f, "id", "")) for f in calls]
+    assert not PIPELINE_STEPS & set(own), f"{FRONT_ENDS[front_end]} runs steps itself: {PIPELINE_STEPS & set(own)}"

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from train.oldphoto import old_photo
+
 
 def hflip(batch, mask=None):
     """Mirror left-right (only the samples where mask is True, if given)."""
@@ -142,7 +144,6 @@ OLD_PHOTO_DECADES = tuple(range(1850, 1970, 10))
 
 def old_photos(batch, rng, decades=OLD_PHOTO_DECADES) -> np.ndarray:
     """Each sample as photographed and aged in a random decade (train/oldphoto.py), as RGB."""
-    from train.oldphoto import old_photo
     return np.stack([old_photo(im, int(rng.choice(decades)), rng) for im in batch]).astype(batch.dtype)
 
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from models.image_io import IMAGE_EXTENSIONS, load_image
+
 REPO = Path(__file__).resolve().parent.parent
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 INTEL_CLASSES = ("buildings", "forest", "glacier", "mountain", "sea", "street")
@@ -274,7 +276,6 @@ class DiverseSet(ImageSet):
 
 def load_styles() -> list[dict]:
     """The style paintings: [{'file', 'title', 'image' (H, W, 3) float32, ...}] in manifest order."""
-    from models.image_io import load_image
     folder = require("styles")
     manifest = json.loads((folder / "manifest.json").read_text())
     return [dict(entry, image=load_image(folder / entry["file"])) for entry in manifest]
@@ -282,7 +283,6 @@ def load_styles() -> list[dict]:
 
 def load_historical() -> list[dict]:
     """The historical development photos with metadata.csv fields; 'decade' is an int or None."""
-    from models.image_io import load_image
     folder = require("historical-dev")
     with open(folder / "metadata.csv", newline="") as f:
         rows = list(csv.DictReader(f))
@@ -297,7 +297,6 @@ def load_historical() -> list[dict]:
 
 def load_folder(folder, extensions=None) -> list[tuple]:
     """[(path, RGB float image)] for every image file in a folder, sorted by name."""
-    from models.image_io import IMAGE_EXTENSIONS, load_image
     extensions = IMAGE_EXTENSIONS if extensions is None else extensions
     folder = Path(folder)
     if not folder.is_dir():

@@ -30,6 +30,7 @@ import numpy as np
 from PIL import Image
 
 import minitorch_color as mt
+from minitorch_color.memory import keep_freed_memory
 from models.color import ABQuantizer
 from train import colornet_training as T
 from train import data
@@ -130,6 +131,7 @@ def train_from_pack(pack: Path, state: Path, minutes: float, out: Path, device: 
 
 
 def main(argv=None) -> int:
+    keep_freed_memory()  # the engine's malloc tuning (minitorch_color/memory.py), chosen by the entry point
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     a_pack = sub.add_parser("pack", help="build the data pack of a run's sources")

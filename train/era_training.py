@@ -34,11 +34,13 @@ from minitorch_color import nn
 from models.color import rgb_to_lab
 from models.era import (
     AUTO_CONFIDENCE,
+    AUTO_ERAS,
     COLOUR_PHOTO,
     DECADES,
     ERAS,
     FEATURES,
     LABELS,
+    EraChooser,
     EraRecognizer,
     era_of,
     is_colour_photo,
@@ -46,7 +48,7 @@ from models.era import (
     photo_features,
     prediction_from_probs,
 )
-from train import metrics
+from train import data, metrics
 
 GROUPS = {"tint": FEATURES[:13], "tone": FEATURES[13:30], "frame": FEATURES[30:]}  # for the ablation
 
@@ -80,7 +82,6 @@ class Photos:
 
 def load_real(progress: bool = True) -> Photos:
     """The dated development photos (raises data.DataMissingError without them)."""
-    from train import data
     rows = [r for r in data.load_historical() if r["decade"]]
     feats = [photo_features(r["image"]) for r in tqdm(rows, desc="real photos", disable=not progress)]
     return Photos(np.stack(feats), np.array([LABELS.index(label_of(r["decade"])) for r in rows]),
@@ -89,7 +90,6 @@ def load_real(progress: bool = True) -> Photos:
 
 def load_modern(cfg: EraConfig, progress: bool = True) -> Photos:
     """Modern photos as clean gray prints: Intel training scenes and everyday objects, their lightness."""
-    from train import data
     rng = np.random.default_rng(cfg.seed)
     feats, files = [], []
     for loader in (data.load_intel_scenes, data.load_imagenette):
@@ -249,7 +249,7 @@ def auto_rule(cfg: EraConfig, real: Photos, modern: Photos) -> dict:
                      if on.any() else float("nan"))
         kept.append(float(np.mean([prediction_from_probs(p, c).auto_label == "modern"
                                    for p, c in zip(modern_probs, is_colour_photo(modern.features))])))
-    return {"auto_confidence": AUTO_CONFIDENCE, "colour_photo_threshold": COLOUR_PHOTO,
+    return {"auto_confidence": AUTO_CONFIDENCE, "auto_eras": list(AUTO_ERAS), "colour_photo_threshold": COLOUR_PHOTO,
             "real_photos_given_an_era": spread(acted), "era_right_when_given": spread(right),
             "modern_gray_prints_left_modern": spread(kept), "n_real": int(len(real.labels)),
             "n_modern": int(len(modern.labels))}
@@ -257,7 +257,6 @@ def auto_rule(cfg: EraConfig, real: Photos, modern: Photos) -> dict:
 
 def colour_photos_left_modern(recogniser: EraRecognizer, photos_per_source: int = 200, seed: int = 5) -> dict:
     """Share of held-out colour photos (Intel test, everyday objects' validation) auto leaves modern."""
-    from train import data
     out = {}
     for name, loader, split in (("intel_test", data.load_intel_scenes, "test"),
                                 ("imagenette_val", data.load_imagenette, "val")):
@@ -265,6 +264,20 @@ def colour_photos_left_modern(recogniser: EraRecognizer, photos_per_source: int 
         idx = np.random.default_rng(seed).permutation(len(s))[:photos_per_source]
         out[name] = {"n": int(len(idx)), "left_modern": float(np.mean(
             [recogniser.recognise(s.images[i]).auto_label == "modern" for i in idx]))}
+    return out
+
+
+def modern_gray_photos_left_modern(recogniser: EraRecognizer, photos_per_source: int = 1000, seed: int = 7) -> dict:
+    """Share of held-out modern photos, reduced to gray as a user's scan of a modern print would be,
+    that auto leaves modern (faces' validation split, Intel's test split), and what it coloured the rest as."""
+    out = {}
+    for name, loader, split in (("faces_val", data.load_faces, "val"), ("intel_test", data.load_intel_scenes, "test")):
+        s = loader(split)
+        idx = np.random.default_rng(seed).permutation(len(s))[:photos_per_source]
+        auto = EraChooser("auto", recogniser=recogniser)
+        used = [auto.decide(rgb_to_lab(s.images[i].astype(np.float32) / 255)[..., 0] / 100).used for i in idx]
+        out[name] = {"n": int(len(idx)), "left_modern": float(np.mean([u == "modern" for u in used])),
+                     "coloured_as": {u: used.count(u) for u in sorted(set(used))}}
     return out
 
 

@@ -28,6 +28,15 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from models.color import color_class, rgb_to_lab
+from models.color_text import Condition, parse_color
+from models.conditions import lightness_range, paint, resolve, with_fitted_lightness
+from models.hints import Hints
+from models.inference import Colorizer
+from models.segmenter import CAMVID_TO_REGION, REGIONS, RegionFinder
+from models.weights import WeightsError
+from train import data
+
 REQUESTS = (("sky", "blue", "#1e5adc"), ("sky", "orange", "#f08c1e"), ("sky", "purple", "#8c3cc8"),
             ("tree", "green", "#2e8b2e"), ("tree", "red", "#c8281e"), ("tree", "yellow", "#e6d228"))
 MIN_SHARE = 0.05
@@ -36,7 +45,6 @@ MIN_SHARE = 0.05
 def in_gamut(L, ab) -> np.ndarray:
     """(H, W) bool: whether sRGB can show the request's hue clearly (conditions.clear_version) at each
     pixel's lightness L."""
-    from models.conditions import lightness_range
     lo, hi = lightness_range(ab)
     return (L >= lo) & (L <= hi)
 
@@ -45,7 +53,6 @@ def judge(out_rgb, plain_rgb, region, request_rgb) -> dict:
     """Honoured and leak numbers of one conditioned output against the unconditioned one."""
     from skimage.color import deltaE_ciede2000
 
-    from models.color import color_class, rgb_to_lab
     lab, plain_lab = rgb_to_lab(out_rgb), rgb_to_lab(plain_rgb)
     req_ab = rgb_to_lab(np.asarray(request_rgb, np.float64))[1:]
     want = int(color_class(req_ab))
@@ -112,12 +119,6 @@ def main(argv=None) -> int:
     p.add_argument("--frames", type=int, default=101)
     p.add_argument("--out", default="reports/conditions")
     a = p.parse_args(argv)
-    from models.conditions import Condition, paint, parse_colour, resolve, with_fitted_lightness
-    from models.hints import Hints
-    from models.inference import Colorizer
-    from models.segmenter import CAMVID_TO_REGION, REGIONS, RegionFinder
-    from models.weights import WeightsError
-    from train import data
     try:
         finder, cz = RegionFinder.from_weights(a.segmenter), Colorizer.from_weights()
         val = data.load_camvid("val")
@@ -134,7 +135,7 @@ def main(argv=None) -> int:
             mask = truth == REGIONS.index(region)
             if mask.mean() < MIN_SHARE:
                 continue
-            rgb = parse_colour(hexcol)
+            rgb = parse_color(hexcol)
             regions, covered = resolve([Condition(rgb, region)], rm)
             row = {"frame": str(val.files[i]), "request": f"{region} {name}", "found_pixels": covered[region],
                    **judge(paint(plain, regions).output, plain.output, mask, rgb)}

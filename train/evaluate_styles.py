@@ -27,15 +27,17 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from train import metrics
+from models.color import rgb_to_lab
+from models.inference import Colorizer
+from models.stylenet import Stylizer
+from models.weights import WeightsError, sha256
+from train import data, metrics
 from train import style_losses as SL
+from train.style_training import painting_images
 
 
 def held_out_photos(n: int, seed: int = 0) -> np.ndarray:
     """(n, 150, 150, 3) float32: Intel test photos (near-gray ones dropped) as the shipped ColorNet colorizes them."""
-    from models.color import rgb_to_lab
-    from models.inference import Colorizer
-    from train import data
     cz = Colorizer.from_weights()
     test = data.load_intel_scenes("test")
     test = test.subset(~test.near_gray)
@@ -54,7 +56,6 @@ def paint_all(st, plains) -> np.ndarray:
 
 
 def lightness(rgb) -> np.ndarray:
-    from models.color import rgb_to_lab
     return rgb_to_lab(np.asarray(rgb, np.float64))[..., 0] / 100
 
 
@@ -97,7 +98,6 @@ def style_section(bank, painted, plains, targets, names, rng) -> dict:
 
 def evaluate(st, plains, style_size: int, seed: int = 0, loss_net: str = "random") -> dict:
     """The whole report for a Stylizer on plain colorizations (N, H, W, 3)."""
-    from train.style_training import painting_images
     rng = np.random.default_rng(seed)
     t0 = time.perf_counter()
     painted = paint_all(st, plains)
@@ -134,7 +134,6 @@ def gallery_figure(st, plains, painted, paintings, path, photos=(0, 1, 2)):
 
 
 def card(weights: Path, report: dict, meta: dict) -> dict:
-    from models.weights import sha256
     judge = report["judge"]
     return {"name": weights.stem, "file": weights.name, "sha256": sha256(weights), "bytes": weights.stat().st_size,
             "model": "StyleNet (models/stylenet.py): conditional instance norm, one row per style",
@@ -161,10 +160,6 @@ def main(argv=None) -> int:
     p.add_argument("--out", default="reports/styles")
     p.add_argument("--ship", default=None, help="copy the weights here and write their card")
     a = p.parse_args(argv)
-    from models.stylenet import Stylizer
-    from models.weights import WeightsError
-    from train import data
-    from train.style_training import painting_images
     try:
         st = Stylizer.from_weights(a.weights)
         plains = held_out_photos(a.photos, a.seed)

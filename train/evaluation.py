@@ -15,11 +15,18 @@ import numpy as np
 from matplotlib.figure import Figure
 from tqdm import tqdm
 
+from models.classifier import load_classifier, predict
 from models.color import COLOR_CLASSES, color_class, lab_to_rgb, rgb_to_lab
+from models.colornet import FILMS
+from models.era import film_for, label_of
+from models.hints import Hints, Point
 from models.image_io import resize
 from models.inference import SCENE_CONFIDENCE, Colorizer
+from models.refine import localize, propagate
+from models.visualize import activation_figure, stage_strip
 from train import data, metrics
 from train.baselines import as_float_images, baseline_constants, score
+from train.colornet_training import film_lightness
 from train.simulate import point_hints
 
 HINT_COUNTS = (0, 1, 2, 5, 10, 20, 50)
@@ -67,7 +74,6 @@ def compose(L, ab):
 def semantic(clf_path, rgb_true, rgb_ours):
     """Class probabilities of a colour-trained classifier on true colour, gray and our colorization,
     all at the classifier's input size (the lightness is the true one at that size in all three)."""
-    from models.classifier import load_classifier, predict
     net, meta = load_classifier(clf_path)
     size = int(meta["size"])
     down = (lambda x: x) if rgb_true.shape[1] == size else (
@@ -90,7 +96,6 @@ def hints_curve(cz, rgb, rng, counts=HINT_COUNTS):
     """PSNR and pixel accuracy against the number of random point hints (drawn from the truth as in
     training), for the network alone and as the product refines it (the network's answer kept where
     the hints reach, then the hints made to hold: models/refine.py)."""
-    from models.refine import localize, propagate
     lab = rgb_to_lab(rgb)
     free = colorize_batch(cz, rgb)[0]
     out = []
@@ -311,7 +316,6 @@ def one_hint_section(cz: Colorizer, photos, out_dir, seed: int = 0, sheet: int =
     a random clearly coloured pixel, as a user would click an object; the share of the photo's pixels
     whose colour moves by more than ONE_HINT_CHANGE, for the network's own answer and for the product's
     (kept where the hint reaches, then made to hold). A sheet shows the first `sheet` photos."""
-    from models.hints import Hints, Point
     rng = np.random.default_rng(seed)
     shares = {"network": [], "product": []}
     shown = []
@@ -380,7 +384,6 @@ def hints_figure(report: dict) -> Figure:
 
 def example_figures(cz: Colorizer, test_rgb, pred_ab, test_set, out_dir) -> None:
     """Eight test photos (input, ColorNet, truth) and the process of one of them at 128 px."""
-    from models.visualize import activation_figure, stage_strip
     lab = rgb_to_lab(test_rgb)
     show = np.random.default_rng(3).permutation(len(test_rgb))[:8]
     fig = Figure(figsize=(1.7 * len(show), 5.4), layout="constrained")
@@ -455,8 +458,6 @@ def film_section(cz: Colorizer, test_rgb, films=("orthochromatic", "blue-sensiti
     decoding). Colour-class pixel accuracy, balanced accuracy (its interval over the same resamples)
     and PSNR, which puts the predicted colours on the scene's true lightness, as the other sections
     do. Needs a ColorNet with film inputs."""
-    from models.colornet import FILMS
-    from train.colornet_training import film_lightness
     if not cz.net.config.film_inputs:
         raise ValueError("film_section needs a ColorNet trained with film inputs")
     lab = rgb_to_lab(test_rgb)
@@ -596,7 +597,6 @@ def film_reading_figure(cz: Colorizer, rows, photo_size: int = 384) -> Figure:
     """Real dated photos (rows from data.load_historical) coloured twice by a ColorNet with film
     inputs: the gray read as a modern camera's lightness, and read as the film of its decade
     (models.era.film_for). Columns: the photo as it is, then the two readings."""
-    from models.era import film_for, label_of
     fig = Figure(figsize=(8, 2.6 * len(rows)), layout="constrained")
     ax = np.atleast_2d(fig.subplots(len(rows), 3))
     for i, r in enumerate(rows):

@@ -22,6 +22,7 @@ import numpy as np
 
 from models.color import COLOR_CLASSES, REFERENCE_RGB, rgb_to_lab
 from models.palette import PALETTES, grade
+from train import data
 
 
 def look(images) -> dict:
@@ -69,7 +70,6 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--out", type=Path, default=Path("reports/eras"))
     a = p.parse_args(argv)
-    from train import data
     try:
         refs = [r["image"] for r in data.load_historical() if "colour original" in (r.get("note") or "")]
         intel = data.load_intel_scenes("test")

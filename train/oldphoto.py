@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from models.image_io import resize
+
 EMULSIONS = {  # weights on linear R, G, B
     "blue-sensitive": (0.02, 0.10, 0.88),
     "orthochromatic": (0.03, 0.47, 0.50),
@@ -150,7 +152,6 @@ def add_mount(rgb, kind: str, rng) -> np.ndarray:
         out[:] = rng.uniform(0.0, 0.08)
         out[inside] = rgb[inside]
         return out
-    from models.image_io import resize
     top, side = (int(round(rng.uniform(0.04, 0.12) * s)) for s in (h, w))
     bottom = int(round(top * rng.uniform(1.0, 2.5)))
     inner_h, inner_w = max(4, h - top - bottom), max(4, w - 2 * side)

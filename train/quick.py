@@ -12,13 +12,16 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import minitorch_color as mt
 from models.color import ABQuantizer
+from models.colornet import ColorNet, ColorNetConfig
 from models.inference import Colorizer
 from models.weights import shipped
+from train import data
+from train.colornet_training import TrainConfig, class_weights, load_training_data, train
 
 
 def small_config(steps: int = 1500, use_global: bool = True, out: str | None = None):
-    from train.colornet_training import TrainConfig
     return TrainConfig(size=32, batch=16, steps=steps, channels=(16, 32, 64, 128), val_every=max(steps // 3, 1),
                        val_images=64, use_global=use_global, scene_weight=0.5, cifar_fraction=0.3,
                        warmup=min(100, steps // 10 + 1), out=out or tempfile.mkdtemp(prefix="colornet-small-"))
@@ -26,10 +29,6 @@ def small_config(steps: int = 1500, use_global: bool = True, out: str | None = N
 
 def train_small(steps: int = 1500, use_global: bool = True, progress: bool = True) -> Colorizer:
     """Train a small ColorNet (about 0.1 s a step on 2 cores) and wrap its best checkpoint."""
-    import minitorch_color as mt
-    from models.colornet import ColorNet, ColorNetConfig
-    from train import data
-    from train.colornet_training import class_weights, load_training_data, train
     cfg = small_config(steps, use_global)
     datasets = load_training_data(cfg)
     train(cfg, datasets=datasets, progress=progress)

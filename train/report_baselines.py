@@ -19,7 +19,9 @@ import numpy as np
 from tqdm import tqdm
 
 from models.color import ABQuantizer
+from train import augment as A
 from train import data
+from train import oldphoto as O
 from train.baselines import BASELINES, as_float_images, evaluate, load_test_and_train
 
 
@@ -29,8 +31,6 @@ def figures(out_dir, rng):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from train import augment as A
-    from train import oldphoto as O
     test = data.load_intel_scenes("test")
     ims = test.images[[5, 900]].astype(np.float32) / 255
     ops = [("original", ims), ("hflip", A.hflip(ims)), ("rot90", A.rot90(ims)), ("rotate 10", A.rotate(ims, 10.0)),

@@ -20,6 +20,8 @@ import json
 import subprocess
 from pathlib import Path
 
+import minitorch_color as mt
+
 FILES = ("checkpoint.npz", "best.npz", "command.txt")  # what a run needs to resume and to be exported
 
 
@@ -48,7 +50,6 @@ def save(run: Path, branch: str) -> str:
 
 
 def _step(run: Path) -> int:
-    import minitorch_color as mt
     return int(mt.load(run / "checkpoint.npz")["step"])
 
 

@@ -23,8 +23,10 @@ from tqdm import tqdm
 import minitorch_color as mt
 from minitorch_color import nn
 from models.color import rgb_to_lab
+from models.decoding import softmax
+from models.image_io import resize
 from models.segmenter import CAMVID_TO_REGION, REGIONS, Segmenter, network_input
-from train import metrics
+from train import data, metrics
 from train.config import config_dict, config_from_dict
 
 
@@ -56,7 +58,6 @@ class Frames:
 
 
 def frames(split: str) -> Frames:
-    from train import data
     s = data.load_camvid(split)
     L = np.stack([rgb_to_lab(im.astype(np.float64) / 255)[..., 0] for im in s.images]).astype(np.float32)
     return Frames(L, CAMVID_TO_REGION[s.labels])
@@ -72,7 +73,6 @@ def region_weights(train: Frames) -> np.ndarray:
 
 def batch(train: Frames, rng, n: int, zoom: float) -> tuple:
     """(network input (n, 1, H, W), region ids (n, H, W)) of augmented training frames."""
-    from models.image_io import resize
     H, W = train.L.shape[1:]
     xs, ys = [], []
     for i in rng.integers(len(train.L), size=n):
@@ -103,7 +103,6 @@ def loss_fn(logits, regions, weights):
 
 def predict(net, L, chunk: int = 16) -> np.ndarray:
     """(N, len(REGIONS), H, W) probabilities for lightness frames (N, H, W)."""
-    from models.decoding import softmax
     out = []
     with mt.no_grad():
         for i in range(0, len(L), chunk):

@@ -31,7 +31,7 @@ from models.inference import Colorizer
 from train import augment as A
 from train import data
 from train.baselines import as_float_images, score
-from train.colornet_training import TrainConfig, class_weights, train
+from train.colornet_training import TrainConfig, class_weights, load_training_data, train
 from train.config import config_dict, config_from_dict
 
 ARMS = ("none", "geometric", "photometric", "degradations", "all")
@@ -183,7 +183,6 @@ def verdicts(arms: dict, reference: str = "none", metric: str = "pixel_acc") -> 
 def run_study(cfg: StudyConfig, report_only: bool = False, progress: bool = True) -> dict:
     """Train every arm and seed (resuming; finished runs are skipped), score them (cached per run) and
     write the report; report_only scores finished runs only."""
-    from train.colornet_training import load_training_data
     datasets = load_training_data(cfg.train_config("none", 0))
     variants = make_variants(intel_test(cfg.size, cfg.test_images))
     runs = [(arm, seed) for arm in cfg.arms for seed in cfg.seeds]

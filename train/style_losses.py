@@ -15,6 +15,8 @@ import numpy as np
 
 import minitorch_color as mt
 from minitorch_color import nn
+from models.classifier import load_classifier
+from models.weights import shipped
 
 
 def frozen(module: nn.Module) -> nn.Module:
@@ -82,7 +84,6 @@ class ClassifierBank(nn.Module):
 
     def __init__(self, path):
         super().__init__()
-        from models.classifier import load_classifier
         net, _ = load_classifier(path)
         self.features = frozen(net.features)
 
@@ -102,7 +103,6 @@ def bank_named(name: str) -> nn.Module:
     if name == "random":
         return RandomBank()
     if name == "classifier":
-        from models.weights import shipped
         return ClassifierBank(shipped("classifier_intel.npz"))
     raise ValueError(f"unknown loss network {name!r}: 'random' or 'classifier'")
 

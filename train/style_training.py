@@ -26,7 +26,12 @@ from tqdm import tqdm
 
 import minitorch_color as mt
 from minitorch_color import nn
+from models.color import rgb_to_lab
+from models.image_io import load_image, resize
+from models.inference import Colorizer
 from models.stylenet import Style, StyleNet, StyleNetConfig
+from models.weights import sha256, shipped
+from train import data
 from train import style_losses as SL
 from train.config import config_dict, config_from_dict
 
@@ -76,7 +81,6 @@ RESUME_OVERRIDES = ("steps", "out", "max_minutes", "log_every")
 
 def menu(cfg: StyleConfig) -> tuple:
     """The styles of a run, each with the files it learns from (paths relative to the data folder)."""
-    from train import data
     styles = []
     for name, source in PRESET[:cfg.styles]:
         if source.startswith("artist:"):
@@ -91,8 +95,6 @@ def menu(cfg: StyleConfig) -> tuple:
 
 def painting_images(style: Style, longer: int) -> list:
     """A style's paintings as float RGB with the longer side `longer`."""
-    from models.image_io import load_image, resize
-    from train import data
     out, archive = [], [f for f in style.files if f.startswith("paintings_impressionist192/")]
     by_file = {r["file"]: r["image"] for r in data.load_paintings()} if archive else {}
     for f in style.files:
@@ -105,10 +107,6 @@ def painting_images(style: Style, longer: int) -> list:
 
 def plain_colorizations(cfg: StyleConfig) -> np.ndarray:
     """(N, 150, 150, 3) uint8: Intel training photos as the shipped ColorNet colorizes them (cached)."""
-    from models.color import rgb_to_lab
-    from models.inference import Colorizer
-    from models.weights import sha256, shipped
-    from train import data
 
     def build():
         cz = Colorizer.from_weights()

@@ -21,8 +21,11 @@ from tqdm import tqdm
 
 import minitorch_color as mt
 from minitorch_color import nn
+from minitorch_color.memory import keep_freed_memory
+from minitorch_color.serialization import load_metadata
 from models.classifier import SmallClassifier, predict, save_classifier, to_input
 from models.weights import sha256
+from train import data
 from train.config import parse_config
 
 
@@ -41,7 +44,6 @@ class ClassifierConfig:
 
 def load_split(dataset: str, split: str, size: int):
     """(uint8 images (N, size, size, 3), labels, class names); Intel without its near-gray photos."""
-    from train import data
     if dataset == "cifar10":
         s = data.load_cifar10(split)
     elif dataset == "intel":
@@ -97,7 +99,6 @@ def write_card(weights_path) -> Path:
     """weights/<name>.json: config, data, command, wall time, validation accuracy and sha256 of the file."""
     import json
 
-    from minitorch_color.serialization import load_metadata
     path = Path(weights_path)
     meta = load_metadata(path)
     card = {"name": path.stem, "file": path.name, "sha256": sha256(path),
@@ -115,6 +116,7 @@ def write_card(weights_path) -> Path:
 
 
 def main(argv=None):
+    keep_freed_memory()  # the engine's malloc tuning (minitorch_color/memory.py), chosen by the entry point
     argv = list(sys.argv[1:] if argv is None else argv)
     cfg = parse_config(argv, ClassifierConfig(), __doc__)
     if cfg is None:

@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+from models.weights import sha256
+from train import data, metrics
 from train import era_training as T
 from train.config import parse_config
 
@@ -31,9 +33,11 @@ def summary(report: dict) -> str:
             f"decade MAE {mae:.1f} years (median guess {rep['median_decade_mae_years']['mean']:.1f})")
     modern, auto = cv["modern_photos"], report["auto"]
     colour = ", ".join(f"{k} {v['left_modern']:.2f}" for k, v in auto["colour_photos"].items())
+    gray = ", ".join(f"{k} {v['left_modern']:.3f} (n={v['n']})" for k, v in auto["modern_gray_photos"].items())
     line += (f"\nauto: gives {auto['real_photos_given_an_era']['mean']:.2f} of the real photos an era, "
              f"{auto['era_right_when_given']['mean']:.2f} of those right; leaves modern "
-             f"{auto['modern_gray_prints_left_modern']['mean']:.2f} of modern gray prints and colour photos: {colour}")
+             f"{auto['modern_gray_prints_left_modern']['mean']:.2f} of modern gray prints and colour photos: {colour}; "
+             f"held-out modern gray photos: {gray}")
     without = ", ".join(f"{g} {v['mean']:.3f}" for g, v in report["ablation_accuracy_without"].items())
     return (f"{line}\nmodern photos held out: {modern['recognised_as_modern']:.2f} recognised as modern, "
             f"{modern['era_1920_and_later']:.2f} as 1920 and later (n={modern['n']})\naccuracy without: {without}")
@@ -62,7 +66,6 @@ def training_size_figure(report: dict, path) -> None:
 
 def write_card(weights_path, report: dict, command: str, n_real: int, n_modern: int) -> Path:
     """weights/<name>.json: config, data, command, wall time, cross-validated metrics with baselines, sha256."""
-    from models.weights import sha256
     path = Path(weights_path)
     cv = report["cross_validated"]
     card = {"name": path.stem, "file": path.name, "sha256": sha256(path), "bytes": path.stat().st_size,
@@ -89,7 +92,6 @@ def main(argv=None):
     cfg = parse_config(argv, T.EraConfig(), __doc__)
     if cfg is None:
         return 0
-    from train import data, metrics
     t0 = time.perf_counter()
     try:
         real, modern = T.load_real(), T.load_modern(cfg)
@@ -97,6 +99,7 @@ def main(argv=None):
         raise SystemExit(f"cannot train the era recogniser: {e}") from None
     recogniser, report = T.run(cfg, real, modern)
     report["auto"]["colour_photos"] = T.colour_photos_left_modern(recogniser)
+    report["auto"]["modern_gray_photos"] = T.modern_gray_photos_left_modern(recogniser)
     report["wall_seconds"] = time.perf_counter() - t0
     REPORTS.mkdir(parents=True, exist_ok=True)
     cv = report["cross_validated"]

@@ -18,6 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
+from minitorch_color.memory import keep_freed_memory
+from models.segmenter import RegionFinder, save_segmenter
+from models.weights import sha256
+from train import data, metrics
 from train import segmenter_training as T
 from train.config import config_dict, parse_config
 
@@ -25,7 +29,6 @@ REPORTS = Path("reports/conditions")
 
 
 def measure(net, cfg) -> dict:
-    from train import metrics
     tr, va = T.frames("train"), T.frames("val")
     prior, majority = T.position_prior(tr), int(np.bincount(tr.regions[tr.regions >= 0]).argmax())
     rep = T.seg_report(T.predict(net, va.L).argmax(1), va.regions, prior, majority)
@@ -40,6 +43,7 @@ def measure(net, cfg) -> dict:
 
 
 def main(argv=None):
+    keep_freed_memory()  # the engine's malloc tuning (minitorch_color/memory.py), chosen by the entry point
     argv = list(sys.argv[1:] if argv is None else argv)
     resume = "--resume" in argv
     ship = next((a.split("=", 1)[1] for a in argv if a.startswith("--ship=")), None)
@@ -47,9 +51,6 @@ def main(argv=None):
     cfg = parse_config(argv, T.SegConfig(), __doc__)
     if cfg is None:
         return 0
-    from models.segmenter import RegionFinder, save_segmenter
-    from models.weights import sha256
-    from train import data
     out = Path(cfg.out)
     try:
         if ship:

@@ -15,6 +15,10 @@ import json
 import sys
 from pathlib import Path
 
+from minitorch_color.memory import keep_freed_memory
+from models.stylenet import Stylizer, save_stylenet, subset, thumbnail
+from models.weights import WeightsError
+from train import data
 from train import style_training as T
 from train.config import config_dict, parse_config
 
@@ -26,6 +30,7 @@ def command_of(out: Path, fallback: str) -> str:
 
 
 def main(argv=None):
+    keep_freed_memory()  # the engine's malloc tuning (minitorch_color/memory.py), chosen by the entry point
     argv = list(sys.argv[1:] if argv is None else argv)
     resume, export = "--resume" in argv, "--export" in argv
     keep = next((a.split("=", 1)[1] for a in argv if a.startswith("--keep=")), None)
@@ -33,9 +38,6 @@ def main(argv=None):
     cfg = parse_config(argv, T.StyleConfig(), __doc__)
     if cfg is None:
         return 0
-    from models.stylenet import Stylizer, save_stylenet, subset, thumbnail
-    from models.weights import WeightsError
-    from train import data
     try:
         run = T.load_run(cfg.out) if export else T.train(cfg, resume=resume)
     except (data.DataMissingError, WeightsError) as e:

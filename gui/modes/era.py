@@ -9,7 +9,7 @@ import numpy as np
 from gui.controller import ModeNeeds
 from gui.textures import blank, show_fitted
 from models.color import COLOR_CLASSES, REFERENCE_RGB
-from models.era import AUTO_CONFIDENCE, ERAS, LABELS, film_for
+from models.era import AUTO_CONFIDENCE, AUTO_ERAS, ERAS, LABELS, film_for
 from models.palette import grade, palette_for
 
 from . import Mode, register
@@ -61,10 +61,11 @@ class Era(Mode):
             dpg.set_value("era_recognised", "No era recogniser loaded:\nchoose the decade below.")
         else:
             verdict = ("a colour photo: auto leaves it modern" if rec.colour_photo else
-                       f"sure: auto colours it as the {rec.auto_label}" if rec.sure else
-                       f"not sure (under {AUTO_CONFIDENCE:.0%}): auto leaves it modern")
-            dpg.set_value("era_recognised", f"Recognised: the {rec.decade} "
-                                            f"({rec.probabilities[rec.decade]:.0%})\nera: {rec.era}\n{verdict}")
+                       f"not sure (under {AUTO_CONFIDENCE:.0%}): auto leaves it modern" if not rec.sure else
+                       "sure, but prints from 1920 on look modern:\nauto leaves it modern" if rec.era not in AUTO_ERAS
+                       else f"sure: auto colours it as the {rec.auto_label}")
+            dpg.set_value("era_recognised", f"Recognised: {rec.era} ({rec.era_probabilities[rec.era]:.0%}),\n"
+                                            f"most likely the {rec.era_decade}\n{verdict}")
         for era in ERAS:
             p = rec.era_probabilities[era] if rec is not None else 0.0
             dpg.set_value(f"era_bar_{era}", p)
@@ -74,8 +75,8 @@ class Era(Mode):
         dpg.set_value("era_choice", chosen or AUTO)
         dpg.set_value("era_palette", f"Coloured as the {used}:\n{palette_for(used).name}")
         show_fitted("tex_palette", "img_palette", swatches(used), (SWATCH_H, SWATCH_W))
-        film = film_for(used)
-        reads = c.cz is not None and c.cz.net.config.film_inputs
+        film = film_for(used)  # the decade's film; the pipeline reads it only with film inputs
+        reads = c.pipeline is not None and c.pipeline.film_inputs
         dpg.set_value("era_film", f"The gray is read as {film} film." if reads else
                       f"(These weights read every gray as a modern\ncamera would; reading it as {film} film needs\n"
                       "ColorNet weights with film inputs.)")

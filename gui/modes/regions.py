@@ -57,7 +57,7 @@ class Regions(Mode):
             dpg.add_text("", tag="regions_found_label")
             dpg.add_group(tag="regions_found", horizontal=False)
             dpg.add_text("Colour of the selected region")
-            dpg.add_color_picker(_rgb255(c.doc.color), tag="region_picker", no_alpha=True, width=120,
+            dpg.add_color_picker(_rgb255(c.doc.region_color), tag="region_picker", no_alpha=True, width=120,
                                  callback=self._on_pick)
             dpg.add_text("", tag="region_suggest_label", color=(170, 170, 170))
             with dpg.group(horizontal=True):
@@ -113,12 +113,12 @@ class Regions(Mode):
         self.refresh(None)
 
     def _on_pick(self, sender, value):
-        self.view.c.set_region_colour([v / 255 if max(value[:3]) > 1 else v for v in value[:3]])
+        self.view.c.set_region_color([v / 255 if max(value[:3]) > 1 else v for v in value[:3]])
         self.refresh(None)
 
     def _on_swatch(self, sender, app_data, k):
         if k < len(self.suggested):
-            self.view.c.set_region_colour(self.suggested[k])
+            self.view.c.set_region_color(self.suggested[k])
             self.refresh(None)
 
     def show_suggestions(self, x, y):
@@ -170,7 +170,7 @@ class Regions(Mode):
                 dpg.add_text(p.name, color=(255, 200, 80) if i == ed.selected else (220, 220, 220))
                 dpg.add_button(label="x", user_data=i, callback=self._remove)
         current = ed.current
-        dpg.set_value("region_picker", _rgb255(current.rgb if current else c.doc.color))
+        dpg.set_value("region_picker", _rgb255(current.rgb if current else c.doc.region_color))
         dpg.configure_item("btn_region_undo", enabled=ed.can_undo)
         dpg.configure_item("btn_region_redo", enabled=ed.can_redo)
         show_fitted("tex_regions", "img_regions", preview(ed.L, ed.paints), PREVIEW)

@@ -14,39 +14,78 @@ from ..backend import get_array_module
 from . import gpu, threads
 
 # Numba's thread count is fixed when Numba is first imported (set_num_threads is per thread),
-# so choose it before importing the kernels; see the comment below for why 1. If the caller
+# so choose it before the kernels are loaded; see numba_kernels for why 1. If the caller
 # imported Numba already, its environment must stay as it was: Numba re-reads it on every
 # compilation and refuses a changed thread count.
 _KERNEL_THREADS = os.environ.get("MINITORCH_KERNEL_THREADS", "1")
 if "numba" not in sys.modules:
     os.environ.setdefault("NUMBA_NUM_THREADS", _KERNEL_THREADS)
-try:
-    from . import cpu
-except ImportError:  # Numba missing: the array-module kernels still work on NumPy, only slower
-    cpu = None
-# Numba's default thread pool must not be entered from several threads at once, so kernels
-# compiled for it (MINITORCH_KERNEL_THREADS > 1) keep the convolution chunks in the calling thread
-PARALLEL_KERNELS = cpu is not None and cpu.PARALLEL
-if cpu is not None:
-    import numba
 
-    # The engine parallelises across convolution chunks on its own threads (threads.py), so
-    # each kernel runs single-threaded by default: a second pool of Numba threads only fought
-    # the BLAS and conv threads for 2 cores (a training step ran 1.5-2x slower with it, see
-    # benchmarks/README.md). MINITORCH_KERNEL_THREADS > 1 compiles them with prange parallel.
-    numba.set_num_threads(max(1, min(numba.config.NUMBA_NUM_THREADS,
-                                     int(_KERNEL_THREADS))))
+# Which kernels run NumPy arrays: "numba", the compiled loops of cpu.py (fastest per call; loading
+# Numba and its cached kernels costs about 0.3 s once per process), or "array", the whole-array twins
+# of gpu.py (no start-up cost, slower per call: a 64 px colorization 0.10 s against 0.08 s). Numba is
+# loaded only when a kernel first needs it, so a process that chose "array" (the colorize command for
+# one photo) never pays for it. The default is MINITORCH_KERNELS, else "numba"; use_kernels() changes it.
+KERNEL_CHOICES = ("numba", "array")
+_choice = os.environ.get("MINITORCH_KERNELS", "numba")
+cpu = None  # the Numba kernels (kernels/cpu.py) once loaded; None before, without Numba, or with "array"
+_cpu_tried = False
+
+
+def use_kernels(kind: str) -> None:
+    """Run NumPy arrays through kind's kernels from now on: "numba" or "array" (see above)."""
+    global _choice
+    if kind not in KERNEL_CHOICES:
+        raise ValueError(f"unknown kernels {kind!r}; one of {KERNEL_CHOICES}")
+    _choice = kind
+
+
+def kernels_in_use() -> str:
+    """The kernels chosen for NumPy arrays: "numba" or "array"."""
+    return _choice
+
+
+def numba_kernels():
+    """The Numba kernels module, loaded on first use; None when the array kernels are chosen or Numba is
+    missing (the array kernels then serve NumPy too: still correct, only slower)."""
+    global cpu, _cpu_tried
+    if _choice != "numba":
+        return None
+    if not _cpu_tried:
+        _cpu_tried = True
+        try:
+            from . import cpu as compiled
+        except ImportError:
+            return None
+        import numba
+
+        # The engine parallelises across convolution chunks on its own threads (threads.py), so
+        # each kernel runs single-threaded by default: a second pool of Numba threads only fought
+        # the BLAS and conv threads for 2 cores (a training step ran 1.5-2x slower with it, see
+        # benchmarks/README.md). MINITORCH_KERNEL_THREADS > 1 compiles them with prange parallel.
+        numba.set_num_threads(max(1, min(numba.config.NUMBA_NUM_THREADS, int(_KERNEL_THREADS))))
+        cpu = compiled
+    return cpu
+
+
+def parallel_kernels() -> bool:
+    """Whether the NumPy kernels run on Numba's own thread pool (MINITORCH_KERNEL_THREADS > 1)."""
+    compiled = numba_kernels()
+    return compiled is not None and compiled.PARALLEL
 
 
 def map_chunks(fn, chunks, xp) -> list:
     """[fn(chunk) for chunk in chunks]: on the engine's threads for NumPy arrays and single-threaded
-    kernels, in the calling thread otherwise (CuPy, or kernels on Numba's own pool)."""
-    return threads.map_chunks(fn, chunks, parallel=xp is np and not PARALLEL_KERNELS)
+    kernels, in the calling thread otherwise (CuPy, or kernels on Numba's own pool: it must not be
+    entered from several threads at once)."""
+    return threads.map_chunks(fn, chunks, parallel=xp is np and not parallel_kernels())
 
 
 def _impl(name, arr):
-    if cpu is not None and isinstance(arr, np.ndarray):
-        return getattr(cpu, name)
+    if isinstance(arr, np.ndarray):
+        compiled = numba_kernels()
+        if compiled is not None:
+            return getattr(compiled, name)
     return getattr(gpu, name)
 
 
