@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test test-fast lint demo gui bench screenshots train-colornet3 device-check device-train clean
+.PHONY: venv test test-fast lint demo gui bench screenshots shots train-colornet3 device-check device-train clean
 
 $(STAMP): requirements.txt requirements-peer.txt pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -29,7 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 demo: $(STAMP)
-	$(BIN)/python -m models.samples demo/gray
+	$(BIN)/python -m models.samples demo/gray --sheet demo/before_after.png
 	$(BIN)/colorize demo/gray -o demo/colorized --overwrite --report demo/report.json --stages demo/process
 
 gui: $(STAMP)
@@ -63,23 +63,30 @@ device-train:
 	$(DEVICE_PY) -m train.device_run train --pack runs/device/pack.npz --state runs/device/state.npz \
 		--minutes $(DEVICE_MINUTES) --device cuda --out $(DEVICE_OUT)
 
-# The README's studio screenshots, remade headlessly (needs xvfb-run; after new weights, rerun and look
-# at them). Historical photos: only ones dated before 1900 are committed (public domain by age).
+# The studio's screenshots, every mode at a large (1400x1000: docs/studio_MODE.png, the README's) and at
+# the smallest supported screen (1280x800: docs/studio_1280x800/), remade headlessly (needs xvfb-run;
+# after new weights, rerun and look at them). Historical photos: only ones dated before 1900 are committed
+# (public domain by age).
 DATA ?= ../shared/data
 HIST := $(DATA)/historical-dev/deoldify_test_images_
-SHOT := xvfb-run -a -s "-screen 0 1400x1000x24" $(BIN)/colorize-studio
 FRAMES := --exit-after-frames 8
 screenshots: $(STAMP)
-	$(BIN)/python -m models.samples demo/gray
-	$(SHOT) demo/gray/astronaut.png --compare 0.3 --screenshot docs/studio_automatic.png $(FRAMES)
+	$(BIN)/python -m models.samples demo/gray --sheet docs/before_after.png
+	@mkdir -p docs/studio_1280x800
+	$(MAKE) --no-print-directory shots SIZE=1400x1000 TO=docs/studio_
+	$(MAKE) --no-print-directory shots SIZE=1280x800 TO=docs/studio_1280x800/
+
+SHOT = xvfb-run -a -s "-screen 0 $(SIZE)x24" $(BIN)/colorize-studio --window $(SIZE)
+shots:
+	$(SHOT) demo/gray/astronaut.png --compare 0.3 --screenshot $(TO)automatic.png $(FRAMES)
 	$(SHOT) demo/gray/camera.png --mode interactive --hint 86,119,#5a8fd0 --hint 447,347,#3c8c28 \
-		--hint 348,472,#3c8c28 --screenshot docs/studio_interactive.png $(FRAMES)
-	$(SHOT) demo/gray/rocket.png --mode layers --layer decoders.2 --screenshot docs/studio_layers.png $(FRAMES)
-	$(SHOT) $(HIST)_Ballet1890Russia.jpg --mode era --screenshot docs/studio_era.png $(FRAMES)
+		--hint 348,472,#3c8c28 --screenshot $(TO)interactive.png $(FRAMES)
+	$(SHOT) demo/gray/rocket.png --mode layers --layer decoders.1 --screenshot $(TO)layers.png $(FRAMES)
+	$(SHOT) $(HIST)_Ballet1890Russia.jpg --mode era --screenshot $(TO)era.png $(FRAMES)
 	$(SHOT) $(HIST)_1880sBrooklynBridge.jpg --mode styles --style "Van Gogh, The Starry Night" \
-		--screenshot docs/studio_styles.png $(FRAMES)
+		--screenshot $(TO)styles.png $(FRAMES)
 	$(SHOT) $(HIST)_1880sBrooklynBridge.jpg --mode regions --condition sky=#00BFFF \
-		--screenshot docs/studio_regions.png $(FRAMES)
+		--screenshot $(TO)regions.png $(FRAMES)
 
 # ColorNet 3 (issue 28): the shipped model's recipe, in resumable pieces of MINUTES (default 60) on the CPU.
 # A new run starts from INIT (default the shipped weights: a further fine-tune; ColorNet 3 itself started
