@@ -38,7 +38,10 @@ def worker(warmup: int, repeats: int, device: str = "cpu", batch_size: int = 16,
     from benchmarks.timing import time_calls
     from models.color import ABQuantizer
     from models.colornet import ColorNet, ColorNetConfig
-    from train.colornet_training import TrainConfig, loss_fn, make_batch
+    try:
+        from train.colornet.training import TrainConfig, loss_fn, make_batch
+    except ImportError:  # a checkout from before train/ had its folders (issue 30)
+        from train.colornet_training import TrainConfig, loss_fn, make_batch
 
     mt.manual_seed(0)
     kw = {"output_stride": output_stride} if output_stride != 1 else {}  # an older checkout knows no stride

@@ -17,7 +17,7 @@ import minitorch_color as mt
 from models.color import rgb_to_lab
 from models.colornet import upsample_logits
 from models.inference import Colorizer
-from train import data, metrics
+from train.common import data, metrics
 
 SOURCES = {"intel": data.load_intel_scenes, "faces": data.load_faces, "imagenette": data.load_imagenette}
 

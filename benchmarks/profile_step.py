@@ -27,7 +27,7 @@ from minitorch_color.autograd import Function
 from minitorch_color.memory import keep_freed_memory
 from models.color import ABQuantizer
 from models.colornet import ColorNet, ColorNetConfig
-from train.colornet_training import TrainConfig, loss_fn, make_batch
+from train.colornet.training import TrainConfig, loss_fn, make_batch
 
 
 def _subclasses(cls):

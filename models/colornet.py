@@ -3,7 +3,7 @@
 Inputs (N, 4, H, W): L / 50 - 1, the hint ab map / 110 and the hint mask (zero hints =
 automatic colorization); a model with film inputs (ColorNetConfig.film_inputs) takes two more
 planes saying which film recorded the gray: both zero for panchromatic (a modern camera's
-lightness, the default), one for orthochromatic, the other for blue-sensitive (train/oldphoto.py).
+lightness, the default), one for orthochromatic, the other for blue-sensitive (train/common/oldphoto.py).
 Outputs: logits over the in-gamut ab bins at the output resolution (the input's, or half of it
 with output_stride 2: colour varies slowly, so the finest decoder level and its 261-way head, 40%
 of a training step, are left out and the logits are upsampled by upsample_logits), logits from a

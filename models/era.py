@@ -10,7 +10,7 @@ whole photo (photo_features): the tint of its shadows, mid-tones and highlights 
 toned prints of the 19th century are brown or purple, gelatin-silver prints of the 20th neutral),
 its lightness histogram and contrast, and its frame (mounts, vignettes, the shape of the print).
 With 93 dated real photos to learn from, a small model over measurements a photographer would name
-cross-validates better than a convolutional network over the pixels (train/era_training.py; the
+cross-validates better than a convolutional network over the pixels (train/eras/training.py; the
 numbers in reports/eras/recognition.json). Eras are sums of decades.
 
 "auto" (p.auto_label, what colorize --era auto and the studio use) takes the recognised decade only

@@ -17,7 +17,7 @@ region that the segmenter finds in each photo (models/conditions.py; colour name
 Only the hue and saturation of a colour are used (its ab in CIELAB); the lightness always comes
 from the photo.
 The network sees hints as an ab map (/110) plus a mask channel, like the simulated hints it
-was trained with (train/simulate.py).
+was trained with (train/common/simulate.py).
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from train import augment as A
+from train.common import augment as A
 
 
 @pytest.fixture

@@ -284,8 +284,8 @@ def _tiny_data(rng, n=12, size=16):
 
 def _run(tmp_path, argv, data):
     """train_colornet's main, in-process: the settings named on the command line count as given."""
-    from train import colornet_training as T
-    from train.config import given_keys, parse_overrides
+    from train.colornet import training as T
+    from train.common.config import given_keys, parse_overrides
     resume = "--resume" in argv
     argv = ["--size=16", "--batch=4", "--val_every=2", "--val_images=4", "--channels=8,16", "--warmup=1",
             f"--out={tmp_path / 'run'}"] + [a for a in argv if a != "--resume"]

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from train import data
+from train.common import data
 
 
 def _or_skip(fn, *args, **kwargs):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from models import era as E
-from train import era_training as T
+from train.eras import training as T
 
 
 def test_labels_eras_and_input():

@@ -8,8 +8,8 @@ import pytest
 import minitorch_color as mt
 from models.colornet import ColorNet, ColorNetConfig
 from models.inference import Colorizer
-from train import evaluation as V
 from train import export_colornet as E
+from train.colornet import evaluation as V
 
 
 def _cz():
@@ -27,7 +27,7 @@ def test_wall_time_from_log(tmp_path):
 
 
 def test_decodings_chosen_by_the_user_centred_rule_and_refinement_by_psnr():
-    from train import judging as J
+    from train.colornet import judging as J
     rng = np.random.default_rng(0)
     cz = _cz()
     rgb = rng.random((6, 32, 32, 3))
@@ -46,7 +46,7 @@ def test_decodings_chosen_by_the_user_centred_rule_and_refinement_by_psnr():
 
 
 def cfg_without_film():
-    from train.colornet_training import TrainConfig
+    from train.colornet.training import TrainConfig
     return TrainConfig()
 
 
@@ -62,7 +62,7 @@ def test_hints_curve_and_per_scene_report():
     ab, scenes = V.colorize_batch(cz, rgb)
     assert ab.shape == (4, 32, 32, 2) and scenes.shape == (4, 6)
     from models.color import rgb_to_lab
-    from train import metrics
+    from train.common import metrics
     lab = rgb_to_lab(rgb)
     rep = V.per_scene(ab, lab, np.array([0, 0, 1, 1]), rgb, ("a", "b"))
     assert rep["a"]["n"] == 2 and rep["b"]["n"] == 2
@@ -73,7 +73,7 @@ def test_hints_curve_and_per_scene_report():
 
 def test_a_source_scored_beside_a_compared_model_and_the_scene_head(tmp_path):
     from models.color import ABQuantizer
-    from train import data
+    from train.common import data
     rng = np.random.default_rng(2)
     photos = data.ImageSet((rng.random((6, 32, 32, 3)) * 255).astype(np.uint8), np.zeros(6, np.int64), ("x",))
     cz = _cz()
@@ -95,7 +95,7 @@ def test_a_source_scored_beside_a_compared_model_and_the_scene_head(tmp_path):
 
 
 def test_card_pieces_for_a_mixed_run(tmp_path):
-    from train.colornet_training import TrainConfig
+    from train.colornet.training import TrainConfig
     cfg = TrainConfig(mix="intel=0.5,faces=0.3,cifar=0.2", film_inputs=True, film_prob=0.3)
     card = E.data_card(cfg)
     assert "faces_utk64" in card["train"] and "share 0.30" in card["train"] and "30%" in card["film"]
@@ -110,7 +110,7 @@ def test_card_pieces_for_a_mixed_run(tmp_path):
 
 
 def test_lineage_continues_the_history_of_the_checkpoint_a_branch_started_from(tmp_path, capsys):
-    from train.colornet_training import TrainConfig
+    from train.colornet.training import TrainConfig
     entry = lambda step, acc: {"step": step, "images_seen": 16 * step, "seconds": step / 2.0,  # noqa: E731
                                "sources": {"intel": {"pixel_acc": acc}}}
     parent = tmp_path / "parent.npz"
@@ -148,7 +148,7 @@ def test_film_section_compares_telling_the_film_with_reading_lightness():
 
 def test_balanced_accuracy_from_per_photo_counts_matches_the_report_and_resamples_photos():
     from models.color import COLOR_CLASSES
-    from train import metrics
+    from train.common import metrics
     rng = np.random.default_rng(4)
     true, pred = rng.integers(0, 9, (6, 8, 8)), rng.integers(0, 9, (6, 8, 8))
     pred[:3] = true[:3]  # half the photos right everywhere
@@ -244,7 +244,7 @@ def test_cast_of_counts_coloured_and_cool_pixels():
 
 
 def test_historical_section_describes_each_model_and_draws_old_photos(tmp_path, monkeypatch):
-    from train import data
+    from train.common import data
     rng = np.random.default_rng(0)
     rows = [{"image": rng.random((30, 40, 3)).astype(np.float32), "decade": d, "year_label": str(d or "?"),
              "file": f"p{i}.jpg"} for i, d in enumerate([1860, 1930, None, 1880])]
@@ -355,9 +355,9 @@ def test_report_commands_say_what_is_missing_without_a_traceback(tmp_path):
 @pytest.mark.slow
 def test_export_turns_a_tiny_run_into_weights_whose_card_matches(tmp_path, monkeypatch):
     from models.weights import sha256
-    from train import colornet_training as T
-    from train import judging as J
-    from train.config import parse_overrides
+    from train.colornet import judging as J
+    from train.colornet import training as T
+    from train.common.config import parse_overrides
     rng = np.random.default_rng(5)
     imgs = (rng.random((24, 16, 16, 3)) * 255).astype(np.uint8)
     imgs[:12, :, :8] = [200, 40, 40]
@@ -394,7 +394,7 @@ def test_export_refuses_a_folder_that_is_no_finished_run(tmp_path):
 def test_evaluate_film_only_measures_the_old_film_section_at_the_decoding_asked(tmp_path, monkeypatch):
     from models.inference import save_colornet
     from train import evaluate_colornet as EC
-    from train.data import ImageSet
+    from train.common.data import ImageSet
     rng = np.random.default_rng(6)
     photos = ImageSet((rng.random((5, 20, 20, 3)) * 255).astype(np.uint8), np.zeros(5, int), ("a",))
     monkeypatch.setattr(EC, "load_test_and_train", lambda: {"cifar10": (photos, photos), "intel": (photos, photos)})
@@ -433,8 +433,8 @@ def test_one_hint_section_measures_what_a_single_hint_changes(tmp_path):
 def test_judge_colornet_writes_the_judgement_of_every_source_beside_all_gray(tmp_path, monkeypatch):
     from models.inference import save_colornet
     from train import judge_colornet as JC
-    from train.data import ImageSet
-    from train.scenes import SCENE_CLASSES
+    from train.colornet.scenes import SCENE_CLASSES
+    from train.common.data import ImageSet
     rng = np.random.default_rng(10)
     sets = {name: ImageSet((rng.random((4, size, size, 3)) * 255).astype(np.uint8), np.zeros(4, int), ("x",))
             for name, size in (("intel", 40), ("faces", 24))}

@@ -11,8 +11,8 @@ from models.color import ABQuantizer
 from models.colornet import encode_input
 from models.decoding import annealed_mean, entropy_bits, softmax
 from models.image_io import load_image, resize, save_image
-from train.colornet_training import TrainConfig
-from train.config import config_dict, config_from_dict, parse_config, parse_overrides
+from train.colornet.training import TrainConfig
+from train.common.config import config_dict, config_from_dict, parse_config, parse_overrides
 
 
 def test_shipped_weights_are_found_beside_the_package_or_through_the_environment(tmp_path, monkeypatch):

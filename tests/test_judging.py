@@ -1,4 +1,4 @@
-"""The user-centred judgement (train/judging.py), region pooling and the vividness control."""
+"""The user-centred judgement (train/colornet/judging.py), region pooling and the vividness control."""
 import numpy as np
 import pytest
 
@@ -7,7 +7,7 @@ from models.color import COLOR_CLASSES, lab_to_rgb
 from models.colornet import ColorNet, ColorNetConfig
 from models.decoding import lightness_regions, region_pool
 from models.inference import Colorizer
-from train import judging as J
+from train.colornet import judging as J
 
 
 def _cz(**kw):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from models.color import ABQuantizer
-from train import metrics
+from train.common import metrics
 
 
 def test_classification_report_by_hand():

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from train import data
+from train.common import data
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 

@@ -1,7 +1,7 @@
 """Old-photo simulation: emulsions, era parameters, ranges, toning, seeds."""
 import numpy as np
 
-from train import oldphoto as O
+from train.common import oldphoto as O
 
 
 def _scene():

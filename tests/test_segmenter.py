@@ -5,7 +5,7 @@ import pytest
 
 import minitorch_color as mt
 from models import segmenter as S
-from train import segmenter_training as T
+from train.regions import training as T
 
 
 def test_shapes_and_full_size_maps(tmp_path):

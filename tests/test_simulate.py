@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from train import simulate
+from train.common import simulate
 
 
 @pytest.fixture

@@ -206,3 +206,14 @@ def test_both_front_ends_colorize_through_the_one_pipeline(front_end):
     calls = [n.func for n in ast.walk(tree) if isinstance(n, ast.Call)]
     own = [getattr(f, "attr", getattr(f, "id", "")) for f in calls]
     assert not PIPELINE_STEPS & set(own), f"{FRONT_ENDS[front_end]} runs steps itself: {PIPELINE_STEPS & set(own)}"
+
+
+def test_train_shows_scripts_at_its_top_and_libraries_in_its_folders():
+    """train/*.py are the scripts (python -m train.NAME); train/<capability>/ and train/common/ the libraries."""
+    top = [p for p in (ROOT / "train").glob("*.py") if p.name != "__init__.py"]
+    inner = [p for p in (ROOT / "train").glob("*/*.py") if p.name != "__init__.py"]
+    assert top and inner
+    loose = [p.name for p in top if 'if __name__ == "__main__"' not in p.read_text()]
+    scripts_inside = [str(p.relative_to(ROOT)) for p in inner if 'if __name__ == "__main__"' in p.read_text()]
+    assert not loose, f"libraries at train/'s top (move them into a package): {loose}"
+    assert not scripts_inside, f"scripts inside train/'s packages (move them to train/): {scripts_inside}"

@@ -5,8 +5,8 @@ import pytest
 
 import minitorch_color as mt
 from models.color import ABQuantizer
-from train import study as S
-from train.colornet_training import make_batch
+from train.augmentation import study as S
+from train.colornet.training import make_batch
 
 
 def _data(rng, n=24, size=16):

@@ -8,8 +8,8 @@ from PIL import Image
 
 import minitorch_color as mt
 from models import stylenet as S
-from train import style_losses as SL
-from train import style_training as T
+from train.styles import losses as SL
+from train.styles import training as T
 
 NAMES = ["Van Gogh, The Starry Night", "Monet", "Gauguin"]
 

@@ -5,8 +5,8 @@ import pytest
 import minitorch_color as mt
 from models.color import ABQuantizer
 from models.colornet import ColorNet, ColorNetConfig
-from train import colornet_training as T
-from train.config import parse_overrides
+from train.colornet import training as T
+from train.common.config import parse_overrides
 
 
 def _tiny_data(rng, n=24, size=16):
@@ -200,7 +200,7 @@ def test_speed_benchmark_refuses_cuda_without_a_gpu(monkeypatch, capsys):
 
 
 def test_zoomed_crops_scene_set_v2_and_a_partial_warm_start(tmp_path):
-    from train import scenes
+    from train.colornet import scenes
     rng = np.random.default_rng(4)
     big = (rng.random((3, 40, 40, 3)) * 255).astype(np.uint8)
     crops = T.crop_batch(list(big), 16, np.random.default_rng(0), zoom_prob=1.0, zoom_min=0.5)

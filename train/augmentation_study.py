@@ -4,8 +4,8 @@
     python -m train.augmentation_study --report-only   # rebuild reports/augmentation/ from finished runs
     python -m train.augmentation_study --steps=300 --seeds=0 --out=/tmp/s --report=/tmp/r   # a miniature
 
-Five arms (none, geometric, photometric, degradations, all; train/augment.py) x seeds, the same
-small ColorNet, budget, data order, hints and initial weights per seed (train/study.py). Each run
+Five arms (none, geometric, photometric, degradations, all; train/common/augment.py) x seeds, the same
+small ColorNet, budget, data order, hints and initial weights per seed (train/augmentation/study.py). Each run
 checkpoints atomically and resumes; scoring is cached per run. The report (report.json, figures)
 gives every number with its all-gray baseline and its seed spread.
 """
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import sys
 
-from train import data
-from train import study as S
-from train.config import parse_config
+from train.augmentation import study as S
+from train.common import data
+from train.common.config import parse_config
 
 
 def main(argv=None):

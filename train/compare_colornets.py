@@ -22,9 +22,9 @@ import numpy as np
 
 from models.color import color_class, rgb_to_lab
 from models.inference import Colorizer
-from train import metrics
-from train.baselines import as_float_images, load_test_and_train
-from train.evaluation import chunked_logits, extra_sources, paired_gain, pick_test_sets
+from train.colornet.evaluation import chunked_logits, extra_sources, paired_gain, pick_test_sets
+from train.common import metrics
+from train.common.baselines import as_float_images, load_test_and_train
 
 GRID = [(T, a) for T in (0.2, 0.38, 0.6) for a in (0.0, 0.5, 0.75, 1.0)]
 

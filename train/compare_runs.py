@@ -21,10 +21,7 @@ import minitorch_color as mt
 from models.color import COLOR_CLASSES, ABQuantizer, color_class, rgb_to_lab
 from models.colornet import ColorNet
 from models.inference import Colorizer
-from train.baselines import as_float_images
-from train.colornet_training import TrainConfig, class_weights, load_training_data, model_config, scene_classes
-from train.config import config_from_dict
-from train.evaluation import (
+from train.colornet.evaluation import (
     balanced_from_counts,
     chunked_logits,
     class_counts,
@@ -32,6 +29,9 @@ from train.evaluation import (
     paired_gain,
     write_json,
 )
+from train.colornet.training import TrainConfig, class_weights, load_training_data, model_config, scene_classes
+from train.common.baselines import as_float_images
+from train.common.config import config_from_dict
 
 DECODINGS = ((0.6, 0.75), (0.2, 0.5))  # (T, alpha): the shipped ColorNet 2's and a vivid one
 

@@ -32,9 +32,9 @@ from PIL import Image
 import minitorch_color as mt
 from minitorch_color.memory import keep_freed_memory
 from models.color import ABQuantizer
-from train import colornet_training as T
-from train import data
-from train.config import config_dict, config_from_dict
+from train.colornet import training as T
+from train.common import data
+from train.common.config import config_dict, config_from_dict
 
 MIB = 1024 * 1024
 VAL_PER_SOURCE = 128
@@ -81,7 +81,7 @@ def build_pack(cfg: T.TrainConfig, out: Path, budget_mib: float = 38.0, seed: in
 
 
 def load_pack(path: Path) -> dict:
-    """The datasets dict of train.colornet_training.train from a pack."""
+    """The datasets dict of train.colornet.training.train from a pack."""
     arrays = mt.load(path)
     names = sorted({k.split(".")[0] for k in arrays if "." in k})
     out = {split: {n: (_unjpeg(arrays[f"{n}.{split}"], arrays[f"{n}.{split}_offsets"]),

@@ -40,9 +40,10 @@ import numpy as np
 
 from models.color import ABQuantizer, rgb_to_lab
 from models.inference import Colorizer
-from train import data, scenes
-from train import evaluation as E
-from train.baselines import as_float_images, load_test_and_train
+from train.colornet import evaluation as E
+from train.colornet import scenes
+from train.common import data
+from train.common.baselines import as_float_images, load_test_and_train
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -161,7 +162,7 @@ def main(argv=None):
 
 def scene_head(cz, results, intel_labels, out_dir, tests=None) -> dict:
     """The scene section over Intel test, plus faces and objects when the head has their scenes (the
-    twelve classes of train/scenes.py: every source, each photo by its own label)."""
+    twelve classes of train/colornet/scenes.py: every source, each photo by its own label)."""
     classes = cz.scene_classes or data.INTEL_CLASSES
     labels, probs = [intel_labels], [results["intel"].scenes]
     if tuple(classes) == scenes.SCENE_CLASSES:

@@ -35,7 +35,7 @@ from models.hints import Hints
 from models.inference import Colorizer
 from models.segmenter import CAMVID_TO_REGION, REGIONS, RegionFinder
 from models.weights import WeightsError
-from train import data
+from train.common import data
 
 REQUESTS = (("sky", "blue", "#1e5adc"), ("sky", "orange", "#f08c1e"), ("sky", "purple", "#8c3cc8"),
             ("tree", "green", "#2e8b2e"), ("tree", "red", "#c8281e"), ("tree", "yellow", "#e6d228"))

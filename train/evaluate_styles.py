@@ -6,7 +6,7 @@
 Held-out photos: Intel test photos (never seen in training), colorized by the shipped ColorNet as
 the product does, then painted in every style at strength 1. Per style:
 - style: the relative Gram distance between the outputs and the style's paintings on the judge
-  (train/style_losses.JudgeBank, a random network never used in training) and on the training loss
+  (train/styles/losses.JudgeBank, a random network never used in training) and on the training loss
   network, next to the same distance for the plain colorization, with a bootstrap interval of the
   ratio over photos;
 - identification: each output's nearest style by the judge's distance; accuracy, confusion matrix,
@@ -31,9 +31,9 @@ from models.color import rgb_to_lab
 from models.inference import Colorizer
 from models.stylenet import Stylizer
 from models.weights import WeightsError, sha256
-from train import data, metrics
-from train import style_losses as SL
-from train.style_training import painting_images
+from train.common import data, metrics
+from train.styles import losses as SL
+from train.styles.training import painting_images
 
 
 def held_out_photos(n: int, seed: int = 0) -> np.ndarray:

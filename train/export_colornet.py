@@ -6,7 +6,7 @@ float16 weights and a model card.
 The decoding (working size, temperature T, prior correction alpha and region smoothing, see
 models/inference.py) is chosen on the *validation* photos of every source the run trained on, at
 their own size, zero hints, through the product's own path, by the user-centred rule of
-train/judging.py: the highest balanced colour-class accuracy (every colour recalled) among the
+train/colornet/judging.py: the highest balanced colour-class accuracy (every colour recalled) among the
 decodings whose chroma ratio is natural (0.75-1.1) and whose pixel accuracy beats all-gray's by
 0.03 on every source, and (with --against) that are no patchier than the model they replace.
 Pixel accuracy alone would choose sepia: all-gray nearly wins it. The hint refinement's sigma
@@ -35,9 +35,8 @@ from models.colornet import FILMS, ColorNet
 from models.inference import KIND, Colorizer, save_colornet
 from models.refine import DEFAULT_REACH, propagate
 from models.weights import WeightsError, load_weights, sha256
-from train import data, judging, metrics
-from train.baselines import as_float_images
-from train.colornet_training import (
+from train.colornet import judging
+from train.colornet.training import (
     LOADERS,
     TrainConfig,
     class_weights,
@@ -47,8 +46,10 @@ from train.colornet_training import (
     model_config,
     scene_classes,
 )
-from train.config import config_from_dict
-from train.simulate import point_hints
+from train.common import data, metrics
+from train.common.baselines import as_float_images
+from train.common.config import config_from_dict
+from train.common.simulate import point_hints
 
 TEMPERATURES = (0.2, 0.38, 0.6, 1.0)  # the old-film decoding's grid
 CORRECTIONS = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -200,7 +201,7 @@ def validation_photos(cfg, val_pools, per_source: int) -> dict:
 
 def judged_validation(cfg, per_source: int) -> dict:
     """{source: validation photos at their own size} of every source the run trained on: what the
-    decoding is chosen on (train/judging.py)."""
+    decoding is chosen on (train/colornet/judging.py)."""
     return judging.validation_photos(mixture(cfg), per_source, LOADERS)
 
 
@@ -344,7 +345,7 @@ def load_run(run: Path, which: str = "final", log=None, command: str = "") -> Ru
 def choose_decodings(cz: Colorizer, cfg, val_by_source: dict, intel_val, against=None, judged_photos=None,
                      grid=None) -> tuple[dict, dict]:
     """(the decode record the weights ship with, the card's grids): working size, temperature, prior
-    correction and smoothing by the user-centred rule (train/judging.py) on judged_photos ({source:
+    correction and smoothing by the user-centred rule (train/colornet/judging.py) on judged_photos ({source:
     validation photos at their own size}), then the hint refinement and, with film inputs, the
     old-film decoding, each chosen on validation photos; sets cz's decoding to the choice."""
     judged_photos = judged_photos or val_by_source

@@ -17,10 +17,10 @@ import numpy as np
 from models.color import rgb_to_lab
 from models.inference import Colorizer
 from models.weights import WeightsError
-from train import metrics
-from train.baselines import as_float_images
-from train.colornet_training import TrainConfig, load_training_data
-from train.evaluation import chunked_logits, write_json
+from train.colornet.evaluation import chunked_logits, write_json
+from train.colornet.training import TrainConfig, load_training_data
+from train.common import metrics
+from train.common.baselines import as_float_images
 
 
 def fit_gap(cz: Colorizer, pools: dict, images: int = 600) -> dict:
@@ -47,7 +47,7 @@ def main(argv=None):
         cz = Colorizer.from_weights(a.weights, size=64)
     except WeightsError as e:
         raise SystemExit(f"fit_gap: {e}") from None
-    # the ColorNet 2 sources; their split is the one every run uses (train.data's seeded validation)
+    # the ColorNet 2 sources; their split is the one every run uses (train.common.data's seeded validation)
     pools = load_training_data(TrainConfig(mix="intel=0.35,faces=0.25,imagenette=0.25,cifar=0.15"))
     result = {"weights": a.weights or "shipped",
               "decode": {"temperature": cz.temperature, "prior_correction": cz.prior_correction},

@@ -9,7 +9,7 @@ Every photo goes through the product's own path at the weights' default settings
 the working size and decoding of the card, recombined with the photo's full-resolution lightness),
 at the photo's own size: Intel test (150 px), and the validation photos of the faces, Imagenette's
 objects, colordiv64's diverse photos and CIFAR-10 (32 px), none of which any ColorNet trained on.
-The judgement (train/judging.py) is per source: pixel and balanced colour-class accuracy with 95%
+The judgement (train/colornet/judging.py) is per source: pixel and balanced colour-class accuracy with 95%
 bootstrap intervals over the photos, recall and precision of all nine colour classes, the chroma
 and colourfulness ratios, patchiness and skin-hue recall, for this model, the compared one and
 all-gray alike. Then: faces at 64 to 512 px (a face fills more of the network's view at a larger
@@ -30,8 +30,9 @@ from matplotlib.figure import Figure
 from models.color import COLOR_CLASSES, rgb_to_lab
 from models.image_io import resize
 from models.inference import Colorizer
-from train import data, judging, metrics, scenes
-from train import evaluation as E
+from train.colornet import evaluation as E
+from train.colornet import judging, scenes
+from train.common import data, metrics
 
 SOURCES = ("intel", "faces", "imagenette", "diverse", "cifar")
 LABELS = {"intel": "Intel test", "faces": "faces val", "imagenette": "objects val", "diverse": "diverse val",
@@ -166,7 +167,7 @@ def faces_at_sizes(models: dict, faces, sizes=None, n: int = 200) -> dict:
 def scene_section(cz: Colorizer, sets: dict, out_dir) -> dict | str:
     """The scene head on every held-out source with its twelve classes, against the majority class and chance."""
     if tuple(cz.scene_classes) != scenes.SCENE_CLASSES:
-        return f"skipped: these weights' scene classes are {list(cz.scene_classes)}, not train/scenes.py's"
+        return f"skipped: these weights' scene classes are {list(cz.scene_classes)}, not train/colornet/scenes.py's"
     labels, probs = [], []
     for name, images in sets.items():
         rgb = [im.astype(np.float32) / 255 for im in images.images]

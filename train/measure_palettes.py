@@ -22,7 +22,7 @@ import numpy as np
 
 from models.color import COLOR_CLASSES, REFERENCE_RGB, rgb_to_lab
 from models.palette import PALETTES, grade
-from train import data
+from train.common import data
 
 
 def look(images) -> dict:

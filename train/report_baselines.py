@@ -19,10 +19,10 @@ import numpy as np
 from tqdm import tqdm
 
 from models.color import ABQuantizer
-from train import augment as A
-from train import data
-from train import oldphoto as O
-from train.baselines import BASELINES, as_float_images, evaluate, load_test_and_train
+from train.common import augment as A
+from train.common import data
+from train.common import oldphoto as O
+from train.common.baselines import BASELINES, as_float_images, evaluate, load_test_and_train
 
 
 def figures(out_dir, rng):

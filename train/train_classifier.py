@@ -25,8 +25,8 @@ from minitorch_color.memory import keep_freed_memory
 from minitorch_color.serialization import load_metadata
 from models.classifier import SmallClassifier, predict, save_classifier, to_input
 from models.weights import sha256
-from train import data
-from train.config import parse_config
+from train.common import data
+from train.common.config import parse_config
 
 
 @dataclass

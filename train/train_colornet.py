@@ -5,20 +5,20 @@
     python -m train.train_colornet --init=runs/colornet/checkpoint.npz --lr=5e-4 --out=runs/finetune
     python -m train.train_colornet --device=cuda ...   (CuPy backend; the default and the shipped weights are CPU)
 
-Every --key=value overrides a field of TrainConfig. Mixed CIFAR-10 and Intel training images
-(Intel near-gray photos excluded from colour targets), augmentation, simulated point and
-region hints, class-rebalanced soft cross-entropy over the ab bins plus deep supervision on
-the stage heads and a scene loss on the Intel samples. Validation metrics every val_every
-steps; {model, optimizer, scheduler, config, step, best_val} written atomically to
-OUT/checkpoint.npz, the best model to OUT/best.npz.
+Every --key=value overrides a field of TrainConfig. A mixture of the sources (--mix; near-gray
+photos excluded from colour targets), augmentation, simulated point and region hints,
+class-rebalanced soft cross-entropy over the ab bins plus deep supervision on the stage heads and
+a scene loss. Validation metrics every val_every steps, in the common loop of
+train/common/loop.py: the checkpoint (its fixed keys) written atomically to OUT/checkpoint.npz,
+the best model to OUT/best.npz.
 """
 from __future__ import annotations
 
 import sys
 
 from minitorch_color.memory import keep_freed_memory
-from train.colornet_training import TrainConfig, train
-from train.config import given_keys, parse_config
+from train.colornet.training import TrainConfig, train
+from train.common.config import given_keys, parse_config
 
 
 def main(argv=None):

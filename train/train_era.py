@@ -2,7 +2,7 @@
 
     python -m train.train_era [--key=value ...]   e.g. --out=weights/era.npz
 
-Every --key=value overrides a field of train.era_training.EraConfig. Writes the report to
+Every --key=value overrides a field of train.eras.training.EraConfig. Writes the report to
 reports/eras/recognition.json (three-era accuracy, balanced accuracy, confusion matrix, per-era
 precision and recall, decade mean absolute error, each beside its baseline, over repeated
 cross-validations, the accuracy without each group of features and with fewer training photos), its
@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 from models.weights import sha256
-from train import data, metrics
-from train import era_training as T
-from train.config import parse_config
+from train.common import data, metrics
+from train.common.config import parse_config
+from train.eras import training as T
 
 REPORTS = Path("reports/eras")
 

@@ -4,7 +4,7 @@
     python -m train.train_segmenter --resume [--steps=N]
     python -m train.train_segmenter --ship=weights/segmenter.npz [--out=runs/segmenter]   # no training
 
-Every --key=value overrides a field of train.segmenter_training.SegConfig. Writes reports/conditions/
+Every --key=value overrides a field of train.regions.training.SegConfig. Writes reports/conditions/
 segmentation.json (pixel accuracy, mean IoU, confusion matrix, per-region precision and recall, the
 majority-region and position-prior baselines), its confusion figure and --out/segmenter.npz; --ship
 copies the weights of a finished run with their card.
@@ -21,9 +21,9 @@ import numpy as np
 from minitorch_color.memory import keep_freed_memory
 from models.segmenter import RegionFinder, save_segmenter
 from models.weights import sha256
-from train import data, metrics
-from train import segmenter_training as T
-from train.config import config_dict, parse_config
+from train.common import data, metrics
+from train.common.config import config_dict, parse_config
+from train.regions import training as T
 
 REPORTS = Path("reports/conditions")
 

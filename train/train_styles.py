@@ -5,7 +5,7 @@
     python -m train.train_styles --export [--out=runs/styles]   # stylenet.npz from the checkpoint, no training
     python -m train.train_styles --export --keep="NAME;NAME;..."  # ... offering only these styles (stylenet.subset)
 
-Every --key=value overrides a field of train.style_training.StyleConfig. Writes --out (default
+Every --key=value overrides a field of train.styles.training.StyleConfig. Writes --out (default
 runs/styles): checkpoint.npz (atomic; --resume goes on exactly), history.json, and stylenet.npz
 (the network with its menu, float16), which train.evaluate_styles measures and ships.
 """
@@ -18,9 +18,9 @@ from pathlib import Path
 from minitorch_color.memory import keep_freed_memory
 from models.stylenet import Stylizer, save_stylenet, subset, thumbnail
 from models.weights import WeightsError
-from train import data
-from train import style_training as T
-from train.config import config_dict, parse_config
+from train.common import data
+from train.common.config import config_dict, parse_config
+from train.styles import training as T
 
 
 def command_of(out: Path, fallback: str) -> str:

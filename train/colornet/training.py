@@ -8,7 +8,7 @@ is learned larger than its source frames it), augmentation, simulated point and 
 grays formed by old films for a share of them (``film_prob``, with ColorNet's film inputs),
 class-rebalanced soft cross-entropy over the ab bins plus deep supervision on the stage heads and
 a scene loss (``scene_set`` v1: Intel's six scenes, plus "portrait" and "everyday object" when
-those sources are in the mix; v2: train/scenes.py's twelve, learned from every source's labels).
+those sources are in the mix; v2: train/colornet/scenes.py's twelve, learned from every source's labels).
 A run resumed from its checkpoint continues exactly as if it had not stopped: the batch generator's
 state is saved with the weights and the optimiser.
 """
@@ -16,24 +16,24 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 import minitorch_color as mt
 from minitorch_color import nn
 from minitorch_color.backend import cuda_available, device_of, to_device
-from minitorch_color.serialization import SerializationError, remove_stale_temporaries
+from minitorch_color.serialization import SerializationError
 from models.color import ABQuantizer, lab_to_rgb, rgb_to_lab
 from models.colornet import FILMS, ColorNet, ColorNetConfig, encode_input, upsample_logits
 from models.decoding import softmax
 from models.weights import WeightsError, load_weights
-from train import augment as A
-from train import data, metrics, oldphoto, scenes, simulate
-from train.config import config_dict, config_from_dict
+from train.colornet import scenes
+from train.common import augment as A
+from train.common import data, metrics, oldphoto, simulate
+from train.common.config import config_dict, config_from_dict
+from train.common.loop import Loop, read_checkpoint
 
 SOURCES = ("intel", "faces", "imagenette", "cifar", "diverse")  # what mix may name
 EXTRA_SCENES = {"faces": "portrait", "imagenette": "everyday object"}  # scene_set v1: classes beside Intel's six
@@ -63,13 +63,13 @@ class TrainConfig:
     scene_weight: float = 0.1
     rebalance_lambda: float = 0.5
     temperature: float = 0.38
-    # a recipe of train/augment.py; "degradations" won the augmentation study (reports/augmentation/);
+    # a recipe of train/common/augment.py; "degradations" won the augmentation study (reports/augmentation/);
     # "standard" is what the shipped ColorNet was trained with
     augment: str = "degradations"
     channels: tuple = (32, 64, 128, 256)
     bottleneck_dilation: int = 1
     output_stride: int = 1  # 2: logits at half resolution, no finest decoder level (models/colornet.py)
-    scene_set: str = "v1"  # the scene head's classes: v1 (Intel + portrait, everyday object) or v2 (train/scenes.py)
+    scene_set: str = "v1"  # the scene head's classes: v1 (Intel + portrait, everyday object) or v2 (colornet/scenes.py)
     zoom_prob: float = 0.0  # share of images cropped to a random square (side zoom_min..1) and brought to size
     zoom_min: float = 0.55
     best_by: str = "pixel_acc"  # the validation figure best.npz is chosen by (balanced_acc: every colour class)
@@ -137,7 +137,7 @@ def mixture(cfg: TrainConfig) -> dict:
 
 
 def scene_classes(cfg: TrainConfig) -> tuple:
-    """The scene head's classes: v1, Intel's six then one per extra source in the mix; v2, train/scenes.py's."""
+    """The scene head's classes: v1, Intel's six then one per extra source in the mix; v2, colornet/scenes.py's."""
     if cfg.scene_set == "v2":
         return scenes.SCENE_CLASSES
     if cfg.scene_set != "v1":
@@ -354,26 +354,17 @@ def resume_config(saved: TrainConfig, requested: TrainConfig, step: int, given=N
 
 
 def train(cfg: TrainConfig, resume: bool = False, datasets=None, progress: bool = True, given=None):
-    """Run (or resume) training; returns the history of logged metrics.
-
-    given: on resume, the settings the user named (see resume_config); None compares them all.
+    """Run (or resume) training in the common loop (train/common/loop.py); returns the history of
+    logged metrics. given: on resume, the settings the user named (see resume_config); None compares them all.
     """
     check_config(cfg)
-    out_dir = Path(cfg.out)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:  # a file of that name, or no permission
-        raise SystemExit(f"--out={cfg.out}: cannot be the run's folder ({e.strerror or e})") from None
-    remove_stale_temporaries(out_dir)  # a save interrupted by a kill leaves one behind
-    ckpt_path = out_dir / "checkpoint.npz"
+    ckpt = None
     if resume:
-        if not ckpt_path.exists():
-            raise SystemExit(f"--resume: no checkpoint at {ckpt_path}")
+        ckpt = read_checkpoint(Path(cfg.out) / "checkpoint.npz")
         try:
-            ckpt = mt.load(ckpt_path)
-            cfg = resume_config(config_from_dict(TrainConfig, ckpt["config"]), cfg, int(ckpt["step"]), given)
-        except (SerializationError, KeyError, TypeError, ValueError) as e:
-            raise SystemExit(f"--resume: {ckpt_path} is not a checkpoint of a ColorNet run ({e})") from None
+            cfg = resume_config(config_from_dict(TrainConfig, ckpt["config"]), cfg, ckpt["step"], given)
+        except (KeyError, TypeError, ValueError) as e:
+            raise SystemExit(f"--resume: {cfg.out} is not a checkpoint of a ColorNet run ({e})") from None
     try:
         A.recipe(cfg.augment)
     except ValueError as e:
@@ -394,61 +385,23 @@ def train(cfg: TrainConfig, resume: bool = False, datasets=None, progress: bool 
         left = init_weights(net, cfg.init, cfg.init_partial)
         if left:
             print(f"--init: {len(left)} entries start new: {', '.join(left)}")
-    if resume:
-        net.load_state_dict(ckpt["model"])
     net.to(cfg.device)
     opt = mt.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = mt.optim.WarmupCosineLR(opt, min(cfg.warmup, max(1, cfg.steps - 1)), max(cfg.steps, 2), cfg.lr * 0.02)
-    step, best, history, seen_total, seconds_before = 0, -1.0, [], 0, 0.0
-    rng = np.random.default_rng(cfg.seed)
-    if resume:
-        opt.load_state_dict(ckpt["optimizer"])
-        sched.load_state_dict(ckpt["scheduler"])
-        step, best, history = int(ckpt["step"]), float(ckpt["best_val"]), json.loads(ckpt["history"])
-        seen_total = step * cfg.batch
-        seconds_before = float(ckpt.get("seconds", 0.0))
-        if "rng" in ckpt:  # the batches go on exactly where they stopped
-            rng.bit_generator.state = json.loads(ckpt["rng"])
-        else:  # a checkpoint from before the generator was saved: fresh batches
-            rng = np.random.default_rng(cfg.seed + step)
+    loop = Loop(net, opt, sched, cfg.out, config_dict(cfg), cfg.steps, cfg.val_every, cfg.max_minutes, clip=5.0,
+                best_by=cfg.best_by, best_metadata=lambda rec: {"val": rec, "scene_classes": list(classes)},
+                batch=cfg.batch, echo=lambda rec: json.dumps({k: v for k, v in rec.items() if k != "sources"}))
+    state = loop.start(resume, cfg.seed, ckpt)
     val_batches = validation_batches(val_pools, cfg, quant, weights)
-    bar = tqdm(total=cfg.steps, initial=step, desc="train", disable=not progress)
-    t0, seen = time.perf_counter(), 0
 
-    def checkpoint():
-        mt.save({"model": net.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                 "config": config_dict(cfg), "step": step, "best_val": best, "history": json.dumps(history),
-                 "rng": json.dumps(rng.bit_generator.state),
-                 "seconds": seconds_before + time.perf_counter() - t0}, ckpt_path)
-
-    while step < cfg.steps:
+    def step_fn(rng):
         x, targets, pix_w, scenes, _ = make_batch(pools, cfg, rng, quant, weights, cfg.batch)
-        loss = loss_fn(net(mt.tensor(x, device=cfg.device)), targets, pix_w, scenes, cfg)
-        opt.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(net.parameters(), 5.0)
-        opt.step()
-        sched.step()
-        step += 1
-        seen += cfg.batch
-        bar.update(1)
-        bar.set_postfix(loss=f"{loss.item():.3f}", img_s=f"{seen / (time.perf_counter() - t0):.1f}")
-        if step % cfg.val_every == 0 or step == cfg.steps:
-            val = validate(net, val_batches, quant, cfg)
-            history.append({"step": step, "images_seen": seen_total + seen, "loss": loss.item(),
-                            "seconds": round(seconds_before + time.perf_counter() - t0, 1), **val})
-            bar.write(json.dumps({k: v for k, v in history[-1].items() if k != "sources"}))
-            if val[cfg.best_by] > best:
-                best = val[cfg.best_by]
-                mt.save(net.state_dict(), out_dir / "best.npz",
-                        metadata={"config": config_dict(cfg), "step": step, "val": val, "scene_classes": list(classes)})
-            checkpoint()
-        elif cfg.max_minutes and time.perf_counter() - t0 > 60 * cfg.max_minutes:
-            checkpoint()
-            bar.write(f"stopped after {cfg.max_minutes} minutes at step {step}; --resume goes on")
-            break
-    bar.close()
-    return history
+        return loss_fn(net(mt.tensor(x, device=cfg.device)), targets, pix_w, scenes, cfg), {}
+
+    def log_fn(step, means):
+        return {"images_seen": step * cfg.batch, **validate(net, val_batches, quant, cfg)}
+
+    return loop.run(state, step_fn, log_fn, progress)
 
 
 def model_config(cfg: TrainConfig, quant) -> ColorNetConfig:

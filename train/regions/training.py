@@ -13,12 +13,10 @@ frames' most frequent region at each pixel position (a street's layout alone).
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 import minitorch_color as mt
 from minitorch_color import nn
@@ -26,8 +24,9 @@ from models.color import rgb_to_lab
 from models.decoding import softmax
 from models.image_io import resize
 from models.segmenter import CAMVID_TO_REGION, REGIONS, Segmenter, network_input
-from train import data, metrics
-from train.config import config_dict, config_from_dict
+from train.common import data, metrics
+from train.common.config import config_dict, config_from_dict
+from train.common.loop import Loop, read_checkpoint
 
 
 @dataclass
@@ -147,14 +146,11 @@ class Trained:
 
 
 def train(cfg: SegConfig, resume: bool = False, data=None, progress: bool = True) -> Trained:
-    """Run (or resume) training; data: (train Frames, val Frames) (default: CamVid)."""
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
-    ckpt_path, ckpt = out / "checkpoint.npz", None
+    """Run (or resume) training in the common loop (train/common/loop.py); data: (train Frames, val
+    Frames) (default: CamVid)."""
+    ckpt = None
     if resume:
-        if not ckpt_path.exists():
-            raise SystemExit(f"--resume: no checkpoint at {ckpt_path}")
-        ckpt = mt.load(ckpt_path)
+        ckpt = read_checkpoint(Path(cfg.out) / "checkpoint.npz")
         saved = config_from_dict(SegConfig, ckpt["config"])
         for key in RESUME_OVERRIDES:
             setattr(saved, key, getattr(cfg, key))
@@ -166,49 +162,19 @@ def train(cfg: SegConfig, resume: bool = False, data=None, progress: bool = True
     net = Segmenter(cfg.channels)
     opt = mt.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = mt.optim.WarmupCosineLR(opt, min(100, max(1, cfg.steps // 10)), max(cfg.steps, 2), cfg.lr * 0.02)
-    rng = np.random.default_rng(cfg.seed)
-    step, history, best, seconds_before = 0, [], -1.0, 0.0
-    if ckpt is not None:
-        net.load_state_dict(ckpt["model"])
-        opt.load_state_dict(ckpt["optimizer"])
-        sched.load_state_dict(ckpt["scheduler"])
-        step, history, best = int(ckpt["step"]), json.loads(ckpt["history"]), float(ckpt["best"])
-        rng.bit_generator.state = json.loads(ckpt["rng"])
-        seconds_before = float(ckpt["seconds"])
-    t0 = time.perf_counter()
+    loop = Loop(net, opt, sched, cfg.out, config_dict(cfg), cfg.steps, cfg.val_every, cfg.max_minutes,
+                best_by="pixel_accuracy", desc="segmenter", echo=json.dumps)
+    state = loop.start(resume, cfg.seed, ckpt)
 
-    def checkpoint():
-        mt.save({"model": net.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                 "config": config_dict(cfg), "step": step, "history": json.dumps(history), "best": best,
-                 "rng": json.dumps(rng.bit_generator.state), "seconds": seconds_before + time.perf_counter() - t0},
-                ckpt_path)
-
-    bar = tqdm(total=cfg.steps, initial=step, desc="segmenter", disable=not progress)
-    while step < cfg.steps:
+    def step_fn(rng):
         x, y = batch(tr, rng, cfg.batch, cfg.zoom)
         net.train()
-        loss = loss_fn(net(mt.tensor(x)), y, weights)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        step += 1
-        bar.update(1)
-        bar.set_postfix(loss=f"{loss.item():.3f}")
-        if step % cfg.val_every == 0 or step == cfg.steps:
-            net.eval()
-            rep = seg_report(predict(net, va.L).argmax(1), va.regions, prior, majority)
-            seconds = round(seconds_before + time.perf_counter() - t0, 1)
-            history.append({"step": step, "loss": loss.item(), "seconds": seconds,
-                            "pixel_accuracy": rep["pixel_accuracy"], "mean_iou": rep["mean_iou"]})
-            bar.write(json.dumps(history[-1]))
-            if rep["pixel_accuracy"] > best:
-                best = rep["pixel_accuracy"]
-                mt.save(net.state_dict(), out / "best.npz", metadata={"config": config_dict(cfg), "step": step})
-            checkpoint()
-        elif cfg.max_minutes and time.perf_counter() - t0 > 60 * cfg.max_minutes:
-            checkpoint()
-            bar.write(f"stopped after {cfg.max_minutes} minutes at step {step}; --resume goes on")
-            break
-    bar.close()
+        return loss_fn(net(mt.tensor(x)), y, weights), {}
+
+    def log_fn(step, means):
+        net.eval()
+        rep = seg_report(predict(net, va.L).argmax(1), va.regions, prior, majority)
+        return {"pixel_accuracy": rep["pixel_accuracy"], "mean_iou": rep["mean_iou"]}
+
+    history = loop.run(state, step_fn, log_fn, progress)
     return Trained(net.eval(), history, cfg)

@@ -16,8 +16,6 @@ Checkpoints are atomic and a run resumed from one continues exactly (model, opti
 """
 from __future__ import annotations
 
-import json
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,9 +29,10 @@ from models.image_io import load_image, resize
 from models.inference import Colorizer
 from models.stylenet import Style, StyleNet, StyleNetConfig
 from models.weights import sha256, shipped
-from train import data
-from train import style_losses as SL
-from train.config import config_dict, config_from_dict
+from train.common import data
+from train.common.config import config_dict, config_from_dict
+from train.common.loop import Loop, read_checkpoint
+from train.styles import losses as SL
 
 ARTIST_CANVASES = 40  # an artist's style: the first this many of their training-split canvases
 
@@ -191,30 +190,22 @@ class Trained:
 
 def load_run(out) -> Trained:
     """The network, menu and history of a run's checkpoint, without its data (to export a run midway)."""
-    path = Path(out) / "checkpoint.npz"
-    if not path.exists():
-        raise SystemExit(f"no checkpoint at {path}")
-    ckpt = mt.load(path)
+    ckpt = read_checkpoint(Path(out) / "checkpoint.npz")
     cfg = config_from_dict(StyleConfig, ckpt["config"])
     net = new_net(cfg)
     net.load_state_dict(ckpt["model"])
-    styles = tuple(Style(s["name"], tuple(s["files"])) for s in json.loads(ckpt["styles"]))
-    return Trained(net, styles, json.loads(ckpt["history"]), cfg)
+    styles = tuple(Style(s["name"], tuple(s["files"])) for s in ckpt["extra"]["styles"])
+    return Trained(net, styles, ckpt["history"], cfg)
 
 
 def train(cfg: StyleConfig, resume: bool = False, photos=None, styles=None, paintings=None,
           progress: bool = True) -> Trained:
-    """Run (or resume) training. photos: plain colorizations (N, H, W, 3) uint8 (default:
-    plain_colorizations); styles: the menu (default: menu(cfg)); paintings: per style, its images
-    (default: read from the data folder)."""
-    out_dir = Path(cfg.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    ckpt_path = out_dir / "checkpoint.npz"
+    """Run (or resume) training in the common loop (train/common/loop.py). photos: plain
+    colorizations (N, H, W, 3) uint8 (default: plain_colorizations); styles: the menu (default:
+    menu(cfg)); paintings: per style, its images (default: read from the data folder)."""
     ckpt = None
     if resume:
-        if not ckpt_path.exists():
-            raise SystemExit(f"--resume: no checkpoint at {ckpt_path}")
-        ckpt = mt.load(ckpt_path)
+        ckpt = read_checkpoint(Path(cfg.out) / "checkpoint.npz")
         cfg = resume_config(config_from_dict(StyleConfig, ckpt["config"]), cfg)
     styles = styles if styles is not None else menu(cfg)
     photos = photos if photos is not None else plain_colorizations(cfg)
@@ -223,46 +214,15 @@ def train(cfg: StyleConfig, resume: bool = False, photos=None, styles=None, pain
     targets = [SL.style_targets(bank, p) for p in paintings]
     net = new_net(cfg)
     opt = mt.optim.Adam(net.parameters(), lr=cfg.lr)
-    rng = np.random.default_rng(cfg.seed)
-    step, history, seconds_before = 0, [], 0.0
-    if ckpt is not None:
-        net.load_state_dict(ckpt["model"])
-        opt.load_state_dict(ckpt["optimizer"])
-        step, history = int(ckpt["step"]), json.loads(ckpt["history"])
-        rng.bit_generator.state = json.loads(ckpt["rng"])
-        seconds_before = float(ckpt["seconds"])
-    t0 = time.perf_counter()
+    loop = Loop(net, opt, None, cfg.out, config_dict(cfg), cfg.steps, cfg.log_every, cfg.max_minutes, desc="styles")
+    state = loop.start(resume, cfg.seed, ckpt)
+    state.extra["styles"] = [{"name": s.name, "files": list(s.files)} for s in styles]  # the menu, kept with the run
 
-    def checkpoint():
-        mt.save({"model": net.state_dict(), "optimizer": opt.state_dict(), "config": config_dict(cfg),
-                 "step": step, "history": json.dumps(history), "rng": json.dumps(rng.bit_generator.state),
-                 "seconds": seconds_before + time.perf_counter() - t0,
-                 "styles": json.dumps([{"name": s.name, "files": list(s.files)} for s in styles])}, ckpt_path)
-
-    bar = tqdm(total=cfg.steps, initial=step, desc="styles", disable=not progress)
-    sums, counted = {}, 0
-    while step < cfg.steps:
+    def step_fn(rng):
         x = crops(photos, rng, cfg.batch, cfg.size)
         chosen = rng.integers(len(styles), size=cfg.batch)
         terms = loss_terms(net, bank, x, chosen, targets, cfg)
-        loss = total(terms, cfg)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        step += 1
-        counted += 1
-        for k, v in terms.items():
-            sums[k] = sums.get(k, 0.0) + v.item()
-        bar.update(1)
-        bar.set_postfix(loss=f"{loss.item():.3f}")
-        if step % cfg.log_every == 0 or step == cfg.steps:
-            history.append({"step": step, "seconds": round(seconds_before + time.perf_counter() - t0, 1),
-                            **{k: v / counted for k, v in sums.items()}})
-            sums, counted = {}, 0
-            checkpoint()
-        if cfg.max_minutes and time.perf_counter() - t0 > 60 * cfg.max_minutes and step < cfg.steps:
-            checkpoint()
-            bar.write(f"stopped after {cfg.max_minutes} minutes at step {step}; --resume goes on")
-            break
-    bar.close()
+        return total(terms, cfg), {k: v.item() for k, v in terms.items()}
+
+    history = loop.run(state, step_fn, lambda step, means: means, progress)
     return Trained(net, styles, history, cfg)

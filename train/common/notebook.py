@@ -1,6 +1,6 @@
 """What every notebook starts with: the shipped-weights flag, a figure display, and the Intel sample.
 
-    from train.notebook import USE_SHIPPED_WEIGHTS, show, intel_sample
+    from train.common.notebook import USE_SHIPPED_WEIGHTS, show, intel_sample
 """
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import os
 
 import numpy as np
 
-from train import data
-from train.baselines import as_float_images
+from train.common import data
+from train.common.baselines import as_float_images
 
 # True loads the shipped weights (what CI does: MINITORCH_COLOR_SHIPPED_WEIGHTS=1); False trains a
 # small ColorNet first (32 px, about 1,500 steps: a few minutes on 2 cores)

@@ -20,7 +20,7 @@ import numpy as np
 
 from models.image_io import IMAGE_EXTENSIONS, load_image
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]  # train/common/data.py: the repository is two folders up
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 INTEL_CLASSES = ("buildings", "forest", "glacier", "mountain", "sea", "street")
 INTEL_SIZE = 150

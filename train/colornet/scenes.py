@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from train.data import INTEL_CLASSES
+from train.common.data import INTEL_CLASSES
 
 SCENE_CLASSES = INTEL_CLASSES + ("people", "animals", "food", "plants", "objects", "indoors")
 FIRST_NON_ANIMAL_WNID = "n02666196"

@@ -2,7 +2,7 @@
 
 Each section function takes what it measures, returns a JSON-ready dict and writes its figures
 into out_dir; train/evaluate_colornet.py runs them in order and the notebooks call them directly.
-Baselines are scored by the same code on the same images (train/baselines.py).
+Baselines are scored by the same code on the same images (train/common/baselines.py).
 """
 from __future__ import annotations
 
@@ -24,10 +24,10 @@ from models.image_io import resize
 from models.inference import SCENE_CONFIDENCE, Colorizer
 from models.refine import localize, propagate
 from models.visualize import activation_figure, stage_strip
-from train import data, metrics
-from train.baselines import as_float_images, baseline_constants, score
-from train.colornet_training import film_lightness
-from train.simulate import point_hints
+from train.colornet.training import film_lightness
+from train.common import data, metrics
+from train.common.baselines import as_float_images, baseline_constants, score
+from train.common.simulate import point_hints
 
 HINT_COUNTS = (0, 1, 2, 5, 10, 20, 50)
 SIZE = 64

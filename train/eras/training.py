@@ -48,7 +48,7 @@ from models.era import (
     photo_features,
     prediction_from_probs,
 )
-from train import data, metrics
+from train.common import data, metrics
 
 GROUPS = {"tint": FEATURES[:13], "tone": FEATURES[13:30], "frame": FEATURES[30:]}  # for the ablation
 

@@ -1,14 +1,14 @@
 """The trivial colorizers every result is compared with, and the scoring they share with ours.
 
 all_gray paints ab = 0, train_mean the training set's mean ab, prior_mode its most frequent ab
-bin; score() measures any prediction with every metric on the same images (train/metrics.py).
+bin; score() measures any prediction with every metric on the same images (train/common/metrics.py).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from models.color import lab_to_rgb, rgb_to_lab
-from train import data, metrics
+from train.common import data, metrics
 
 BASELINES = ("all_gray", "train_mean", "prior_mode")
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from train.oldphoto import old_photo
+from train.common.oldphoto import old_photo
 
 
 def hflip(batch, mask=None):
@@ -143,7 +143,7 @@ OLD_PHOTO_DECADES = tuple(range(1850, 1970, 10))
 
 
 def old_photos(batch, rng, decades=OLD_PHOTO_DECADES) -> np.ndarray:
-    """Each sample as photographed and aged in a random decade (train/oldphoto.py), as RGB."""
+    """Each sample as photographed and aged in a random decade (train/common/oldphoto.py), as RGB."""
     return np.stack([old_photo(im, int(rng.choice(decades)), rng) for im in batch]).astype(batch.dtype)
 
 

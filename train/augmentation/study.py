@@ -1,8 +1,8 @@
 """The augmentation study's machinery: its arms and runs, the robustness test sets, scoring and figures.
 
 Every arm trains the same small ColorNet with the same budget, the same data order, hints and
-initial weights per seed (train/colornet_training.py draws augmentation from its own generator);
-only the recipe (train/augment.py) differs. Each finished run is scored, zero hints, on the
+initial weights per seed (train/colornet/training.py draws augmentation from its own generator);
+only the recipe (train/common/augment.py) differs. Each finished run is scored, zero hints, on the
 clean Intel test split and on robustness variants of it built once with fixed seeds:
 
 - geometric and photometric variants (rotated, mirrored, brighter, darker, low contrast) change
@@ -10,7 +10,7 @@ clean Intel test split and on robustness variants of it built once with fixed se
 - degraded variants (noisy, blurred, old photos of the 1870s, 1900s and 1930s) change only what
   the network sees: the truth is the clean photo's colours.
 
-Metrics are those of train/baselines.py (colour-class pixel and balanced accuracy, rebalanced AuC,
+Metrics are those of train/common/baselines.py (colour-class pixel and balanced accuracy, rebalanced AuC,
 PSNR with the true lightness, colourfulness gap), next to the all-gray baseline on the same images.
 train/augmentation_study.py runs it all; the notebook reads the report.
 """
@@ -28,11 +28,11 @@ import minitorch_color as mt
 from models.color import ABQuantizer, lab_to_rgb, rgb_to_lab
 from models.colornet import ColorNet, ColorNetConfig
 from models.inference import Colorizer
-from train import augment as A
-from train import data
-from train.baselines import as_float_images, score
-from train.colornet_training import TrainConfig, class_weights, load_training_data, train
-from train.config import config_dict, config_from_dict
+from train.colornet.training import TrainConfig, class_weights, load_training_data, train
+from train.common import augment as A
+from train.common import data
+from train.common.baselines import as_float_images, score
+from train.common.config import config_dict, config_from_dict
 
 ARMS = ("none", "geometric", "photometric", "degradations", "all")
 METRICS = ("pixel_acc", "balanced_acc", "auc_rebalanced", "psnr", "colourfulness_gap")

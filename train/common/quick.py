@@ -1,10 +1,10 @@
 """A ColorNet for the notebooks: the shipped weights, or a small one trained here in a few minutes.
 
-    from train.quick import get_colorizer
+    from train.common.quick import get_colorizer
     cz = get_colorizer(use_shipped=True)              # weights/colornet.npz (what CI runs)
     cz = get_colorizer(use_shipped=False, steps=1500)  # train a small ColorNet at 32 px first
 
-The small version is the same network and training loop (train/colornet_training.py) with fewer
+The small version is the same network and training loop (train/colornet/training.py) with fewer
 channels, 32 px images and a short schedule; it shows the same behaviour, less well.
 """
 from __future__ import annotations
@@ -17,8 +17,8 @@ from models.color import ABQuantizer
 from models.colornet import ColorNet, ColorNetConfig
 from models.inference import Colorizer
 from models.weights import shipped
-from train import data
-from train.colornet_training import TrainConfig, class_weights, load_training_data, train
+from train.colornet.training import TrainConfig, class_weights, load_training_data, train
+from train.common import data
 
 
 def small_config(steps: int = 1500, use_global: bool = True, out: str | None = None):
