@@ -64,7 +64,7 @@ class Document:
     region_color: tuple = (0.35, 0.55, 0.9)  # colour for the next region (the Regions mode's own picker)
     selected: int | None = None  # index of the selected hint
     layer: str | None = None  # layer shown in the layers mode
-    recognised: object | None = None  # the era recogniser's EraPrediction for this photo (models/era.py)
+    recognized: object | None = None  # the era recogniser's EraPrediction for this photo (models/era.py)
     eras: dict = field(default_factory=dict)  # photo path -> the decade the user chose for it (the override)
     style: str | None = None  # the style chosen in the styles mode (a name of the stylizer's menu)
     style_strength: float = 1.0
@@ -85,7 +85,7 @@ class Controller:
         colorizer = pipeline.colorizer if pipeline is not None else None
         self.cz = colorizer
         eras = pipeline.eras if pipeline is not None else None
-        self.era_recogniser = eras.recogniser if eras is not None else None  # None: eras only by choice
+        self.era_recognizer = eras.recognizer if eras is not None else None  # None: eras only by choice
         self.stylizer = pipeline.stylizer if pipeline is not None else None  # None: no styles mode to speak of
         self.regions = RegionEditor(pipeline.finder if pipeline is not None else None)  # the Regions mode
         self.modes = dict(MODES if modes is None else modes)  # name -> ModeNeeds
@@ -122,7 +122,7 @@ class Controller:
 
     def _new_photo(self):
         self.doc.hints, self.doc.selected, self.doc.result = [], None, None
-        self.doc.recognised = self.era_recogniser.recognise(self.doc.image) if self.era_recogniser else None
+        self.doc.recognized = self.era_recognizer.recognize(self.doc.image) if self.era_recognizer else None
         self.regions.new_photo(self.doc.image)
         self.history.clear()
         self.request()
@@ -160,7 +160,7 @@ class Controller:
         chosen = self.doc.eras.get(self.doc.path)
         if chosen:
             return chosen
-        return self.doc.recognised.auto_label if self.doc.recognised is not None else "modern"
+        return self.doc.recognized.auto_label if self.doc.recognized is not None else "modern"
 
     # ----- styles ----------------------------------------------------------------------------
     def set_style(self, name: str | None):

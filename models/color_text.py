@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .colour_names import CSS_COLOURS
+from .color_names import CSS_COLORS
 from .segmenter import REGIONS
 
 
@@ -70,9 +70,9 @@ def parse_color(value, where: str = "color") -> tuple:
     if re.fullmatch(r"\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}", t):
         return parse_color([int(v) for v in t.split(",")], where)
     key = _key(t)
-    if key in CSS_COLOURS:
-        return parse_color(CSS_COLOURS[key], where)
-    raise ColorError(f"{where}: unknown colour {t[:40]!r}{_suggest(key, CSS_COLOURS)}; use a CSS colour name, "
+    if key in CSS_COLORS:
+        return parse_color(CSS_COLORS[key], where)
+    raise ColorError(f"{where}: unknown colour {t[:40]!r}{_suggest(key, CSS_COLORS)}; use a CSS colour name, "
                      "#RRGGBB or R,G,B")
 
 

@@ -350,7 +350,7 @@ def colorize_file(job: Job, src: Path, out_dir: Path | None, taken: set) -> dict
             for label in (k for k, v in covered.items() if v == 0 and not args.quiet):
                 tqdm.write(f"colorize: {src.name}: {label!r}: no such region found in this photo", file=sys.stderr)
         if args.verbose:  # above the bar
-            said = f"; {era.describe()}" if era.recognised is not None else ""
+            said = f"; {era.describe()}" if era.recognized is not None else ""
             tqdm.write(f"colorize: {src.name} -> {dst}{said}", file=sys.stderr)
         if result.scene is not None:  # named only when the scene head is sure enough
             rec["scene"] = result.scene.name if result.scene.confident else None

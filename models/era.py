@@ -73,7 +73,7 @@ AUTO_CONFIDENCE = 0.7  # auto uses an era only this sure of it (cross-validated:
 # modern gray photo, and its decade is beyond these measurements (MAE no better than a constant guess),
 # so auto leaves it modern (it had coloured 149 of 853 modern gray face photos as the 1920s)
 AUTO_ERAS = ERAS[:2]
-COLOUR_PHOTO = 7.5  # colour_variety above every dated print of the development set (max 6.9): colour
+COLOR_PHOTO = 7.5  # colour_variety above every dated print of the development set (max 6.9): colour
 
 
 MIN_SIDE = 16  # a photo narrower than this on a side holds too little print to date: auto leaves it modern
@@ -143,7 +143,7 @@ class EraPrediction:
 
     probabilities: dict  # {decade label: probability}, LABELS order
     era_probabilities: dict  # {era: probability}, ERAS order
-    colour_photo: bool = False  # its colours vary like a colour photo's, not like a toned print's
+    color_photo: bool = False  # its colours vary like a colour photo's, not like a toned print's
 
     @property
     def decade(self) -> str:
@@ -158,7 +158,7 @@ class EraPrediction:
     @property
     def sure(self) -> bool:
         """Sure enough for auto to act: a print (not a colour photo) whose era is AUTO_CONFIDENCE likely."""
-        return not self.colour_photo and self.era_probabilities[self.era] >= AUTO_CONFIDENCE
+        return not self.color_photo and self.era_probabilities[self.era] >= AUTO_CONFIDENCE
 
     @property
     def era_decade(self) -> str:
@@ -173,17 +173,17 @@ class EraPrediction:
         return self.era_decade
 
 
-def prediction_from_probs(probs, colour_photo: bool = False) -> EraPrediction:
+def prediction_from_probs(probs, color_photo: bool = False) -> EraPrediction:
     """An EraPrediction from class probabilities (len(LABELS),)."""
     probs = np.asarray(probs, np.float64)
     by_label = {lab: float(p) for lab, p in zip(LABELS, probs)}
     by_era = {e: float(sum(p for lab, p in by_label.items() if era_of(lab) == e)) for e in ERAS}
-    return EraPrediction(by_label, by_era, bool(colour_photo))
+    return EraPrediction(by_label, by_era, bool(color_photo))
 
 
-def is_colour_photo(features) -> np.ndarray:
+def is_color_photo(features) -> np.ndarray:
     """Whether photo_features rows (N, F) or one row (F,) are colour photos (COLOUR_PHOTO)."""
-    return np.asarray(features)[..., FEATURES.index("colour_variety")] > COLOUR_PHOTO
+    return np.asarray(features)[..., FEATURES.index("colour_variety")] > COLOR_PHOTO
 
 
 @dataclass
@@ -223,10 +223,10 @@ class EraRecognizer:
         z = (np.atleast_2d(features) - self.mean) / self.scale
         return softmax(z @ self.weight + self.bias, axis=1)
 
-    def recognise(self, image) -> EraPrediction:
+    def recognize(self, image) -> EraPrediction:
         """The decade and era of one photo."""
         features = photo_features(image)
-        return prediction_from_probs(self.probabilities(features)[0], is_colour_photo(features))
+        return prediction_from_probs(self.probabilities(features)[0], is_color_photo(features))
 
     def save(self, path, metadata: dict) -> None:
         """Write the recogniser (float64: it is a few kilobytes) with its metadata."""
@@ -251,16 +251,16 @@ class EraDecision:
     """Which decade a photo is coloured as: the recogniser's answer (None when the user chose) and the one used."""
 
     used: str
-    recognised: EraPrediction | None = None
+    recognized: EraPrediction | None = None
 
     def describe(self) -> str:
         """One line for the console: what was recognised, how sure, and what was used."""
-        rec, used = self.recognised, spoken(self.used)
+        rec, used = self.recognized, spoken(self.used)
         if rec is None:
             return f"coloured as {used} (chosen)"
         seen = (f"recognised {rec.era} ({rec.era_probabilities[rec.era]:.0%}; most likely "
                 f"{spoken(rec.era_decade)})")
-        if rec.colour_photo:
+        if rec.color_photo:
             return f"{seen}, but it is a colour photo: coloured as {used}"
         if not rec.sure:
             return f"{seen}, not sure enough (under {AUTO_CONFIDENCE:.0%}): coloured as {used}"
@@ -270,30 +270,30 @@ class EraDecision:
 
     def to_report(self) -> dict:
         """The report's "era" record: decade labels, probabilities rounded to 3 places."""
-        rec = self.recognised
+        rec = self.recognized
         return {"recognised": rec.decade if rec else None,
                 "probabilities": {k: round(v, 3) for k, v in rec.probabilities.items()} if rec else None,
-                "sure": rec.sure if rec else None, "colour_photo": rec.colour_photo if rec else None,
+                "sure": rec.sure if rec else None, "colour_photo": rec.color_photo if rec else None,
                 "used": self.used}
 
 
 class EraChooser:
     """--era for a batch: "auto" recognises each photo (the recogniser loaded once), a decade label is used as is."""
 
-    def __init__(self, choice: str = "auto", weights=None, recogniser: EraRecognizer | None = None):
+    def __init__(self, choice: str = "auto", weights=None, recognizer: EraRecognizer | None = None):
         """choice: "auto" or a label; for "auto", the recogniser given, else the one in weights (default shipped)."""
         if choice not in ERA_CHOICES:
             raise ValueError(f"unknown era {choice!r}; one of: {', '.join(ERA_CHOICES)}")
         self.choice = choice
         if choice != "auto":
-            self.recogniser = None
+            self.recognizer = None
         else:
-            self.recogniser = recogniser if recogniser is not None else EraRecognizer.from_weights(weights)
+            self.recognizer = recognizer if recognizer is not None else EraRecognizer.from_weights(weights)
 
     def decide(self, image) -> EraDecision:
-        if self.recogniser is None:
+        if self.recognizer is None:
             return EraDecision(self.choice)
         if min(np.shape(image)[:2]) < MIN_SIDE:  # too little print to tell its age: modern, as when unsure
             return EraDecision("modern")
-        pred = self.recogniser.recognise(image)
+        pred = self.recognizer.recognize(image)
         return EraDecision(pred.auto_label, pred)

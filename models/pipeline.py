@@ -98,7 +98,7 @@ class Pipeline:
         era, style, seg = (optional(era_weights, "era.npz"), optional(style_weights, "stylenet.npz"),
                            optional(segmenter_weights, "segmenter.npz"))
         return cls(Colorizer.from_weights(weights),
-                   eras=EraChooser("auto", recogniser=EraRecognizer.from_weights(era)) if era else None,
+                   eras=EraChooser("auto", recognizer=EraRecognizer.from_weights(era)) if era else None,
                    stylizer=Stylizer.from_weights(style) if style else None,
                    finder=RegionFinder.from_weights(seg) if seg else None)
 

@@ -48,7 +48,7 @@ def test_the_stored_gamut_table_is_the_computed_one():
         ab_bins(10)[0, 0] = 1  # a shared constant: read-only
 
 
-def test_gamut_bins_cover_every_srgb_colour(quant, rng):
+def test_gamut_bins_cover_every_srgb_color(quant, rng):
     assert 240 <= quant.num_bins <= 330
     centers = ab_bins()
     assert np.all(centers % 10 == 0)
@@ -57,7 +57,7 @@ def test_gamut_bins_cover_every_srgb_colour(quant, rng):
     assert np.abs(nearest - ab).max() <= 5 + 1e-9  # every colour's own bin is in the gamut
 
 
-def test_in_gamut_colours_decode_back_within_half_a_bin(quant, rng):
+def test_in_gamut_colors_decode_back_within_half_a_bin(quant, rng):
     ab = rgb_to_lab(rng.random((3000, 3)))[:, 1:]
     decoded = quant.decode(quant.soft_encode(ab), temperature=0.01)  # T -> 0: the mode
     assert np.abs(decoded - ab).max() <= 5 + 1e-6
@@ -101,7 +101,7 @@ def test_prior_and_rebalancing(quant, rng):
     np.testing.assert_allclose(ABQuantizer.rebalance_weights(p, lam=1.0), 1.0)
 
 
-def test_colour_classes():
+def test_color_classes():
     for i, name in enumerate(COLOR_CLASSES[1:], start=1):
         ab = rgb_to_lab(np.array(REFERENCE_RGB[name]))[1:]
         assert color_class(ab) == i, name

@@ -134,7 +134,7 @@ def test_module_entry_point_runs(weights, inputs, tmp_path):
     assert (tmp_path / "o" / "alpha.png").exists()
 
 
-def test_era_colours_as_the_decade_and_says_so(weights, inputs, tmp_path, capsys):
+def test_era_colors_as_the_decade_and_says_so(weights, inputs, tmp_path, capsys):
     out = tmp_path / "out"
     src = inputs / "colour.jpg"
     assert main([str(src), "-o", str(out / "modern"), "--weights", weights, "--era", "modern", "-q"]) == 0
@@ -161,11 +161,11 @@ def test_era_colours_as_the_decade_and_says_so(weights, inputs, tmp_path, capsys
     assert json.loads((out / "d.json").read_text())["images"][0]["era"]["used"] == "modern"
 
 
-def test_era_auto_recognises_each_photo(weights, inputs, tmp_path, capsys):
+def test_era_auto_recognizes_each_photo(weights, inputs, tmp_path, capsys):
     from models.era import ERAS, LABELS
-    from tests.test_era import random_recogniser
+    from tests.test_era import random_recognizer
     era_path = tmp_path / "era.npz"
-    random_recogniser().save(era_path, {"config": {}})
+    random_recognizer().save(era_path, {"config": {}})
     out = tmp_path / "out"
     rc = main([str(inputs / "colour.jpg"), "-o", str(out), "--weights", weights, "--era", "auto",
                "--era-weights", str(era_path), "--report", str(out / "r.json"), "-v"])
@@ -190,7 +190,7 @@ def test_vividness_sets_the_decoding_and_excludes_the_prior_correction(weights, 
         main([src, "-o", str(out), "--weights", weights, "--vividness", "1.5"])
 
 
-def test_a_few_photos_run_on_the_array_kernels_with_the_same_colours(weights, inputs, tmp_path, monkeypatch):
+def test_a_few_photos_run_on_the_array_kernels_with_the_same_colors(weights, inputs, tmp_path, monkeypatch):
     """Below FEW_PHOTOS the command skips loading Numba (minitorch_color/kernels): the same picture, sooner."""
     from PIL import Image
 

@@ -8,7 +8,7 @@ from models import conditions as C
 from models.segmenter import REGIONS, RegionMap
 
 
-def test_colour_names_in_any_spelling_hex_and_rgb():
+def test_color_names_in_any_spelling_hex_and_rgb():
     assert T.parse_color("sky blue") == T.parse_color("SkyBlue") == T.parse_color("#87ceeb")
     assert T.parse_color("Forest-Green") == pytest.approx((34 / 255, 139 / 255, 34 / 255))
     assert T.parse_color("200, 10, 10") == pytest.approx((200 / 255, 10 / 255, 10 / 255))
@@ -55,7 +55,7 @@ def test_conditions_become_masks_that_leave_the_edges_alone():
         C.resolve(T.parse_conditions("sky: blue"), None)
 
 
-def test_paint_colours_the_region_keeps_the_tones_and_leaks_nothing():
+def test_paint_colors_the_region_keeps_the_tones_and_leaks_nothing():
     from models.color import color_class, rgb_to_lab
     from models.hints import Region
     from models.inference import Colorization
@@ -148,7 +148,7 @@ def test_colorize_condition_flags(tmp_path, capsys):
     assert "conditions[0].color: unknown colour 'greeen'" in capsys.readouterr().err
 
 
-def test_fit_lightness_makes_room_for_the_colour_only_inside_the_region():
+def test_fit_lightness_makes_room_for_the_color_only_inside_the_region():
     from models.hints import Region, color_to_ab
     L = np.full((40, 60), 99.0)  # a blown-out white sky everywhere
     L[30:] = 40

@@ -52,7 +52,7 @@ def probs_of(**shares):
     return p + (1 - p.sum()) / len(E.LABELS)
 
 
-def test_auto_acts_only_when_sure_and_never_on_a_colour_photo():
+def test_auto_acts_only_when_sure_and_never_on_a_color_photo():
     sure = E.prediction_from_probs(probs_of(_1880s=0.5, _1890s=0.3))
     assert sure.sure and sure.auto_label == "1880s"
     # the likeliest decade (1930s) is not in the likeliest era: auto takes the era's likeliest decade
@@ -61,7 +61,7 @@ def test_auto_acts_only_when_sure_and_never_on_a_colour_photo():
     unsure = E.prediction_from_probs(probs_of(_1880s=0.4, _1920s=0.3))
     assert not unsure.sure and unsure.auto_label == "modern"
     assert "not sure enough (under 70%): coloured as modern" in E.EraDecision("modern", unsure).describe()
-    colour = E.prediction_from_probs(probs_of(_1880s=0.5, _1890s=0.3), colour_photo=True)
+    colour = E.prediction_from_probs(probs_of(_1880s=0.5, _1890s=0.3), color_photo=True)
     assert not colour.sure and colour.auto_label == "modern"
     assert "colour photo" in E.EraDecision(colour.auto_label, colour).describe()
     assert E.EraDecision("1910s").describe() == "coloured as the 1910s (chosen)"
@@ -69,16 +69,16 @@ def test_auto_acts_only_when_sure_and_never_on_a_colour_photo():
     assert record["sure"] is True and record["colour_photo"] is False and record["used"] == "1880s"
 
 
-def test_colour_photos_are_told_from_toned_prints():
+def test_color_photos_are_told_from_toned_prints():
     rng = np.random.default_rng(3)
     gray = rng.random((64, 64))
     sepia = np.stack([gray, gray * 0.85, gray * 0.65], -1)
     colour = rng.random((64, 64, 3))  # colours of every hue
-    assert not E.is_colour_photo(E.photo_features(gray)) and not E.is_colour_photo(E.photo_features(sepia))
-    assert E.is_colour_photo(E.photo_features(colour))
+    assert not E.is_color_photo(E.photo_features(gray)) and not E.is_color_photo(E.photo_features(sepia))
+    assert E.is_color_photo(E.photo_features(colour))
 
 
-def random_recogniser(seed=0):
+def random_recognizer(seed=0):
     rng = np.random.default_rng(seed)
     f, c = len(E.FEATURES), len(E.LABELS)
     return E.EraRecognizer(rng.normal(size=f), rng.uniform(0.5, 2, f), rng.normal(size=(f, c)), rng.normal(size=c))
@@ -103,13 +103,13 @@ def test_photo_features_measure_tint_tone_and_frame():
         E.photo_features(np.zeros((4, 4, 2)))
 
 
-def test_recogniser_round_trips_and_refuses_other_files(tmp_path):
+def test_recognizer_round_trips_and_refuses_other_files(tmp_path):
     from models.weights import WeightsError, save_weights
-    rec = random_recogniser()
+    rec = random_recognizer()
     rec.save(tmp_path / "era.npz", {"config": {}})
     back = E.EraRecognizer.from_weights(tmp_path / "era.npz")
     photo = np.random.default_rng(1).random((40, 30))
-    assert back.recognise(photo).probabilities == pytest.approx(rec.recognise(photo).probabilities)
+    assert back.recognize(photo).probabilities == pytest.approx(rec.recognize(photo).probabilities)
     save_weights(tmp_path / "old.npz", {}, E.KIND, {"config": {"width": 4}})  # the never-shipped version 1
     with pytest.raises(WeightsError, match="version"):
         E.EraRecognizer.from_weights(tmp_path / "old.npz")
@@ -148,5 +148,5 @@ def test_a_tiny_run_learns_a_tint_and_cross_validates(tmp_path):
     assert auto["real_photos_given_an_era"]["mean"] > 0.3 and auto["era_right_when_given"]["mean"] > 0.9
     assert 0 <= auto["modern_gray_prints_left_modern"]["mean"] <= 1
     rec.save(tmp_path / "era.npz", {"config": {}})
-    p = E.EraRecognizer.from_weights(tmp_path / "era.npz").recognise(photos[0])
+    p = E.EraRecognizer.from_weights(tmp_path / "era.npz").recognize(photos[0])
     assert p.era == "before 1900" and p.decade in E.LABELS

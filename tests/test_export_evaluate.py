@@ -233,7 +233,7 @@ def test_only_weights_in_a_weights_folder_write_the_shipped_figures(tmp_path, mo
     assert (tmp_path / "reports" / "colornet").is_dir() and (tmp_path / "try" / "colornet_figures").is_dir()
 
 
-def test_cast_of_counts_coloured_and_cool_pixels():
+def test_cast_of_counts_colored_and_cool_pixels():
     ab = np.zeros((10, 10, 2))
     ab[:3] = (-5, -40)  # blue (hue about 263 degrees)
     ab[3:4] = (40, 30)  # orange-red
@@ -300,7 +300,7 @@ def test_paired_gains_see_a_better_model_and_its_spread(monkeypatch):
     assert worse["gain_95"][1] < 0
 
 
-def test_film_reading_figure_colours_real_photos_both_ways():
+def test_film_reading_figure_colors_real_photos_both_ways():
     from models.colornet import ColorNetConfig as Cfg
     mt.manual_seed(0)
     cz = Colorizer(ColorNet(Cfg(channels=(8, 16), film_inputs=True)), np.ones(261), size=16)

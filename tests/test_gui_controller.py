@@ -52,7 +52,7 @@ def test_add_move_remove_with_undo_redo(ctl):
     assert not ctl.can_redo
 
 
-def test_colour_and_radius_apply_to_the_selection(ctl):
+def test_color_and_radius_apply_to_the_selection(ctl):
     ctl.set_radius(3)
     ctl.add_hint(10, 10, (1, 0, 0))
     ctl.set_color((0, 1, 0))
@@ -104,7 +104,7 @@ def test_save_result_formats(ctl, tmp_path):
     assert "colorize first" in empty.save_result(tmp_path / "e.png")
 
 
-def test_a_hint_pulls_the_result_toward_its_colour(ctl):
+def test_a_hint_pulls_the_result_toward_its_color(ctl):
     before = rgb_to_lab(ctl.doc.result.output)[20, 30, 1:]
     ctl.add_hint(30, 20, (0.0, 0.3, 1.0), radius=2)
     after = rgb_to_lab(ctl.doc.result.output)[20, 30, 1:]
@@ -167,31 +167,31 @@ def test_layers_mode_records_the_chosen_layer(ctl):
         ctl.set_mode("sketch")
 
 
-def test_era_mode_recognises_and_remembers_the_override_per_photo(cz, tmp_path):
+def test_era_mode_recognizes_and_remembers_the_override_per_photo(cz, tmp_path):
     from gui.controller import MODES, ModeNeeds
-    from tests.test_era import random_recogniser
-    rec = random_recogniser()
-    c = Controller(Pipeline(cz, eras=EraChooser("auto", recogniser=rec)), modes={**MODES, "era": ModeNeeds(era=True)})
+    from tests.test_era import random_recognizer
+    rec = random_recognizer()
+    c = Controller(Pipeline(cz, eras=EraChooser("auto", recognizer=rec)), modes={**MODES, "era": ModeNeeds(era=True)})
     rng = np.random.default_rng(1)
     paths = []
     for name in ("a.png", "b.png"):
         Image.fromarray((rng.random((30, 40, 3)) * 255).astype(np.uint8)).save(tmp_path / name)
         paths.append(tmp_path / name)
     assert c.open_image(paths[0]) is None
-    recognised = c.doc.recognised.auto_label  # the recognised decade if sure, else modern
-    assert c.era == recognised and c.job().era == "modern"  # only the era mode colours as a decade
+    recognized = c.doc.recognized.auto_label  # the recognised decade if sure, else modern
+    assert c.era == recognized and c.job().era == "modern"  # only the era mode colours as a decade
     plain = c.doc.result.output
     c.set_mode("era")
-    assert c.job().era == recognised
+    assert c.job().era == recognized
     c.set_era("1910s")
     assert c.era == "1910s" and c.job().era == "1910s"
     assert np.abs(c.doc.result.output - plain).mean() > 0.01  # graded in the early-colour palette
     c.open_image(paths[1])
-    assert c.era == c.doc.recognised.auto_label  # another photo: its own recognised decade
+    assert c.era == c.doc.recognized.auto_label  # another photo: its own recognised decade
     c.open_image(paths[0])
     assert c.era == "1910s"  # the override is remembered for this photo
     c.set_era("auto")
-    assert c.era == recognised
+    assert c.era == recognized
     with pytest.raises(ValueError, match="unknown era"):
         c.set_era("1845s")
 
@@ -277,7 +277,7 @@ def test_vividness_is_one_control_for_every_mode(cz):
     assert ctl.vividness == 1.0
 
 
-def test_the_regions_and_interactive_modes_keep_a_colour_each(cz):
+def test_the_regions_and_interactive_modes_keep_a_color_each(cz):
     c = Controller(Pipeline(cz))
     c.set_image(np.random.default_rng(0).random((40, 60, 3)).astype(np.float32))
     c.set_color((1.0, 0.0, 0.0))  # the hint colour

@@ -69,7 +69,7 @@ def test_headless_screenshot_of_each_mode(tmp_path, mode):
     assert colour > empty + 0.01, (colour, empty)  # at least 1% of the window more in colour
 
 
-def test_era_mode_colours_as_the_chosen_decade_and_refuses_an_unknown_one(tmp_path):
+def test_era_mode_colors_as_the_chosen_decade_and_refuses_an_unknown_one(tmp_path):
     import skimage.data
     src = tmp_path / "coffee.png"
     Image.fromarray(skimage.data.coffee()).convert("L").save(src)
@@ -104,7 +104,7 @@ def test_styles_mode_paints_the_chosen_style_and_refuses_an_unknown_one(tmp_path
     assert r.returncode == 2 and "unknown style 'Monnet'" in r.stderr and "Gauguin" in r.stderr
 
 
-def test_regions_mode_colours_a_named_region_and_refuses_an_unknown_one(tmp_path):
+def test_regions_mode_colors_a_named_region_and_refuses_an_unknown_one(tmp_path):
     import skimage.data
 
     from tests.test_conditions import sky_everywhere_segmenter

@@ -128,7 +128,7 @@ def test_colorize_keeps_full_resolution_lightness(tiny_weights):
     assert cz.colorize(gray).shape == img.shape
 
 
-def test_hints_change_the_colour_where_they_are(tiny_weights):
+def test_hints_change_the_color_where_they_are(tiny_weights):
     cz = Colorizer.from_weights(tiny_weights)
     img = np.full((64, 64, 3), 0.5, np.float32)
     a = cz.predict(img)

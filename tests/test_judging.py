@@ -38,7 +38,7 @@ def test_all_gray_and_the_truth_itself_score_what_they_must():
     assert rng is not None
 
 
-def test_patchiness_sees_a_one_colour_surface_painted_in_two_hues():
+def test_patchiness_sees_a_one_color_surface_painted_in_two_hues():
     truth = _photo((45.0, 40.0))  # one orange-red surface
     t = J.Truth.of(truth)
     assert (t.regions >= 0).mean() > 0.9  # one region, one colour

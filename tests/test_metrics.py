@@ -26,7 +26,7 @@ def test_balanced_accuracy_ignores_absent_classes():
     assert r["balanced_accuracy"] == 1.0 and r["per_class"]["z"]["recall"] is None
 
 
-def test_all_gray_colour_class_accuracy_is_the_achromatic_share():
+def test_all_gray_color_class_accuracy_is_the_achromatic_share():
     ab_true = np.array([[0, 0], [2, 3], [50, 40], [-40, 30]], float)  # 2 achromatic, 2 chromatic
     r = metrics.color_class_report(ab_true, np.zeros_like(ab_true))
     assert r["accuracy"] == 0.5
@@ -49,7 +49,7 @@ def test_auc_by_hand():
     assert metrics.ab_auc(ab_true, ab_true)["auc_raw"] == 1.0
 
 
-def test_psnr_ssim_colourfulness(rng):
+def test_psnr_ssim_colorfulness(rng):
     img = rng.random((16, 16, 3))
     assert metrics.psnr(img, img) == float("inf")
     assert metrics.psnr(np.zeros((4, 4, 3)), np.full((4, 4, 3), 0.1)) == pytest.approx(20.0)

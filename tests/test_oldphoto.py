@@ -12,7 +12,7 @@ def _scene():
     return img
 
 
-def test_emulsions_see_colours_differently():
+def test_emulsions_see_colors_differently():
     img = _scene()
     red, green, blue = (slice(0, 16), slice(16, 32), slice(32, 48))
     bs = O.film_gray(img, "blue-sensitive")

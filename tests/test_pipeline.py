@@ -12,7 +12,7 @@ from models.inference import Colorizer
 from models.palette import grade, palette_for
 from models.stylenet import Stylizer
 from tests.test_conditions import region_map
-from tests.test_era import random_recogniser
+from tests.test_era import random_recognizer
 from tests.test_stylenet import tiny_stylizer
 
 
@@ -84,9 +84,9 @@ def test_a_style_paints_last_and_keeps_the_plain_colorization(cz, photo, tmp_pat
 def test_the_era_rule_is_the_choosers(cz, photo):
     assert P.Pipeline(cz).decide_era(photo).used == "modern"  # no chooser: modern
     chosen = P.Pipeline(cz, eras=EraChooser("1890s")).decide_era(photo)
-    assert chosen.used == "1890s" and chosen.recognised is None
-    auto = P.Pipeline(cz, eras=EraChooser("auto", recogniser=random_recogniser())).decide_era(photo)
-    assert auto.recognised is not None and auto.used == auto.recognised.auto_label
+    assert chosen.used == "1890s" and chosen.recognized is None
+    auto = P.Pipeline(cz, eras=EraChooser("auto", recognizer=random_recognizer())).decide_era(photo)
+    assert auto.recognized is not None and auto.used == auto.recognized.auto_label
 
 
 def test_a_new_step_is_one_function_in_one_place(cz, photo, monkeypatch):

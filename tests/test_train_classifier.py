@@ -14,7 +14,7 @@ def _data(rng, n=64, size=16):
     return (x, y, ("gray", "red")), (x[:16], y[:16], ("gray", "red"))
 
 
-def test_tiny_classifier_learns_colour_and_round_trips(tmp_path):
+def test_tiny_classifier_learns_color_and_round_trips(tmp_path):
     rng = np.random.default_rng(0)
     cfg = C.ClassifierConfig(dataset="toy", size=16, width=4, epochs=20, batch=16, lr=1e-2)
     net, info = C.train(cfg, progress=False, data=_data(rng))

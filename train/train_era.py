@@ -97,9 +97,9 @@ def main(argv=None):
         real, modern = T.load_real(), T.load_modern(cfg)
     except data.DataMissingError as e:
         raise SystemExit(f"cannot train the era recogniser: {e}") from None
-    recogniser, report = T.run(cfg, real, modern)
-    report["auto"]["colour_photos"] = T.colour_photos_left_modern(recogniser)
-    report["auto"]["modern_gray_photos"] = T.modern_gray_photos_left_modern(recogniser)
+    recognizer, report = T.run(cfg, real, modern)
+    report["auto"]["colour_photos"] = T.color_photos_left_modern(recognizer)
+    report["auto"]["modern_gray_photos"] = T.modern_gray_photos_left_modern(recognizer)
     report["wall_seconds"] = time.perf_counter() - t0
     REPORTS.mkdir(parents=True, exist_ok=True)
     cv = report["cross_validated"]
@@ -110,7 +110,7 @@ def main(argv=None):
     (REPORTS / "recognition.json").write_text(json.dumps(report, indent=1))
     if cfg.out:
         command = "python -m train.train_era " + " ".join(argv)
-        recogniser.save(cfg.out, {"config": report["config"], "repeats": report["repeats"], "command": command})
+        recognizer.save(cfg.out, {"config": report["config"], "repeats": report["repeats"], "command": command})
         write_card(cfg.out, report, command, len(real.labels), len(modern.labels))
     print(summary(report))
     return 0

@@ -56,11 +56,11 @@ class Era(Mode):
 
     def refresh(self, result) -> None:
         c = self.view.c
-        rec = c.doc.recognised
+        rec = c.doc.recognized
         if rec is None:
             dpg.set_value("era_recognised", "No era recogniser loaded:\nchoose the decade below.")
         else:
-            verdict = ("a colour photo: auto leaves it modern" if rec.colour_photo else
+            verdict = ("a colour photo: auto leaves it modern" if rec.color_photo else
                        f"not sure (under {AUTO_CONFIDENCE:.0%}): auto leaves it modern" if not rec.sure else
                        "sure, but prints from 1920 on look modern:\nauto leaves it modern" if rec.era not in AUTO_ERAS
                        else f"sure: auto colours it as the {rec.auto_label}")

@@ -35,7 +35,7 @@ from models.color import rgb_to_lab
 from models.era import (
     AUTO_CONFIDENCE,
     AUTO_ERAS,
-    COLOUR_PHOTO,
+    COLOR_PHOTO,
     DECADES,
     ERAS,
     FEATURES,
@@ -43,7 +43,7 @@ from models.era import (
     EraChooser,
     EraRecognizer,
     era_of,
-    is_colour_photo,
+    is_color_photo,
     label_of,
     photo_features,
     prediction_from_probs,
@@ -242,20 +242,20 @@ def auto_rule(cfg: EraConfig, real: Photos, modern: Photos) -> dict:
     truth = era_index(real.labels)
     for r in range(cfg.repeats):
         probs, modern_probs = cross_validated_probs(real, modern, cfg, cfg.seed + r)[:2]
-        used = [prediction_from_probs(p, c).auto_label for p, c in zip(probs, is_colour_photo(real.features))]
+        used = [prediction_from_probs(p, c).auto_label for p, c in zip(probs, is_color_photo(real.features))]
         on = np.array([u != "modern" for u in used])
         acted.append(float(on.mean()))
         right.append(float(np.mean([ERAS.index(era_of(u)) == t for u, t, o in zip(used, truth, on) if o]))
                      if on.any() else float("nan"))
         kept.append(float(np.mean([prediction_from_probs(p, c).auto_label == "modern"
-                                   for p, c in zip(modern_probs, is_colour_photo(modern.features))])))
-    return {"auto_confidence": AUTO_CONFIDENCE, "auto_eras": list(AUTO_ERAS), "colour_photo_threshold": COLOUR_PHOTO,
+                                   for p, c in zip(modern_probs, is_color_photo(modern.features))])))
+    return {"auto_confidence": AUTO_CONFIDENCE, "auto_eras": list(AUTO_ERAS), "colour_photo_threshold": COLOR_PHOTO,
             "real_photos_given_an_era": spread(acted), "era_right_when_given": spread(right),
             "modern_gray_prints_left_modern": spread(kept), "n_real": int(len(real.labels)),
             "n_modern": int(len(modern.labels))}
 
 
-def colour_photos_left_modern(recogniser: EraRecognizer, photos_per_source: int = 200, seed: int = 5) -> dict:
+def color_photos_left_modern(recognizer: EraRecognizer, photos_per_source: int = 200, seed: int = 5) -> dict:
     """Share of held-out colour photos (Intel test, everyday objects' validation) auto leaves modern."""
     out = {}
     for name, loader, split in (("intel_test", data.load_intel_scenes, "test"),
@@ -263,18 +263,18 @@ def colour_photos_left_modern(recogniser: EraRecognizer, photos_per_source: int 
         s = loader(split)
         idx = np.random.default_rng(seed).permutation(len(s))[:photos_per_source]
         out[name] = {"n": int(len(idx)), "left_modern": float(np.mean(
-            [recogniser.recognise(s.images[i]).auto_label == "modern" for i in idx]))}
+            [recognizer.recognize(s.images[i]).auto_label == "modern" for i in idx]))}
     return out
 
 
-def modern_gray_photos_left_modern(recogniser: EraRecognizer, photos_per_source: int = 1000, seed: int = 7) -> dict:
+def modern_gray_photos_left_modern(recognizer: EraRecognizer, photos_per_source: int = 1000, seed: int = 7) -> dict:
     """Share of held-out modern photos, reduced to gray as a user's scan of a modern print would be,
     that auto leaves modern (faces' validation split, Intel's test split), and what it coloured the rest as."""
     out = {}
     for name, loader, split in (("faces_val", data.load_faces, "val"), ("intel_test", data.load_intel_scenes, "test")):
         s = loader(split)
         idx = np.random.default_rng(seed).permutation(len(s))[:photos_per_source]
-        auto = EraChooser("auto", recogniser=recogniser)
+        auto = EraChooser("auto", recognizer=recognizer)
         used = [auto.decide(rgb_to_lab(s.images[i].astype(np.float32) / 255)[..., 0] / 100).used for i in idx]
         out[name] = {"n": int(len(idx)), "left_modern": float(np.mean([u == "modern" for u in used])),
                      "coloured_as": {u: used.count(u) for u in sorted(set(used))}}

@@ -4,7 +4,7 @@ Names are lower case without spaces ("skyblue"); models/color_text.parse_color a
 written with spaces, hyphens or capitals ("sky blue", "Forest-Green").
 """
 
-CSS_COLOURS = {
+CSS_COLORS = {
     "aliceblue": "#f0f8ff",
     "antiquewhite": "#faebd7",
     "aqua": "#00ffff",
