@@ -2,7 +2,7 @@
 the user has it: its tint, its tones and its frame.
 
     rec = EraRecognizer.from_weights()            # weights/era.npz (trained by train/train_era.py)
-    p = rec.recognise(image)                      # an EraPrediction
+    p = rec.recognize(image)                      # an EraPrediction
     p.era, p.era_probabilities, p.decade, p.probabilities
 
 The recogniser is a multinomial logistic regression over FEATURES, a few dozen measurements of the
