@@ -267,7 +267,7 @@ def prepare(args) -> Job:
     except WeightsError as e:
         raise SetupError(str(e)) from None
     cz.refine = not args.no_refine
-    eras = era_chooser(args, cz)
+    eras = era_chooser(args)
     try:
         stylizer, blend, record = style_request(args)
     except (ValueError, WeightsError) as e:
@@ -278,10 +278,14 @@ def prepare(args) -> Job:
             finder = RegionFinder.from_weights(args.segmenter_weights)
         except WeightsError as e:
             raise SetupError(f"--condition needs the region segmenter ({e})") from None
-    return Job(args, hints, Pipeline(cz, eras=eras, stylizer=stylizer, finder=finder), (blend, record))
+    pipeline = Pipeline(cz, eras=eras, stylizer=stylizer, finder=finder)
+    if eras.choice not in ("auto", "modern") and not pipeline.film_inputs:
+        print("colorize: note: these ColorNet weights have no film inputs: every gray is read as a modern "
+              "camera's lightness; only the period's palette applies", file=sys.stderr)
+    return Job(args, hints, pipeline, (blend, record))
 
 
-def era_chooser(args, cz):
+def era_chooser(args):
     """The EraChooser for --era (a SetupError for a name that is no era); without the recogniser,
     "auto" by default colours every photo as modern, with a note, but "auto" asked for by name stops."""
     choice = args.era or "auto"
@@ -294,9 +298,6 @@ def era_chooser(args, cz):
             raise SetupError(f"--era auto needs the era recogniser ({e}); or name a decade with --era") from None
         print(f"colorize: note: no era recogniser ({e}): every photo coloured as modern", file=sys.stderr)
         eras = EraChooser("modern")
-    if choice not in ("auto", "modern") and not cz.net.config.film_inputs:
-        print("colorize: note: these ColorNet weights have no film inputs: every gray is read as a modern "
-              "camera's lightness; only the period's palette applies", file=sys.stderr)
     return eras
 
 
