@@ -5,9 +5,10 @@
                 [--hint X,Y,#RRGGBB ...] [--window WxH] [--screenshot PATH --exit-after-frames N]
 
 Starts the Colorization Studio, at the screen's top left in a 1280x800 window (--window for another
-size; the photo panes follow the window when it is resized). Needs Dear PyGui: pip install ".[studio]". The headless flags open the window, wait for N frames (and for the
-colorization to finish), save a screenshot of the window and exit: what the tests and the README's
-screenshots use (under Xvfb on a machine without a display).
+size; the photo panes follow the window when it is resized). Needs Dear PyGui: pip install ".[studio]".
+The headless flags open the window, wait for N frames (and for the colorization to finish), save a
+screenshot of the window and exit: what the tests and the README's screenshots use (under Xvfb on a
+machine without a display).
 """
 from __future__ import annotations
 
