@@ -40,6 +40,7 @@ from minitorch_color.files import write_first_free
 from minitorch_color.kernels import use_kernels
 from minitorch_color.memory import keep_freed_memory
 
+from . import archive
 from .color_text import ALIASES, parse_condition, parse_conditions
 from .conditions import with_fitted_lightness
 from .era import ERA_CHOICES, EraChooser
@@ -51,7 +52,7 @@ from .pipeline import Pipeline, Request
 from .segmenter import REGIONS, RegionFinder
 from .stylenet import Stylizer, parse_mix
 from .visualize import activation_figure, stage_strip
-from .weights import WeightsError, shipped
+from .weights import WeightsError, card_sha256, shipped
 
 
 def bounded(kind, lo, hi):
@@ -131,6 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stages", type=given(Path), default=None, metavar="DIR",
                    help="also write each image's stage strip and activation grids here")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs (default: add a number)")
+    p.add_argument("--workers", type=bounded(int, 1, 4096), default=None, metavar="N",
+                   help="colorize on N worker processes (an embedded Dask cluster, one thread each); a ledger in "
+                        "OUTDIR makes the run resumable: a rerun skips what is done and retries what failed")
+    p.add_argument("--scheduler", type=given(), default=None, metavar="ADDRESS|FILE",
+                   help="the same on an existing Dask cluster: its scheduler's address or scheduler file")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary line")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="a line per photo: where it went and the era it was coloured as")
@@ -304,6 +310,11 @@ def era_chooser(args):
 def output_folder(args) -> Path | None:
     """The output folder (and --stages'), created; None without -o (each photo's beside it); a SetupError
     if it cannot be."""
+    if (args.workers or args.scheduler) and args.output is None:
+        raise SetupError("--workers and --scheduler need an output folder (-o OUTDIR): its ledger makes the run "
+                         "resumable")
+    if args.workers and args.scheduler:
+        raise SetupError("give --workers (a cluster on this machine) or --scheduler (an existing one), not both")
     out_dir = Path(args.output) if args.output is not None else None
     try:
         if out_dir is not None:
@@ -315,9 +326,15 @@ def output_folder(args) -> Path | None:
     return out_dir
 
 
-def colorize_file(job: Job, src: Path, out_dir: Path | None, taken: set) -> dict:
-    """Colorize one photo into out_dir and return its report record; a failure is recorded and said
-    above the progress bar, never raised: one photo never stops the batch, no traceback reaches the user."""
+def say(text: str) -> None:
+    """A line for the user on stderr, above the progress bar."""
+    tqdm.write(text, file=sys.stderr)
+
+
+def colorize_file(job: Job, src: Path, out_dir: Path | None, taken: set, tell=say) -> dict:
+    """Colorize one photo into out_dir and return its report record; a failure is recorded and told
+    (tell: say, or a list's append on a Dask worker), never raised: one photo never stops the batch, no
+    traceback reaches the user."""
     args, pipe = job.args, job.pipeline
     blend, style_record = job.style
     rec = {"input": str(src)}
@@ -349,24 +366,24 @@ def colorize_file(job: Job, src: Path, out_dir: Path | None, taken: set) -> dict
             rec["conditions"] = {k: {"pixels": v, "share": round(v / (image.shape[0] * image.shape[1]), 4)}
                                  for k, v in covered.items()}
             for label in (k for k, v in covered.items() if v == 0 and not args.quiet):
-                tqdm.write(f"colorize: {src.name}: {label!r}: no such region found in this photo", file=sys.stderr)
+                tell(f"colorize: {src.name}: {label!r}: no such region found in this photo")
         if args.verbose:  # above the bar
             said = f"; {era.describe()}" if era.recognized is not None else ""
-            tqdm.write(f"colorize: {src.name} -> {dst}{said}", file=sys.stderr)
+            tell(f"colorize: {src.name} -> {dst}{said}")
         if result.scene is not None:  # named only when the scene head is sure enough
             rec["scene"] = result.scene.name if result.scene.confident else None
             rec["scene_probability"] = round(result.scene.probability, 3)
     except Exception as e:  # one photo's failure never stops the batch, and no traceback reaches the user
         msg = input_error(src, e)
-        tqdm.write(f"colorize: {msg}", file=sys.stderr)
+        tell(f"colorize: {msg}")
         rec.update(status="error", error=msg)
         return rec
     if args.stages:  # the photo is written: a figure that cannot be is a warning, not a failure
-        rec["stages"] = write_stages(result, args.stages, dst, src.name, taken)
+        rec["stages"] = write_stages(result, args.stages, dst, src.name, taken, tell)
     return rec
 
 
-def write_stages(result, folder: Path, dst: Path, title: str, taken: set) -> dict:
+def write_stages(result, folder: Path, dst: Path, title: str, taken: set, tell=say) -> dict:
     """The stage strip and activation grids of a colorization as DST-STEM_stages.png and _activations.png
     in folder (never replacing a file: a taken name gets a number); {kind: path or the error}."""
     out = {}
@@ -377,7 +394,7 @@ def write_stages(result, folder: Path, dst: Path, title: str, taken: set) -> dic
             out[kind] = str(path)
         except (OSError, ValueError) as e:
             out[kind] = f"not written: {e}"
-            tqdm.write(f"colorize: {title}: the {kind} figure was not written ({e}); the photo was", file=sys.stderr)
+            tell(f"colorize: {title}: the {kind} figure was not written ({e}); the photo was")
     return out
 
 
@@ -433,6 +450,8 @@ def main(argv=None) -> int:
         except SetupError as e:
             print(f"colorize: error: {e}", file=sys.stderr)
             return 2
+        if args.workers or args.scheduler:
+            return run_archive(job, args, out_dir, records)
         return run(job, args, out_dir, records)
     except KeyboardInterrupt:  # a clean stop: every file is whole (written under a temporary name, then claimed)
         done = sum(r.get("status") == "ok" for r in records)
@@ -460,6 +479,112 @@ def run(job: Job, args, out_dir: Path | None, records: list) -> int:
     if not args.quiet:
         where = f"to {out_dir}" if out_dir is not None else "beside their photos (NAME-colorized.png)"
         print(f"colorize: {len(records) - failed} of {len(records)} image(s) written {where}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+# settings that do not change what a photo becomes: a ledger line holds whatever they are
+NOT_SETTINGS = ("inputs", "output", "report", "quiet", "verbose", "workers", "scheduler", "overwrite", "stages")
+WINDOW_PER_WORKER = 2  # photos in flight per worker: one at work, one ready; few to wait for on Ctrl-C
+
+
+def run_settings(args) -> dict:
+    """What decides a photo's output: the options, and the weights' recorded sha256."""
+    settings = {k: v for k, v in vars(args).items() if k not in NOT_SETTINGS}
+    weights = Path(args.weights) if args.weights else shipped()
+    try:
+        settings["weights_sha256"] = card_sha256(weights)
+    except WeightsError:
+        settings["weights_sha256"] = None
+    return settings
+
+
+JOBS_ON_THIS_WORKER = {}  # on a Dask worker: the job of each run's settings, prepared once per process
+
+
+def colorize_on_worker(src: str, args, out_dir: str, key: str) -> tuple:
+    """One photo on a Dask worker: (its record, the lines to tell the user), its ledger line written as
+    soon as it is done. The run's job (the weights, read once per worker process) is kept for the next
+    photo; the compiled kernels too."""
+    job_key = repr(sorted(vars(args).items()))
+    job = JOBS_ON_THIS_WORKER.get(job_key)
+    if job is None:
+        keep_freed_memory()
+        if "MINITORCH_KERNELS" not in os.environ:
+            use_kernels("numba")  # a worker colorizes many photos
+        job = JOBS_ON_THIS_WORKER[job_key] = prepare(args)
+    ledger = archive.Ledger(Path(out_dir) / archive.LEDGER)
+    if (Path(out_dir) / f"{Path(src).stem}.png").exists():  # perhaps done by a worker that died before it said so
+        before = ledger.done(key).get(src)
+        if before is not None:  # a retried task does not colour its photo twice
+            return {"input": src, "status": "ok", "output": before["output"], "done_before": True}, []
+    notes = []
+    rec = colorize_file(job, Path(src), Path(out_dir), set(), tell=notes.append)
+    ledger.append(rec, key)
+    return rec, notes
+
+
+def run_archive(job: Job, args, out_dir: Path, records: list) -> int:
+    """Colorize every input on Dask workers (models/archive.py), skipping the photos the ledger in
+    out_dir has done with these settings (unless --overwrite); then the report. The exit status."""
+    files, errors = collect_inputs(args.inputs)
+    for name, msg in errors:
+        print(f"colorize: {name}: {msg}", file=sys.stderr)
+    records += [{"input": n, "status": "error", "error": m} for n, m in errors]
+    key = archive.settings_key(run_settings(args))
+    ledger = archive.Ledger(out_dir / archive.LEDGER)
+    done = {} if args.overwrite else ledger.done(key)
+    todo = [f for f in files if str(f) not in done]
+    records += [{"input": str(f), "status": "ok", "output": done[str(f)]["output"], "done_before": True}
+                for f in files if str(f) in done]
+    if done and not args.quiet:
+        print(f"colorize: {len(files) - len(todo)} of {len(files)} photo(s) done in an earlier run (the ledger "
+              f"{ledger.path}); colorizing the other {len(todo)}", file=sys.stderr)
+    if not todo:
+        return finish_archive(job, args, out_dir, records, files)
+    try:
+        client = (archive.remote_client(args.scheduler) if args.scheduler else
+                  archive.local_cluster(args.workers, archive.worker_memory(todo, job.pipeline.colorizer.size)))
+    except ImportError as e:
+        print(f"colorize: error: --workers and --scheduler need Dask ({e}): pip install \".[archive]\"",
+              file=sys.stderr)
+        return 2
+    except (OSError, TimeoutError, ValueError) as e:
+        print(f"colorize: error: cannot reach the Dask scheduler {args.scheduler!r}: {e}", file=sys.stderr)
+        return 2
+    try:
+        workers = max(1, len(client.scheduler_info()["workers"]))
+        with tqdm(total=len(todo), desc=f"colorize ({workers} workers)", unit="img", disable=args.quiet) as bar:
+            def on_done(src, result):
+                if isinstance(result, BaseException):  # the task itself failed: said like any other photo
+                    rec = {"input": src, "status": "error", "error": input_error(src, result)}
+                    notes = [f"colorize: {rec['error']}"]
+                    ledger.append(rec, key)  # (a photo's own ledger line is written by its worker)
+                else:
+                    rec, notes = result
+                for line in notes:
+                    bar.write(line, file=sys.stderr)
+                records.append(rec)
+                bar.update(1)
+
+            def on_stop():
+                bar.write("colorize: stopping: finishing the photos in hand (Ctrl-C again to stop now)",
+                          file=sys.stderr)
+
+            archive.run_windowed(client, [str(f) for f in todo], colorize_on_worker, on_done,
+                                 WINDOW_PER_WORKER * workers, args, str(out_dir), key, on_stop=on_stop)
+    finally:
+        archive.close(client)
+    return finish_archive(job, args, out_dir, records, files)
+
+
+def finish_archive(job: Job, args, out_dir: Path, records: list, files: list) -> int:
+    """The report and the summary of an archive run; the exit status (as the single-process run's)."""
+    written = {Path(r["output"]) for r in records if r.get("output")}
+    if args.report and not write_report(job, records, args.report, written, files):
+        return 1
+    failed = sum(r["status"] != "ok" for r in records)
+    if not args.quiet:
+        print(f"colorize: {len(records) - failed} of {len(records)} image(s) written to {out_dir}", file=sys.stderr)
     return 1 if failed else 0
 
 
