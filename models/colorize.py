@@ -38,6 +38,7 @@ from tqdm import tqdm
 
 from minitorch_color.files import write_first_free
 from minitorch_color.kernels import use_kernels
+from minitorch_color.kernels.threads import set_num_threads
 from minitorch_color.memory import keep_freed_memory
 
 from . import archive
@@ -509,6 +510,7 @@ def colorize_on_worker(src: str, args, out_dir: str, key: str) -> tuple:
     job = JOBS_ON_THIS_WORKER.get(job_key)
     if job is None:
         keep_freed_memory()
+        set_num_threads(1)  # the parallelism is the workers': one engine thread each, no oversubscription
         if "MINITORCH_KERNELS" not in os.environ:
             use_kernels("numba")  # a worker colorizes many photos
         job = JOBS_ON_THIS_WORKER[job_key] = prepare(args)
