@@ -32,12 +32,13 @@ from PIL import Image
 
 LEDGER = "colorize-ledger.jsonl"
 # memory a worker needs (peak RSS, 2026-12-06): the interpreter, libraries (Dask's too) and weights, about
-# 0.5 GB; 16 bytes per pixel of the photo (24 MP in 0.84 GB at default settings, benchmarks/big_photo.json);
-# the network's activations, about 5 KB per pixel of the working size (a 600x800 photo at --size 512: 1.41 GB
-# for the command). The limit is the need over 0.8: a worker above 95% of it is restarted by Dask and its
-# photo retried elsewhere. Pausing is off: a worker's tasks hold no data to spill, so a paused worker would
-# only wait forever for memory that the process keeps for reuse (minitorch_color/memory.py).
-BASE_BYTES, BYTES_PER_PIXEL, BYTES_PER_WORK_PIXEL, HEADROOM = 600 * 2**20, 16, 5 * 2**10, 0.8
+# 0.5 GB, and Dask's bookkeeping, growing to 0.6 GB over 2,000 photos; 16 bytes per pixel of the photo
+# (24 MP in 0.84 GB at default settings, benchmarks/big_photo.json); the network's activations, about 5 KB
+# per pixel of the working size (a 600x800 photo at --size 512: 1.41 GB for the command). The limit is the
+# need over 0.8: a worker above 95% of it is restarted by Dask and its photo retried elsewhere. Pausing is
+# off: a worker's tasks hold no data to spill, so a paused worker would only wait forever for memory that
+# the process keeps for reuse (minitorch_color/memory.py).
+BASE_BYTES, BYTES_PER_PIXEL, BYTES_PER_WORK_PIXEL, HEADROOM = 800 * 2**20, 16, 5 * 2**10, 0.8
 WORKER_MEMORY_CONFIG = {"distributed.worker.memory.target": False, "distributed.worker.memory.spill": False,
                         "distributed.worker.memory.pause": False, "distributed.worker.memory.terminate": 0.95}
 
@@ -101,9 +102,9 @@ def local_cluster(workers: int, memory_bytes: int):
     import dask
     from dask.distributed import Client, LocalCluster
 
-    with dask.config.set(WORKER_MEMORY_CONFIG):  # the nannies hand this configuration to their workers
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=memory_bytes,
-                               dashboard_address=None, silence_logs=40)
+    dask.config.set(WORKER_MEMORY_CONFIG)  # for the whole run: a nanny hands it to every worker it (re)starts
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=memory_bytes,
+                           dashboard_address=None, silence_logs=40)
     return Client(cluster)
 
 
