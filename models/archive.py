@@ -25,6 +25,8 @@ import hashlib
 import itertools
 import json
 import os
+import signal
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,36 +136,40 @@ def run_windowed(client, items, work, on_done, window: int, *args, on_stop=None)
 
     items = iter(items)
     futures, in_flight = as_completed(), {}
-    stopping = False
+    stop = threading.Event()
+
+    def on_sigint(signum, frame):  # the first Ctrl-C only asks to stop: no exception in the middle of a photo
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        if on_stop is not None:
+            on_stop()
 
     def submit(item):
         fut = client.submit(work, item, *args, pure=False)
         in_flight[fut.key] = (item, fut)
         futures.add(fut)
 
-    for item in itertools.islice(items, window):
-        submit(item)
-    finished = iter(futures)
-    while True:
-        try:
-            fut = next(finished, None)
-            if fut is None:
-                break
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, on_sigint) if in_main else None
+    try:
+        for item in itertools.islice(items, window):
+            submit(item)
+        for fut in futures:
             item, _ = in_flight.pop(fut.key)
             try:
                 result = fut.result()
             except Exception as e:  # a failure inside the task itself (a killed worker is retried first)
                 result = e
             on_done(item, result)
-            nxt = None if stopping else next(items, None)
+            nxt = None if stop.is_set() else next(items, None)
             if nxt is not None:
                 submit(nxt)
-        except KeyboardInterrupt:
-            if stopping:
-                client.cancel([f for _, f in in_flight.values()])
-                raise
-            stopping = True
-            if on_stop is not None:
-                on_stop()
-    if stopping:
+    except KeyboardInterrupt:  # the second Ctrl-C: stop now
+        client.cancel([f for _, f in in_flight.values()])
+        raise
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, previous)
+    if stop.is_set():
         raise KeyboardInterrupt
