@@ -96,7 +96,8 @@ def test_workers_need_an_output_folder_and_one_kind_of_cluster(weights, tmp_path
 def start(args, tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.Popen([sys.executable, "-m", "models.colorize", *args], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,  # Ctrl-C as at a terminal
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def wait_for_lines(out: Path, n: int, proc, timeout: float = 90) -> None:

@@ -462,8 +462,10 @@ def test_ctrl_c_stops_cleanly_with_a_summary_and_nothing_half_written(weights, t
 
     src = _photo_folder(tmp_path, 400, (120, 160), "p", 2)  # a run of several seconds: the signal lands in it
     out = tmp_path / "out"
+    # a shell's background job ignores SIGINT, and so would its children: give the command Ctrl-C back
     proc = subprocess.Popen([sys.executable, "-m", "models.colorize", str(src), "-o", str(out), "--weights",
-                             str(weights), "-q"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+                             str(weights), "-q"], cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     while time.time() < deadline and len(list(out.glob("p*.png"))) < 3:
         time.sleep(0.05)
