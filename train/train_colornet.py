@@ -4,6 +4,8 @@
     python -m train.train_colornet --resume --out=runs/colornet            (--steps=N extends the run)
     python -m train.train_colornet --init=runs/colornet/checkpoint.npz --lr=5e-4 --out=runs/finetune
     python -m train.train_colornet --device=cuda ...   (CuPy backend; the default and the shipped weights are CPU)
+    mpiexec -n 4 python -m mpi4py -m train.train_colornet --distributed ...   (data-parallel on MPI:
+        --batch photos per rank a step, gradients averaged; train/common/distributed.py, docs/scale_out.md)
 
 Every --key=value overrides a field of TrainConfig. A mixture of the sources (--mix; near-gray
 photos excluded from colour targets), augmentation, simulated point and region hints,
@@ -19,6 +21,7 @@ import sys
 from minitorch_color.memory import keep_freed_memory
 from train.colornet.training import TrainConfig, train
 from train.common.config import given_keys, parse_config
+from train.common.distributed import world
 
 
 def main(argv=None):
@@ -26,12 +29,12 @@ def main(argv=None):
     naming it), 130 on Ctrl-C (the last checkpoint kept whole: --resume goes on from it)."""
     keep_freed_memory()  # the engine's malloc tuning (minitorch_color/memory.py), chosen by the entry point
     argv = list(sys.argv[1:] if argv is None else argv)
-    resume = "--resume" in argv
-    argv = [a for a in argv if a != "--resume"]
+    resume, distributed = "--resume" in argv, "--distributed" in argv
+    argv = [a for a in argv if a not in ("--resume", "--distributed")]
     try:
         cfg = parse_config(argv, TrainConfig(), __doc__)
         if cfg is not None:
-            train(cfg, resume=resume, given=given_keys(argv))
+            train(cfg, resume=resume, given=given_keys(argv), world=world(distributed))
     except SystemExit as e:
         if not isinstance(e.code, str):
             raise

@@ -3,6 +3,7 @@
     python -m train.train_segmenter [--key=value ...]          e.g. --steps=2000
     python -m train.train_segmenter --resume [--steps=N]
     python -m train.train_segmenter --ship=weights/segmenter.npz [--out=runs/segmenter]   # no training
+    mpiexec -n 2 python -m mpi4py -m train.train_segmenter --distributed ...  # data-parallel (docs/scale_out.md)
 
 Every --key=value overrides a field of train.regions.training.SegConfig. Writes reports/conditions/
 segmentation.json (pixel accuracy, mean IoU, confusion matrix, per-region precision and recall, the
@@ -23,6 +24,7 @@ from models.segmenter import RegionFinder, save_segmenter
 from models.weights import sha256
 from train.common import data, metrics
 from train.common.config import config_dict, parse_config
+from train.common.distributed import world
 from train.regions import training as T
 
 REPORTS = Path("reports/conditions")
@@ -45,9 +47,9 @@ def measure(net, cfg) -> dict:
 def main(argv=None):
     keep_freed_memory()  # the engine's malloc tuning (minitorch_color/memory.py), chosen by the entry point
     argv = list(sys.argv[1:] if argv is None else argv)
-    resume = "--resume" in argv
+    resume, distributed = "--resume" in argv, "--distributed" in argv
     ship = next((a.split("=", 1)[1] for a in argv if a.startswith("--ship=")), None)
-    argv = [a for a in argv if a != "--resume" and not a.startswith("--ship=")]
+    argv = [a for a in argv if a not in ("--resume", "--distributed") and not a.startswith("--ship=")]
     cfg = parse_config(argv, T.SegConfig(), __doc__)
     if cfg is None:
         return 0
@@ -57,7 +59,10 @@ def main(argv=None):
             finder = RegionFinder.from_weights(out / "segmenter.npz")
             net, meta = finder.net, finder.metadata
         else:
-            run = T.train(cfg, resume=resume)
+            ranks = world(distributed)
+            run = T.train(cfg, resume=resume, world=ranks)
+            if ranks.rank != 0:  # rank 0 alone writes the weights and the report
+                return 0
             net, meta = run.net, {"config": config_dict(run.config), "history": run.history,
                                   "seconds": run.history[-1]["seconds"] if run.history else 0.0,
                                   "command": "python -m train.train_segmenter " + " ".join(argv)}

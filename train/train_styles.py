@@ -4,6 +4,7 @@
     python -m train.train_styles --resume [--steps=N] [--max_minutes=M]
     python -m train.train_styles --export [--out=runs/styles]   # stylenet.npz from the checkpoint, no training
     python -m train.train_styles --export --keep="NAME;NAME;..."  # ... offering only these styles (stylenet.subset)
+    mpiexec -n 2 python -m mpi4py -m train.train_styles --distributed ...  # data-parallel (docs/scale_out.md)
 
 Every --key=value overrides a field of train.styles.training.StyleConfig. Writes --out (default
 runs/styles): checkpoint.npz (atomic; --resume goes on exactly), history.json, and stylenet.npz
@@ -20,6 +21,7 @@ from models.stylenet import Stylizer, save_stylenet, subset, thumbnail
 from models.weights import WeightsError
 from train.common import data
 from train.common.config import config_dict, parse_config
+from train.common.distributed import world
 from train.styles import training as T
 
 
@@ -32,16 +34,19 @@ def command_of(out: Path, fallback: str) -> str:
 def main(argv=None):
     keep_freed_memory()  # the engine's malloc tuning (minitorch_color/memory.py), chosen by the entry point
     argv = list(sys.argv[1:] if argv is None else argv)
-    resume, export = "--resume" in argv, "--export" in argv
+    resume, export, distributed = "--resume" in argv, "--export" in argv, "--distributed" in argv
     keep = next((a.split("=", 1)[1] for a in argv if a.startswith("--keep=")), None)
-    argv = [a for a in argv if a not in ("--resume", "--export") and not a.startswith("--keep=")]
+    argv = [a for a in argv if a not in ("--resume", "--export", "--distributed") and not a.startswith("--keep=")]
     cfg = parse_config(argv, T.StyleConfig(), __doc__)
     if cfg is None:
         return 0
+    ranks = world(distributed and not export)
     try:
-        run = T.load_run(cfg.out) if export else T.train(cfg, resume=resume)
+        run = T.load_run(cfg.out) if export else T.train(cfg, resume=resume, world=ranks)
     except (data.DataMissingError, WeightsError) as e:
         raise SystemExit(f"cannot train StyleNet: {e}") from None
+    if ranks.rank != 0:  # rank 0 alone writes the history, the weights and the card
+        return 0
     out, history = Path(cfg.out), run.history
     last = history[-1] if history else {"step": 0, "seconds": 0.0}
     (out / "history.json").write_text(json.dumps(history, indent=1))

@@ -33,7 +33,8 @@ from train.colornet import scenes
 from train.common import augment as A
 from train.common import data, metrics, oldphoto, simulate
 from train.common.config import config_dict, config_from_dict
-from train.common.loop import Loop, read_checkpoint
+from train.common.distributed import Single, shard
+from train.common.loop import Loop, read_checkpoint_on_every_rank
 
 SOURCES = ("intel", "faces", "imagenette", "cifar", "diverse")  # what mix may name
 EXTRA_SCENES = {"faces": "portrait", "imagenette": "everyday object"}  # scene_set v1: classes beside Intel's six
@@ -72,7 +73,7 @@ class TrainConfig:
     scene_set: str = "v1"  # the scene head's classes: v1 (Intel + portrait, everyday object) or v2 (colornet/scenes.py)
     zoom_prob: float = 0.0  # share of images cropped to a random square (side zoom_min..1) and brought to size
     zoom_min: float = 0.55
-    best_by: str = "pixel_acc"  # the validation figure best.npz is chosen by (balanced_acc: every colour class)
+    best_by: str = "pixel_accuracy"  # the validation figure best.npz is chosen by (balanced_accuracy: every class)
     use_global: bool = True
     max_train_images: int = 0  # 0: all
     device: str = "cpu"  # or "cuda" (CuPy); batches are built on the CPU and copied over
@@ -108,8 +109,8 @@ def check_config(cfg: TrainConfig) -> None:
     if cfg.size % 2 ** (len(cfg.channels) - 1):
         raise SystemExit(f"--size={cfg.size}: must be a multiple of {2 ** (len(cfg.channels) - 1)} "
                          f"for {len(cfg.channels)} levels")
-    if cfg.best_by not in ("pixel_acc", "balanced_acc"):
-        raise SystemExit(f"--best_by={cfg.best_by!r}: pixel_acc or balanced_acc")
+    if cfg.best_by not in ("pixel_accuracy", "balanced_accuracy"):
+        raise SystemExit(f"--best_by={cfg.best_by!r}: pixel_accuracy or balanced_accuracy")
     if cfg.output_stride not in (1, 2):
         raise SystemExit(f"--output_stride={cfg.output_stride}: 1 or 2")
 
@@ -298,7 +299,7 @@ def evaluate(net, batches, quant, cfg):
     net.train()
     t, p = np.concatenate(trues), np.concatenate(preds)
     cc = metrics.color_class_report(t, p)
-    return {"pixel_acc": cc["accuracy"], "balanced_acc": cc["balanced_accuracy"],
+    return {"pixel_accuracy": cc.accuracy, "balanced_accuracy": cc.balanced_accuracy,
             "auc_raw": metrics.ab_auc(t, p)["auc_raw"], "psnr": float(np.mean(psnrs))}
 
 
@@ -353,14 +354,18 @@ def resume_config(saved: TrainConfig, requested: TrainConfig, step: int, given=N
     return cfg
 
 
-def train(cfg: TrainConfig, resume: bool = False, datasets=None, progress: bool = True, given=None):
+def train(cfg: TrainConfig, resume: bool = False, datasets=None, progress: bool = True, given=None,
+          world=None):
     """Run (or resume) training in the common loop (train/common/loop.py); returns the history of
     logged metrics. given: on resume, the settings the user named (see resume_config); None compares them all.
+    world: the ranks of a data-parallel run (train/common/distributed.py; each runs cfg.batch photos
+    a step from its own shard of every source); None is one process.
     """
     check_config(cfg)
+    world = world or Single()
     ckpt = None
     if resume:
-        ckpt = read_checkpoint(Path(cfg.out) / "checkpoint.npz")
+        ckpt = read_checkpoint_on_every_rank(Path(cfg.out) / "checkpoint.npz", world)
         try:
             cfg = resume_config(config_from_dict(TrainConfig, ckpt["config"]), cfg, ckpt["step"], given)
         except (KeyError, TypeError, ValueError) as e:
@@ -379,6 +384,7 @@ def train(cfg: TrainConfig, resume: bool = False, datasets=None, progress: bool 
     pools, val_pools = datasets["train"], datasets["val"]
     # a data pack (train/device_run.py) brings the full data's weights, so a resumed run's objective stays
     weights = datasets["class_weights"] if "class_weights" in datasets else class_weights(pools, cfg, quant)
+    pools = shard_pools(pools, world)
     classes = scene_classes(cfg)
     net = ColorNet(model_config(cfg, quant))
     if cfg.init and not resume:
@@ -390,18 +396,36 @@ def train(cfg: TrainConfig, resume: bool = False, datasets=None, progress: bool 
     sched = mt.optim.WarmupCosineLR(opt, min(cfg.warmup, max(1, cfg.steps - 1)), max(cfg.steps, 2), cfg.lr * 0.02)
     loop = Loop(net, opt, sched, cfg.out, config_dict(cfg), cfg.steps, cfg.val_every, cfg.max_minutes, clip=5.0,
                 best_by=cfg.best_by, best_metadata=lambda rec: {"val": rec, "scene_classes": list(classes)},
-                batch=cfg.batch, echo=lambda rec: json.dumps({k: v for k, v in rec.items() if k != "sources"}))
+                batch=cfg.batch, echo=lambda rec: json.dumps({k: v for k, v in rec.items() if k != "sources"}),
+                world=world)
     state = loop.start(resume, cfg.seed, ckpt)
-    val_batches = validation_batches(val_pools, cfg, quant, weights)
+    val_batches = validation_batches(val_pools, cfg, quant, weights) if world.rank == 0 else None
 
     def step_fn(rng):
         x, targets, pix_w, scenes, _ = make_batch(pools, cfg, rng, quant, weights, cfg.batch)
         return loss_fn(net(mt.tensor(x, device=cfg.device)), targets, pix_w, scenes, cfg), {}
 
     def log_fn(step, means):
-        return {"images_seen": step * cfg.batch, **validate(net, val_batches, quant, cfg)}
+        last = state.history[-1] if state.history else {"step": 0, "images_seen": 0}
+        seen = last.get("images_seen", last["step"] * cfg.batch) + (step - last["step"]) * cfg.batch * world.size
+        return {"images_seen": seen, **({"ranks": world.size} if world.size > 1 else {}),
+                **validate(net, val_batches, quant, cfg)}
 
     return loop.run(state, step_fn, log_fn, progress)
+
+
+def shard_pools(pools: dict, world) -> dict:
+    """{source: (images, labels)} of this rank's shard: every world.size-th photo of each source."""
+    if world.size == 1:
+        return pools
+    out = {}
+    for name, (images, labels) in pools.items():
+        part = shard(len(images), world)
+        if len(images) < world.size:
+            raise SystemExit(f"--distributed: {name} has {len(images)} training photos, fewer than "
+                             f"the {world.size} ranks")
+        out[name] = (images[part], labels[part] if np.ndim(labels) else labels)
+    return out
 
 
 def model_config(cfg: TrainConfig, quant) -> ColorNetConfig:

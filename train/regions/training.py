@@ -26,7 +26,8 @@ from models.image_io import resize
 from models.segmenter import CAMVID_TO_REGION, REGIONS, Segmenter, network_input
 from train.common import data, metrics
 from train.common.config import config_dict, config_from_dict
-from train.common.loop import Loop, read_checkpoint
+from train.common.distributed import Single
+from train.common.loop import Loop, read_checkpoint_on_every_rank
 
 
 @dataclass
@@ -121,12 +122,12 @@ def seg_report(pred, truth, prior: np.ndarray, majority: int) -> dict:
     keep = truth >= 0
     t, p = truth[keep], pred[keep]
     rep = metrics.classification_report(t, p, list(REGIONS))
-    C = np.array(rep["confusion"], np.float64)
+    C = np.array(rep.confusion, np.float64)
     iou = np.diag(C) / np.maximum(C.sum(0) + C.sum(1) - np.diag(C), 1)
     prior_pred = np.broadcast_to(prior, truth.shape)[keep]
     prior_iou = iou_of(t, prior_pred)
     return {"pixels": int(keep.sum()), "pixel_accuracy": float((t == p).mean()), "mean_iou": float(iou.mean()),
-            "iou": {r: float(v) for r, v in zip(REGIONS, iou)}, "report": rep,
+            "iou": {r: float(v) for r, v in zip(REGIONS, iou)}, "report": rep.to_dict(),
             "baselines": {"majority_region_pixel_accuracy": float((t == majority).mean()),
                           "position_prior_pixel_accuracy": float((t == prior_pred).mean()),
                           "position_prior_mean_iou": float(prior_iou.mean())}}
@@ -145,12 +146,14 @@ class Trained:
     config: SegConfig
 
 
-def train(cfg: SegConfig, resume: bool = False, data=None, progress: bool = True) -> Trained:
+def train(cfg: SegConfig, resume: bool = False, data=None, progress: bool = True, world=None) -> Trained:
     """Run (or resume) training in the common loop (train/common/loop.py); data: (train Frames, val
-    Frames) (default: CamVid)."""
+    Frames) (default: CamVid). world: the ranks of a data-parallel run (train/common/distributed.py;
+    each draws its own batches), None: one process."""
+    world = world or Single()
     ckpt = None
     if resume:
-        ckpt = read_checkpoint(Path(cfg.out) / "checkpoint.npz")
+        ckpt = read_checkpoint_on_every_rank(Path(cfg.out) / "checkpoint.npz", world)
         saved = config_from_dict(SegConfig, ckpt["config"])
         for key in RESUME_OVERRIDES:
             setattr(saved, key, getattr(cfg, key))
@@ -163,7 +166,7 @@ def train(cfg: SegConfig, resume: bool = False, data=None, progress: bool = True
     opt = mt.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = mt.optim.WarmupCosineLR(opt, min(100, max(1, cfg.steps // 10)), max(cfg.steps, 2), cfg.lr * 0.02)
     loop = Loop(net, opt, sched, cfg.out, config_dict(cfg), cfg.steps, cfg.val_every, cfg.max_minutes,
-                best_by="pixel_accuracy", desc="segmenter", echo=json.dumps)
+                best_by="pixel_accuracy", desc="segmenter", echo=json.dumps, world=world)
     state = loop.start(resume, cfg.seed, ckpt)
 
     def step_fn(rng):

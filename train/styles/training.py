@@ -31,7 +31,8 @@ from models.stylenet import Style, StyleNet, StyleNetConfig
 from models.weights import sha256, shipped
 from train.common import data
 from train.common.config import config_dict, config_from_dict
-from train.common.loop import Loop, read_checkpoint
+from train.common.distributed import Single
+from train.common.loop import Loop, read_checkpoint, read_checkpoint_on_every_rank
 from train.styles import losses as SL
 
 ARTIST_CANVASES = 40  # an artist's style: the first this many of their training-split canvases
@@ -199,13 +200,15 @@ def load_run(out) -> Trained:
 
 
 def train(cfg: StyleConfig, resume: bool = False, photos=None, styles=None, paintings=None,
-          progress: bool = True) -> Trained:
+          progress: bool = True, world=None) -> Trained:
     """Run (or resume) training in the common loop (train/common/loop.py). photos: plain
     colorizations (N, H, W, 3) uint8 (default: plain_colorizations); styles: the menu (default:
-    menu(cfg)); paintings: per style, its images (default: read from the data folder)."""
+    menu(cfg)); paintings: per style, its images (default: read from the data folder). world: the
+    ranks of a data-parallel run (train/common/distributed.py; each draws its own batches), None: one process."""
+    world = world or Single()
     ckpt = None
     if resume:
-        ckpt = read_checkpoint(Path(cfg.out) / "checkpoint.npz")
+        ckpt = read_checkpoint_on_every_rank(Path(cfg.out) / "checkpoint.npz", world)
         cfg = resume_config(config_from_dict(StyleConfig, ckpt["config"]), cfg)
     styles = styles if styles is not None else menu(cfg)
     photos = photos if photos is not None else plain_colorizations(cfg)
@@ -214,7 +217,8 @@ def train(cfg: StyleConfig, resume: bool = False, photos=None, styles=None, pain
     targets = [SL.style_targets(bank, p) for p in paintings]
     net = new_net(cfg)
     opt = mt.optim.Adam(net.parameters(), lr=cfg.lr)
-    loop = Loop(net, opt, None, cfg.out, config_dict(cfg), cfg.steps, cfg.log_every, cfg.max_minutes, desc="styles")
+    loop = Loop(net, opt, None, cfg.out, config_dict(cfg), cfg.steps, cfg.log_every, cfg.max_minutes, desc="styles",
+                world=world)
     state = loop.start(resume, cfg.seed, ckpt)
     state.extra["styles"] = [{"name": s.name, "files": list(s.files)} for s in styles]  # the menu, kept with the run
 
