@@ -94,7 +94,7 @@ shots:
 # lives in runs/ only: finish it within a sitting, or carry it with `python -m train.device_run state`.
 COLORNET3 := --mix=intel=0.25,diverse=0.35,faces=0.15,imagenette=0.15,cifar=0.10 --film_inputs=true \
 	--film_prob=0.3 --output_stride=2 --scene_set=v2 --zoom_prob=0.5 --init_partial=true --lr=5e-4 --warmup=200 \
-	--steps=24000 --val_every=1000 --val_images=512 --best_by=balanced_acc
+	--steps=24000 --val_every=1000 --val_images=512 --best_by=balanced_accuracy
 MINUTES ?= 60
 INIT ?= weights/colornet.npz
 train-colornet3: $(STAMP)

@@ -35,7 +35,7 @@ def probe(cz: Colorizer, rgb, chunk: int = 50) -> dict:
     res = {}
     for k, parts in abs_.items():
         rep = metrics.color_class_report(lab[..., 1:], np.concatenate(parts))
-        res[k] = (rep["accuracy"], rep["balanced_accuracy"])
+        res[k] = (rep.accuracy, rep.balanced_accuracy)
     return res
 
 

@@ -323,7 +323,7 @@ SETTING_CASES = {
     "--val_every=0": (["--val_every=0"], "--val_every=0"),
     "--lr=nan": (["--lr=nan"], "--lr=nan"),
     "--zoom_prob=2": (["--zoom_prob=2"], "--zoom_prob=2"),
-    "--best_by=loss": (["--best_by=loss"], "pixel_acc or balanced_acc"),
+    "--best_by=loss": (["--best_by=loss"], "pixel_accuracy or balanced_accuracy"),
 }
 
 

@@ -67,8 +67,8 @@ def test_hints_curve_and_per_scene_report():
     rep = V.per_scene(ab, lab, np.array([0, 0, 1, 1]), rgb, ("a", "b"))
     assert rep["a"]["n"] == 2 and rep["b"]["n"] == 2
     # each scene is scored on its own photos only
-    assert rep["b"]["pixel_acc"] == metrics.color_class_report(lab[2:, ..., 1:], ab[2:])["accuracy"]
-    assert rep["a"]["pixel_acc"] == metrics.color_class_report(lab[:2, ..., 1:], ab[:2])["accuracy"]
+    assert rep["b"]["pixel_accuracy"] == metrics.color_class_report(lab[2:, ..., 1:], ab[2:]).accuracy
+    assert rep["a"]["pixel_accuracy"] == metrics.color_class_report(lab[:2, ..., 1:], ab[:2]).accuracy
 
 
 def test_a_source_scored_beside_a_compared_model_and_the_scene_head(tmp_path):
@@ -103,7 +103,7 @@ def test_card_pieces_for_a_mixed_run(tmp_path):
     pools = {k: ((rng.random((5, 8, 8, 3)) * 255).astype(np.uint8), np.zeros(5)) for k in ("intel", "faces", "cifar")}
     val = E.validation_photos(cfg, pools, 3)
     assert set(val) == {"intel", "faces"} and val["faces"].shape == (3, 8, 8, 3)  # 3 per source, CIFAR-10 left out
-    history = [{"step": s, "images_seen": 16 * s, "sources": {k: {"pixel_acc": 0.5, "balanced_acc": 0.2}
+    history = [{"step": s, "images_seen": 16 * s, "sources": {k: {"pixel_accuracy": 0.5, "balanced_accuracy": 0.2}
                                                                for k in ("intel", "faces")}} for s in (10, 20)]
     E.learning_curve_figure(history, tmp_path / "curve.png")
     assert (tmp_path / "curve.png").stat().st_size > 1000
@@ -112,7 +112,7 @@ def test_card_pieces_for_a_mixed_run(tmp_path):
 def test_lineage_continues_the_history_of_the_checkpoint_a_branch_started_from(tmp_path, capsys):
     from train.colornet.training import TrainConfig
     entry = lambda step, acc: {"step": step, "images_seen": 16 * step, "seconds": step / 2.0,  # noqa: E731
-                               "sources": {"intel": {"pixel_acc": acc}}}
+                               "sources": {"intel": {"pixel_accuracy": acc}}}
     parent = tmp_path / "parent.npz"
     mt.save({"history": json.dumps([entry(1000, 0.4), entry(2000, 0.45)]), "step": np.array(2000),
              "seconds": np.array(1000.0)}, parent)
@@ -155,12 +155,12 @@ def test_balanced_accuracy_from_per_photo_counts_matches_the_report_and_resample
     hits, support = V.class_counts(true, pred, len(COLOR_CLASSES))
     assert hits.shape == support.shape == (6, 9) and (hits <= support).all() and support.sum() == true.size
     rep = metrics.classification_report(true.ravel(), pred.ravel(), COLOR_CLASSES)
-    assert V.balanced_from_counts(hits, support) == pytest.approx(rep["balanced_accuracy"])
+    assert V.balanced_from_counts(hits, support) == pytest.approx(rep.balanced_accuracy)
     assert V.balanced_from_counts(hits[:3], support[:3]) == pytest.approx(1.0)
     picks = [rng.integers(6, size=6) for _ in range(40)]
     assert V.paired_balanced_gain(hits, hits, support, picks) == (0.0, [0.0, 0.0])
     gain, (lo, hi) = V.paired_balanced_gain(support, hits, support, picks)  # perfect against these
-    assert gain == pytest.approx(1 - rep["balanced_accuracy"]) and 0 < lo <= hi
+    assert gain == pytest.approx(1 - rep.balanced_accuracy) and 0 < lo <= hi
 
 
 def _film_cz(old_film=None):
@@ -191,10 +191,11 @@ def test_old_film_decoding_is_picked_from_what_it_measured():
     assert len(grid) == len(E.TEMPERATURES) * len(E.CORRECTIONS)
 
     def told(g):
-        return sum(g[f]["told_the_film"]["pixel_acc"] + g[f]["told_the_film"]["balanced_acc"] for f in E.OLD_FILMS)
+        return sum(g[f]["told_the_film"]["pixel_accuracy"] + g[f]["told_the_film"]["balanced_accuracy"]
+                   for f in E.OLD_FILMS)
     best = max(grid, key=told)
     assert (choice["temperature"], choice["prior_correction"]) == (best["temperature"], best["prior_correction"])
-    assert all(0 <= g[f][k]["pixel_acc"] <= 1 for g in grid for f in E.OLD_FILMS
+    assert all(0 <= g[f][k]["pixel_accuracy"] <= 1 for g in grid for f in E.OLD_FILMS
                for k in ("told_the_film", "read_as_lightness"))
 
 
@@ -258,13 +259,14 @@ def test_historical_section_describes_each_model_and_draws_old_photos(tmp_path, 
 
 
 def test_extrapolation_fits_the_curve_in_log_images_seen():
-    history = [{"step": n, "images_seen": n, "sources": {"intel": {"pixel_acc": 0.3 + 0.02 * np.log2(n / 1000)}}}
+    history = [{"step": n, "images_seen": n, "sources": {"intel": {"pixel_accuracy": 0.3 + 0.02 * np.log2(n / 1000)}}}
                for n in (1000, 2000, 4000, 8000, 16000, 32000)]
     ext = E.extrapolation(history, target=0.42, share=0.5)
     assert ext["points"] == 3 and ext["from_images"] == 8000 and ext["to_images"] == 32000
     assert ext["gain_per_doubling"] == pytest.approx(0.02) and ext["residual_std"] < 1e-9
     assert ext["images_for_target"] == pytest.approx(64000) and ext["doublings_needed"] == pytest.approx(1)
-    falling = [{**h, "sources": {"intel": {"pixel_acc": 1 - h["sources"]["intel"]["pixel_acc"]}}} for h in history]
+    falling = [{**h, "sources": {"intel": {"pixel_accuracy": 1 - h["sources"]["intel"]["pixel_accuracy"]}}}
+               for h in history]
     assert E.extrapolation(falling)["images_for_target"] is None
     assert E.extrapolation(history[:4], share=0.5) is None  # too few points
 
@@ -275,7 +277,7 @@ def test_compare_colornets_scores_each_decoding_and_says_which_beat(tmp_path, mo
     sources = {"intel": rng.random((4, 16, 16, 3)), "faces": rng.random((3, 16, 16, 3))}
     acc = C.accuracies(_cz(), sources, [(0.38, 0.5), (0.2, 1.0)])
     assert set(acc) == {"T0.38_a0.5", "T0.2_a1.0"} and set(acc["T0.38_a0.5"]) == {"intel", "faces"}
-    assert all(0 <= v["pixel_acc"] <= 1 for v in acc["T0.2_a1.0"].values())
+    assert all(0 <= v["pixel_accuracy"] <= 1 for v in acc["T0.2_a1.0"].values())
     monkeypatch.setattr(C, "held_out_sources", lambda images: sources)
     monkeypatch.setattr(C.Colorizer, "from_weights", classmethod(lambda cls, path=None, size=None: _cz()))
     assert C.main(["new.npz", "--out", str(tmp_path / "c.json")]) == 0
@@ -338,7 +340,7 @@ def test_fit_gap_scores_each_split_of_each_source_beside_all_gray():
     out = fit_gap(_film_cz(), {"train": pool, "val": pool}, images=3)
     assert set(out["intel"]) == {"train", "val"} and out["intel"]["train"] == out["intel"]["val"]
     r = out["intel"]["train"]
-    assert r["n"] == 3 and 0 <= r["pixel_acc"] <= 1 and 0 <= r["all_gray_pixel_acc"] <= 1
+    assert r["n"] == 3 and 0 <= r["pixel_accuracy"] <= 1 and 0 <= r["all_gray_pixel_accuracy"] <= 1
 
 
 def test_report_commands_say_what_is_missing_without_a_traceback(tmp_path):
@@ -452,7 +454,7 @@ def test_judge_colornet_writes_the_judgement_of_every_source_beside_all_gray(tmp
     assert set(rep["sources"]) == {"intel", "faces"}
     assert set(rep["sources"]["intel"]) == {"this ColorNet", "compared", "all-gray"}
     ours, same = rep["sources"]["faces"]["this ColorNet"], rep["sources"]["faces"]["compared"]
-    assert ours["pixel_acc"] == same["pixel_acc"] and set(ours["recall"]) >= {"green", "red"}
+    assert ours["pixel_accuracy"] == same["pixel_accuracy"] and set(ours["recall"]) >= {"green", "red"}
     assert rep["decode"]["vividness"] == pytest.approx(0.7) and set(rep["faces_by_size"]) == {"24", "48"}
     assert rep["scene_head"]["n"] == 8 and 0 <= rep["scene_head"]["majority_class_accuracy"] <= 1
     for fig in ("recall_by_colour.png", "contact_sheet.png", "one_hint.png", "confusion_faces_default.png"):

@@ -28,12 +28,12 @@ def test_all_gray_and_the_truth_itself_score_what_they_must():
     truth[:, :8] = _photo((-40.0, 40.0), shape=(24, 8))  # and a green strip
     t = J.Truth.of(truth)
     perfect = J.Judgement.of(J.photo_stats(t, truth), resamples=0)
-    assert perfect.pixel_acc == 1 and perfect.balanced_acc == 1 and perfect.patchiness == 0
+    assert perfect.pixel_accuracy == 1 and perfect.balanced_accuracy == 1 and perfect.patchiness == 0
     assert perfect.chroma_ratio == pytest.approx(1, abs=1e-6)
     assert perfect.recall["green"] == 1 and perfect.precision["green"] == 1 and perfect.recall["blue"] is None
     gray = np.repeat(truth.mean(-1, keepdims=True), 3, -1)
     g = J.Judgement.of(J.photo_stats(t, gray), resamples=0)
-    assert g.pixel_acc == 0 and g.chroma_ratio < 0.05 and g.patchiness == 0  # nothing coloured: nothing patchy
+    assert g.pixel_accuracy == 0 and g.chroma_ratio < 0.05 and g.patchiness == 0  # nothing coloured: nothing patchy
     assert g.precision["green"] is None and g.skin_hue_recall == 0
     assert rng is not None
 
@@ -55,9 +55,9 @@ def test_judgement_sums_photos_and_gives_an_interval():
                                 [J.photo_stats(J.Truth.of(truth[0]), truth[1])])
     j = J.Judgement.of(stats, resamples=50)
     assert j.n_photos == 3 and j.n_pixels == 3 * 24 * 24
-    assert j.pixel_acc == pytest.approx(2 / 3)
-    lo, hi = j.intervals["pixel_acc"]
-    assert lo <= j.pixel_acc <= hi and hi - lo > 0
+    assert j.pixel_accuracy == pytest.approx(2 / 3)
+    lo, hi = j.intervals["pixel_accuracy"]
+    assert lo <= j.pixel_accuracy <= hi and hi - lo > 0
     assert np.array(j.confusion).sum() == j.n_pixels and len(j.confusion) == len(COLOR_CLASSES)
 
 

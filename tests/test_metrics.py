@@ -1,4 +1,6 @@
 """Metrics on small hand-built cases with known answers."""
+import json
+
 import numpy as np
 import pytest
 
@@ -10,28 +12,45 @@ def test_classification_report_by_hand():
     y_true = [0, 0, 0, 1, 1, 2]
     y_pred = [0, 0, 1, 1, 0, 0]
     r = metrics.classification_report(y_true, y_pred, ["a", "b", "c"])
-    assert r["confusion"] == [[2, 1, 0], [1, 1, 0], [1, 0, 0]]
-    assert r["accuracy"] == pytest.approx(3 / 6)
-    assert r["balanced_accuracy"] == pytest.approx((2 / 3 + 1 / 2 + 0) / 3)
-    assert r["per_class"]["a"]["precision"] == pytest.approx(2 / 4)
-    assert r["per_class"]["a"]["recall"] == pytest.approx(2 / 3)
-    assert r["per_class"]["a"]["f1"] == pytest.approx(2 * 0.5 * (2 / 3) / (0.5 + 2 / 3))
-    assert r["per_class"]["c"]["precision"] is None  # never predicted
-    assert r["per_class"]["c"]["recall"] == 0.0
-    np.testing.assert_allclose(np.array(r["confusion_normalized"]).sum(1), 1)
+    assert r.confusion == [[2, 1, 0], [1, 1, 0], [1, 0, 0]]
+    assert r.accuracy == pytest.approx(3 / 6)
+    assert r.balanced_accuracy == pytest.approx((2 / 3 + 1 / 2 + 0) / 3)
+    assert r.per_class["a"].precision == pytest.approx(2 / 4)
+    assert r.per_class["a"].recall == pytest.approx(2 / 3)
+    assert r.per_class["a"].f1 == pytest.approx(2 * 0.5 * (2 / 3) / (0.5 + 2 / 3))
+    assert r.per_class["c"].precision is None  # never predicted
+    assert r.per_class["c"].recall == 0.0
+    np.testing.assert_allclose(np.array(r.confusion_normalized).sum(1), 1)
+
+
+def test_a_report_is_one_from_its_confusion_and_survives_json():
+    r = metrics.classification_report([0, 0, 0, 1, 1, 2], [0, 0, 1, 1, 0, 0], ["a", "b", "c"])
+    assert metrics.report_from_confusion(r.confusion, r.classes) == r
+    back = metrics.ClassificationReport.from_dict(json.loads(json.dumps(r.to_dict())))
+    assert back == r
+    assert set(r.to_dict()["per_class"]["a"]) == {"precision", "recall", "f1", "support"}
+
+
+def test_old_metric_names_are_read_as_todays():
+    old = {"pixel_acc": 0.5, "sources": [{"all_gray_pixel_acc": 0.4, "balanced_acc": 0.2, "pixel_accuracy": 0.6}],
+           "best_by": "balanced_acc", "pixel_acc_network_only": 0.3, "n": 3, "note": "pixel_access"}
+    assert metrics.current_names(old) == {
+        "pixel_accuracy": 0.5, "sources": [{"all_gray_pixel_accuracy": 0.4, "balanced_accuracy": 0.2,
+                                            "pixel_accuracy": 0.6}],
+        "best_by": "balanced_accuracy", "pixel_accuracy_network_only": 0.3, "n": 3, "note": "pixel_access"}
 
 
 def test_balanced_accuracy_ignores_absent_classes():
     r = metrics.classification_report([0, 0, 1], [0, 0, 1], ["x", "y", "z"])
-    assert r["balanced_accuracy"] == 1.0 and r["per_class"]["z"]["recall"] is None
+    assert r.balanced_accuracy == 1.0 and r.per_class["z"].recall is None
 
 
 def test_all_gray_color_class_accuracy_is_the_achromatic_share():
     ab_true = np.array([[0, 0], [2, 3], [50, 40], [-40, 30]], float)  # 2 achromatic, 2 chromatic
     r = metrics.color_class_report(ab_true, np.zeros_like(ab_true))
-    assert r["accuracy"] == 0.5
-    assert r["per_class"]["achromatic"]["recall"] == 1.0
-    assert r["balanced_accuracy"] == pytest.approx(1 / 3)  # achromatic 1, two hue classes 0
+    assert r.accuracy == 0.5
+    assert r.per_class["achromatic"].recall == 1.0
+    assert r.balanced_accuracy == pytest.approx(1 / 3)  # achromatic 1, two hue classes 0
 
 
 def test_auc_by_hand():
@@ -68,6 +87,8 @@ def test_confusion_figure(tmp_path):
     r = metrics.classification_report([0, 1, 1, 2], [0, 1, 2, 2], ["a", "b", "c"])
     metrics.plot_confusion(r, tmp_path / "cm.png")
     assert (tmp_path / "cm.png").stat().st_size > 1000
+    metrics.plot_confusion(r.to_dict(), tmp_path / "from_json.png")  # as a report file holds it
+    assert (tmp_path / "from_json.png").stat().st_size > 1000
 
 
 def test_skin_hue_recall():

@@ -55,7 +55,7 @@ def test_a_tiny_study_trains_resumes_scores_and_reports(tmp_path):
     scores = S.score_variants(cz, variants, np.ones(261), ABQuantizer())
     assert set(scores["old_1900s"]) == set(S.METRICS)
     agg = S.aggregate([scores, scores])
-    assert agg["clean"]["pixel_acc"]["spread"] == 0
+    assert agg["clean"]["pixel_accuracy"]["spread"] == 0
 
 
 def test_variants_keep_the_right_truth():
@@ -72,7 +72,7 @@ def test_variants_keep_the_right_truth():
 
 def test_a_difference_counts_only_beyond_the_seed_spread():
     def arm(mean, spread):
-        return {"clean": {"pixel_acc": {"mean": mean, "spread": spread, "values": []}}}
+        return {"clean": {"pixel_accuracy": {"mean": mean, "spread": spread, "values": []}}}
     v = S.verdicts({"none": arm(0.50, 0.01), "a": arm(0.53, 0.01), "b": arm(0.51, 0.01), "c": arm(0.45, 0.0)})
     assert v["a"]["clean"]["verdict"] == "better"
     assert v["b"]["clean"]["verdict"] == "within spread"

@@ -42,14 +42,14 @@ def logits_of(cz: Colorizer, rgb) -> np.ndarray:
 
 
 def accuracies(cz: Colorizer, sources: dict, grid) -> dict:
-    """{"T{T}_a{a}": {source: {"pixel_acc", "balanced_acc"}}} for each decoding of the grid."""
+    """{"T{T}_a{a}": {source: {"pixel_accuracy", "balanced_accuracy"}}} for each decoding of the grid."""
     out = {f"T{T}_a{a}": {} for T, a in grid}
     for name, rgb in sources.items():
         ab_true, logits = rgb_to_lab(rgb)[..., 1:], logits_of(cz, rgb)
         for T, a in grid:
             r = metrics.color_class_report(ab_true, cz.decode(logits, T, a))
-            out[f"T{T}_a{a}"][name] = {"pixel_acc": round(r["accuracy"], 4),
-                                       "balanced_acc": round(r["balanced_accuracy"], 4)}
+            out[f"T{T}_a{a}"][name] = {"pixel_accuracy": round(r.accuracy, 4),
+                                       "balanced_accuracy": round(r.balanced_accuracy, 4)}
     return out
 
 
@@ -83,7 +83,7 @@ def main(argv=None) -> int:
     base = next(iter(base.values()))
     cz = Colorizer.from_weights(a.weights, size=64)
     new = accuracies(cz, sources, GRID)
-    beats = [g for g, v in new.items() if all(v[k]["pixel_acc"] > base[k]["pixel_acc"] for k in v)]
+    beats = [g for g, v in new.items() if all(v[k]["pixel_accuracy"] > base[k]["pixel_accuracy"] for k in v)]
     print("against:", json.dumps(base))
     for g, v in new.items():
         print(g, json.dumps(v), "BEATS" if g in beats else "")

@@ -30,6 +30,7 @@ from train.colornet.evaluation import (
     write_json,
 )
 from train.colornet.training import TrainConfig, class_weights, load_training_data, model_config, scene_classes
+from train.common import metrics
 from train.common.baselines import as_float_images
 from train.common.config import config_from_dict
 
@@ -83,7 +84,7 @@ def main(argv=None):
     for run in (base, probe):
         if not (run / "checkpoint.npz").exists():
             raise SystemExit(f"{run}: no checkpoint.npz")
-    cfg = config_from_dict(TrainConfig, dict(mt.load_metadata(base / "best.npz")["config"]))
+    cfg = config_from_dict(TrainConfig, metrics.current_names(dict(mt.load_metadata(base / "best.npz")["config"])))
     quant = ABQuantizer()
     pools = load_training_data(cfg)
     weights = class_weights(pools["train"], cfg, quant)  # from the sources' colour prior, not their shares

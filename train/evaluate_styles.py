@@ -90,7 +90,7 @@ def style_section(bank, painted, plains, targets, names, rng) -> dict:
     pred = d_out.argmin(2).reshape(-1)
     ident = metrics.classification_report(true, pred, list(names))
     plain_pred = d_plain.argmin(1)
-    return {"per_style": per_style, "identification": ident,
+    return {"per_style": per_style, "identification": ident.to_dict(),
             "baselines": {"chance": 1 / S,
                           "plain_nearest_style_accuracy": float(np.mean([(plain_pred == s).mean() for s in range(S)]))},
             "every_style_moves_toward": bool(all(v["ratio_95"][1] < 1 for v in per_style.values()))}

@@ -133,10 +133,11 @@ def tune_old_film_decoding(cz: Colorizer, val_rgb64, chunk: int = 50):
             for reading, key in ((film, "told_the_film"), ("panchromatic", "read_as_lightness")):
                 rep = metrics.classification_report(truth, np.concatenate(classes[film, reading, (T, a)]).ravel(),
                                                     COLOR_CLASSES)
-                row.setdefault(film, {})[key] = {"pixel_acc": rep["accuracy"], "balanced_acc": rep["balanced_accuracy"]}
+                row.setdefault(film, {})[key] = {"pixel_accuracy": rep.accuracy,
+                                                 "balanced_accuracy": rep.balanced_accuracy}
         grid.append(row)
-    best = max(grid, key=lambda g: sum(g[f]["told_the_film"]["pixel_acc"] + g[f]["told_the_film"]["balanced_acc"]
-                                       for f in OLD_FILMS))
+    best = max(grid, key=lambda g: sum(g[f]["told_the_film"]["pixel_accuracy"]
+                                       + g[f]["told_the_film"]["balanced_accuracy"] for f in OLD_FILMS))
     choice = {"temperature": best["temperature"], "prior_correction": best["prior_correction"],
               "rule": f"best pixel + balanced accuracy, told the film, summed over {' and '.join(OLD_FILMS)} grays "
                       f"of {len(val_rgb64)} Intel validation photos at 64 px"}
@@ -154,7 +155,7 @@ def old_film_figure(grid, choice, n_images: int, path) -> None:
     for ax, film in zip(axes, OLD_FILMS):
         for k, T in enumerate(TEMPERATURES):
             rows = [g for g in grid if g["temperature"] == T]
-            gain = [100 * (g[film]["told_the_film"]["pixel_acc"] - g[film]["read_as_lightness"]["pixel_acc"])
+            gain = [100 * (g[film]["told_the_film"]["pixel_accuracy"] - g[film]["read_as_lightness"]["pixel_accuracy"])
                     for g in rows]
             ax.plot([g["prior_correction"] for g in rows], gain, marker="o", color=f"C{k}", label=f"T = {T}")
             if T == choice["temperature"]:
@@ -177,14 +178,14 @@ def lineage(cfg, ckpt) -> tuple:
     """(history, wall seconds or None, steps before this run) of the run, preceded, when it started from another run's
     checkpoint (--init: a fine-tuning or a short annealing branch), by that run's up to then: steps,
     images seen and seconds counted from the start, each of this run's entries marked with its folder."""
-    history = json.loads(ckpt["history"])
+    history = metrics.current_names(json.loads(ckpt["history"]))
     seconds = float(ckpt["seconds"]) if "seconds" in ckpt else None
     parent = mt.load(cfg.init) if cfg.init and Path(cfg.init).exists() else {}
     if "history" not in parent:
         if cfg.init:
             print(f"note: {cfg.init} (--init) is not here or has no history; the card has this run's alone")
         return history, seconds, 0
-    before = json.loads(parent["history"])
+    before = metrics.current_names(json.loads(parent["history"]))
     step0, images0 = int(parent["step"]), (before[-1]["images_seen"] if before else 0)
     seconds0 = float(parent["seconds"]) if "seconds" in parent else 0.0
     after = [{**h, "step": h["step"] + step0, "images_seen": h["images_seen"] + images0,
@@ -215,7 +216,7 @@ def data_card(cfg) -> dict:
             "source": "../shared/data (see its README)"}
 
 
-def extrapolation(history, source: str = "intel", key: str = "pixel_acc", target: float = 0.70,
+def extrapolation(history, source: str = "intel", key: str = "pixel_accuracy", target: float = 0.70,
                   share: float = 0.5) -> dict | None:
     """Where a target stands on one source's in-loop validation curve: a straight line in log2(images
     seen) fitted to the last share of the points (a learning curve is roughly straight there, and
@@ -247,7 +248,7 @@ def learning_curve_figure(history, path) -> None:
     ax = fig.subplots(1, 2)
     seen = [h.get("images_seen", h["step"]) for h in rows]
     for name in rows[-1]["sources"]:
-        for j, key in enumerate(("pixel_acc", "balanced_acc")):
+        for j, key in enumerate(("pixel_accuracy", "balanced_accuracy")):
             ax[j].plot(seen, [h["sources"][name][key] for h in rows], "o-", ms=3, label=name)
     ext = extrapolation(history)
     if ext is not None:
@@ -319,7 +320,7 @@ def load_run(run: Path, which: str = "final", log=None, command: str = "") -> Ru
     missing = [f for f in ("best.npz", "checkpoint.npz") if not (run / f).is_file()]
     if missing:
         raise SystemExit(f"export_colornet: {run} is not a finished training run folder (no {', '.join(missing)})")
-    best_meta = mt.load_metadata(run / "best.npz")
+    best_meta = metrics.current_names(dict(mt.load_metadata(run / "best.npz")))
     ckpt = mt.load(run / "checkpoint.npz")
     saved = dict(best_meta["config"])
     cfg = config_from_dict(TrainConfig, saved)
@@ -439,7 +440,9 @@ def main(argv=None):
             "float16_max_ab_change": float16_change(cz, out, np.concatenate(list(val_by_source.values())), choice),
             "data": data_card(rm.cfg), "scene_classes": classes, "decode": choice,
             "decoding_grids": grids_record(grids, figures / "decoding_grids.json"),
-            "training": rm.training, "metrics": "see reports/colornet/report.json (train.evaluate_colornet)"}
+            "training": rm.training,
+            "metrics": "see reports/colornet/judgement.json (train.judge_colornet) and "
+                       "reports/colornet/network64/report.json (train.evaluate_colornet)"}
     text = json.dumps(card, indent=1).encode()
     write_atomic(out.with_suffix(".json"), lambda f: f.write(text), overwrite=True)
     print(json.dumps({"decode": choice, "sha256": card["sha256"], "bytes": card["bytes"],

@@ -24,7 +24,8 @@ from train.common.baselines import as_float_images
 
 
 def fit_gap(cz: Colorizer, pools: dict, images: int = 600) -> dict:
-    """{source: {split: {pixel_acc, balanced_acc, all_gray_pixel_acc, n}}} for pools {split: {source: (uint8, _)}}."""
+    """{source: {split: {pixel_accuracy, balanced_accuracy, all_gray_pixel_accuracy, n}}} for pools
+    {split: {source: (uint8, _)}}."""
     out = {}
     for split, sources in pools.items():
         for name, (imgs, _) in sources.items():
@@ -32,8 +33,9 @@ def fit_gap(cz: Colorizer, pools: dict, images: int = 600) -> dict:
             lab = rgb_to_lab(rgb)
             rep = metrics.color_class_report(lab[..., 1:], cz.decode(chunked_logits(cz, lab[..., 0])))
             gray = metrics.color_class_report(lab[..., 1:], np.zeros_like(lab[..., 1:]))
-            out.setdefault(name, {})[split] = {"pixel_acc": rep["accuracy"], "balanced_acc": rep["balanced_accuracy"],
-                                               "all_gray_pixel_acc": gray["accuracy"], "n": int(len(rgb))}
+            out.setdefault(name, {})[split] = {"pixel_accuracy": rep.accuracy,
+                                               "balanced_accuracy": rep.balanced_accuracy,
+                                               "all_gray_pixel_accuracy": gray.accuracy, "n": int(len(rgb))}
     return out
 
 
@@ -53,8 +55,8 @@ def main(argv=None):
               "decode": {"temperature": cz.temperature, "prior_correction": cz.prior_correction},
               "sources": fit_gap(cz, pools, a.images)}
     for name, splits in result["sources"].items():
-        print(name, "  ".join(f"{s} {r['pixel_acc']:.3f} (gray {r['all_gray_pixel_acc']:.3f}, balanced "
-                              f"{r['balanced_acc']:.3f})" for s, r in splits.items()))
+        print(name, "  ".join(f"{s} {r['pixel_accuracy']:.3f} (gray {r['all_gray_pixel_accuracy']:.3f}, balanced "
+                              f"{r['balanced_accuracy']:.3f})" for s, r in splits.items()))
     if a.out:
         write_json(a.out, result)
     return 0

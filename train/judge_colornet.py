@@ -89,7 +89,7 @@ def recall_figure(judged: dict, path) -> None:
         a.set_ylim(0, 1)
         a.set_ylabel("recall")
         a.set_title(f"{LABELS[source]} (n={per[names[0]].n_photos}): " + "; ".join(
-            f"{n} pixel {j.pixel_acc:.2f} balanced {j.balanced_acc:.2f} chroma {j.chroma_ratio:.2f}"
+            f"{n} pixel {j.pixel_accuracy:.2f} balanced {j.balanced_accuracy:.2f} chroma {j.chroma_ratio:.2f}"
             for n, j in per.items()), fontsize=8, loc="left")
     ax[0].legend(fontsize=8, ncol=len(names))
     fig.savefig(path, dpi=100)
@@ -151,14 +151,14 @@ def patchiness_figure(cz: Colorizer, photos, path, show: int = 6) -> dict:
 
 
 def faces_at_sizes(models: dict, faces, sizes=None, n: int = 200) -> dict:
-    """{size: {name: {pixel_acc, skin_hue_recall, all_gray_pixel_acc}}}: the validation faces enlarged
+    """{size: {name: {pixel_accuracy, skin_hue_recall, all_gray_pixel_accuracy}}}: the validation faces enlarged
     to each size, as photos of people come, each model at its default settings."""
     photos = faces.images[:n].astype(np.float32) / 255
     out = {}
     for size in sizes or FACE_SIZES:
         big = [resize(p, (size, size)) for p in photos]
         judged = judge_source(models, big)
-        out[size] = {name: {"pixel_acc": j.pixel_acc, "balanced_acc": j.balanced_acc,
+        out[size] = {name: {"pixel_accuracy": j.pixel_accuracy, "balanced_accuracy": j.balanced_accuracy,
                             "skin_hue_recall": j.skin_hue_recall, "chroma_ratio": j.chroma_ratio}
                      for name, j in judged.items()}
     return out
@@ -213,11 +213,10 @@ def main(argv=None):
             print(f"  {m:14s} {j.line()}")
     recall_figure(judged, out / "recall_by_colour.png")
     for name, per in judged.items():
-        rep = {"confusion_normalized": _normalized(per["this ColorNet"].confusion), "classes": list(COLOR_CLASSES),
-               "accuracy": per["this ColorNet"].pixel_acc, "balanced_accuracy": per["this ColorNet"].balanced_acc}
+        rep = metrics.report_from_confusion(per["this ColorNet"].confusion, COLOR_CLASSES)
         metrics.plot_confusion(rep, out / f"confusion_{name}_default.png",
-                               title=f"{LABELS[name]} at the default: pixel {rep['accuracy']:.3f}, "
-                                     f"balanced {rep['balanced_accuracy']:.3f}")
+                               title=f"{LABELS[name]} at the default: pixel {rep.accuracy:.3f}, "
+                                     f"balanced {rep.balanced_accuracy:.3f}")
     if "faces" in sets:
         report["faces_by_size"] = faces_at_sizes(models, sets["faces"])
         print("faces by size:", json.dumps(report["faces_by_size"]))
@@ -234,11 +233,6 @@ def main(argv=None):
     E.write_json(out / "judgement.json", report)
     print(f"wrote {out / 'judgement.json'}")
     return 0
-
-
-def _normalized(confusion) -> list:
-    c = np.asarray(confusion, np.float64)
-    return (c / np.maximum(c.sum(1, keepdims=True), 1)).tolist()
 
 
 if __name__ == "__main__":

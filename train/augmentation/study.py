@@ -30,13 +30,13 @@ from models.colornet import ColorNet, ColorNetConfig
 from models.inference import Colorizer
 from train.colornet.training import TrainConfig, class_weights, load_training_data, train
 from train.common import augment as A
-from train.common import data
+from train.common import data, metrics
 from train.common.baselines import as_float_images, score
 from train.common.config import config_dict, config_from_dict
 
 ARMS = ("none", "geometric", "photometric", "degradations", "all")
-METRICS = ("pixel_acc", "balanced_acc", "auc_rebalanced", "psnr", "colourfulness_gap")
-HIGHER_IS_BETTER = {"pixel_acc": True, "balanced_acc": True, "auc_rebalanced": True, "psnr": True,
+METRICS = ("pixel_accuracy", "balanced_accuracy", "auc_rebalanced", "psnr", "colourfulness_gap")
+HIGHER_IS_BETTER = {"pixel_accuracy": True, "balanced_accuracy": True, "auc_rebalanced": True, "psnr": True,
                     "colourfulness_gap": False}
 VARIANTS = ("clean", "rotated", "mirrored", "brighter", "darker", "low_contrast", "noisy", "blurred",
             "old_1870s", "old_1900s", "old_1930s")
@@ -128,8 +128,9 @@ def predict_ab(cz: Colorizer, inputs, batch: int = 128) -> np.ndarray:
 
 
 def summarise(m: dict) -> dict:
-    """The study's five numbers from a train/baselines.score() result."""
-    return {"pixel_acc": m["colour_class"]["accuracy"], "balanced_acc": m["colour_class"]["balanced_accuracy"],
+    """The study's five numbers from a train/common/baselines.score() result."""
+    colour = m["colour_class"]
+    return {"pixel_accuracy": colour["accuracy"], "balanced_accuracy": colour["balanced_accuracy"],
             "auc_rebalanced": m["auc_rebalanced"], "psnr": m["psnr_mean"], "colourfulness_gap": m["colourfulness_gap"]}
 
 
@@ -160,7 +161,7 @@ def aggregate(per_seed: list) -> dict:
     return out
 
 
-def verdicts(arms: dict, reference: str = "none", metric: str = "pixel_acc") -> dict:
+def verdicts(arms: dict, reference: str = "none", metric: str = "pixel_accuracy") -> dict:
     """{arm: {variant: difference to the reference arm, and whether it exceeds both spreads}}."""
     out = {}
     ref = arms[reference]
@@ -199,7 +200,7 @@ def run_study(cfg: StudyConfig, report_only: bool = False, progress: bool = True
         models[arm, seed], histories[arm, seed] = cz, (hist, tc.batch)
         cache = Path(tc.out) / f"scores_{len(variants['clean'][0])}.json"
         if cache.exists():
-            scores[arm, seed] = json.loads(cache.read_text())
+            scores[arm, seed] = metrics.current_names(json.loads(cache.read_text()))  # names of earlier runs
         else:
             scores[arm, seed] = score_variants(cz, variants, cz_weights(cz), quant)
             cache.write_text(json.dumps(scores[arm, seed]))
@@ -223,10 +224,10 @@ def write_report(cfg, variants, models, histories, scores, quant) -> dict:
                       "lightness; spread = half the range over seeds",
               "all_gray": gray_baseline(variants, cz_weights(first), quant), "arms": arms}
     if "none" in arms:
-        report["verdicts_pixel_acc"] = verdicts(arms, metric="pixel_acc")
+        report["verdicts_pixel_accuracy"] = verdicts(arms, metric="pixel_accuracy")
         report["verdicts_auc_rebalanced"] = verdicts(arms, metric="auc_rebalanced")
-        report["conclusion"] = {m: conclusion(report[f"verdicts_{m}"], m) for m in ("pixel_acc", "auc_rebalanced")}
-        effect_figure(arms).savefig(out / "effect_pixel_acc.png", dpi=110)
+        report["conclusion"] = {m: conclusion(report[f"verdicts_{m}"], m) for m in ("pixel_accuracy", "auc_rebalanced")}
+        effect_figure(arms).savefig(out / "effect_pixel_accuracy.png", dpi=110)
         effect_figure(arms, "auc_rebalanced").savefig(out / "effect_auc_rebalanced.png", dpi=110)
     (out / "report.json").write_text(json.dumps(report, indent=1))
     curves_figure(histories).savefig(out / "learning_curves.png", dpi=110)
@@ -266,9 +267,9 @@ def table(report) -> str:
     variants = list(report["all_gray"])
     cell = "{:>14s}".format
     lines = [f"{'pixel acc':13s}" + "".join(cell(v[:13]) for v in variants),
-             f"{'all-gray':13s}" + "".join(cell(f"{report['all_gray'][v]['pixel_acc']:.3f}") for v in variants)]
+             f"{'all-gray':13s}" + "".join(cell(f"{report['all_gray'][v]['pixel_accuracy']:.3f}") for v in variants)]
     for arm, res in report["arms"].items():
-        acc = {v: res[v]["pixel_acc"] for v in variants}
+        acc = {v: res[v]["pixel_accuracy"] for v in variants}
         lines.append(f"{arm:13s}" + "".join(cell(f"{acc[v]['mean']:.3f}+-{acc[v]['spread']:.3f}") for v in variants))
     return "\n".join(lines)
 
@@ -328,7 +329,7 @@ def curves_figure(histories: dict):
     ax = fig.subplots()
     colours = dict(zip(ARMS, ("black", "tab:blue", "tab:orange", "tab:green", "tab:red")))
     for (arm, seed), (hist, batch) in histories.items():
-        ax.plot([h["step"] * batch for h in hist], [h["pixel_acc"] for h in hist], "-o", ms=3,
+        ax.plot([h["step"] * batch for h in hist], [h["pixel_accuracy"] for h in hist], "-o", ms=3,
                 color=colours.get(arm, "gray"), alpha=0.8, label=arm if seed == min(s for a, s in histories
                                                                                     if a == arm) else None)
     ax.set_xlabel("training images seen")
@@ -338,7 +339,7 @@ def curves_figure(histories: dict):
     return fig
 
 
-def effect_figure(arms: dict, metric: str = "pixel_acc"):
+def effect_figure(arms: dict, metric: str = "pixel_accuracy"):
     """Each arm's difference to no augmentation per test set, with the seed spread as an error bar."""
     from matplotlib.figure import Figure
     v = verdicts(arms, metric=metric)

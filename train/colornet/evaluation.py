@@ -114,7 +114,7 @@ def hints_curve(cz, rgb, rng, counts=HINT_COUNTS):
             ps = [metrics.psnr(t, p) for t, p in zip(rgb, compose(lab[..., 0], v))]
             suffix = "" if name == "refined" else "_network_only"
             row.update({f"psnr_mean{suffix}": float(np.mean(ps)), f"psnr_median{suffix}": float(np.median(ps)),
-                        f"pixel_acc{suffix}": metrics.color_class_report(lab[..., 1:], v)["accuracy"]})
+                        f"pixel_accuracy{suffix}": metrics.color_class_report(lab[..., 1:], v).accuracy})
         out.append(row)
     return out
 
@@ -125,7 +125,7 @@ def per_scene(pred_ab, lab, labels, rgb, classes) -> dict:
     for c, name in enumerate(classes):
         sel = labels == c
         rep = metrics.color_class_report(lab[sel][..., 1:], pred_ab[sel])
-        out[name] = {"n": int(sel.sum()), "pixel_acc": rep["accuracy"], "balanced_acc": rep["balanced_accuracy"],
+        out[name] = {"n": int(sel.sum()), "pixel_accuracy": rep.accuracy, "balanced_accuracy": rep.balanced_accuracy,
                      "psnr_mean": float(np.mean([metrics.psnr(t, p) for t, p in zip(rgb[sel], pred[sel])]))}
     return out
 
@@ -228,10 +228,11 @@ def examples_figure(title: str, test_rgb, predictions: dict, path, count: int = 
 def scene_head_section(labels, scene_probs, out_dir, classes=data.INTEL_CLASSES) -> dict:
     """Accuracy, precision/recall and confusion matrix of the scene head from L alone, and how
     often it is confident enough to be shown (SCENE_CONFIDENCE) and right when it is."""
-    rep = metrics.classification_report(labels, scene_probs.argmax(1), classes)
-    metrics.plot_confusion(rep, Path(out_dir) / "confusion_scene_head.png",
-                           title=f"scene head from L (n={len(labels)}): acc {rep['accuracy']:.3f}")
+    report = metrics.classification_report(labels, scene_probs.argmax(1), classes)
+    metrics.plot_confusion(report, Path(out_dir) / "confusion_scene_head.png",
+                           title=f"scene head from L (n={len(labels)}): acc {report.accuracy:.3f}")
     shown = scene_probs.max(1) >= SCENE_CONFIDENCE
+    rep = report.to_dict()
     rep["shown"] = {"threshold": SCENE_CONFIDENCE, "share": float(shown.mean()),
                     "accuracy_when_shown": float((scene_probs.argmax(1) == labels)[shown].mean()) if shown.any()
                     else None}
@@ -280,11 +281,11 @@ def ablation_figure(report: dict) -> Figure:
     ax = fig.subplots(1, 2)
     x = np.arange(len(data.INTEL_CLASSES))
     both = (("with global context", report["reference_per_scene"]), ("without (ablation)", report["per_scene"]))
-    for j, key in enumerate(("pixel_acc", "psnr_mean")):
+    for j, key in enumerate(("pixel_accuracy", "psnr_mean")):
         for k, (nm, ps) in enumerate(both):
             ax[j].bar(x + (k - 0.5) * 0.38, [ps[c][key] for c in data.INTEL_CLASSES], 0.38, label=nm)
         ax[j].set_xticks(x, data.INTEL_CLASSES, rotation=20)
-        ax[j].set_title({"pixel_acc": "colour-class pixel accuracy", "psnr_mean": "PSNR (dB)"}[key])
+        ax[j].set_title({"pixel_accuracy": "colour-class pixel accuracy", "psnr_mean": "PSNR (dB)"}[key])
         lo = min(min(ps[c][key] for c in data.INTEL_CLASSES) for _, ps in both)
         ax[j].set_ylim(lo * 0.9, None)
     handles, names = ax[0].get_legend_handles_labels()
@@ -507,8 +508,8 @@ def card_metrics(report: dict, out_dir) -> dict:
     """The headline numbers the weights' card records (every source evaluated, Intel first)."""
     def headline(r):
         keys = [k for k in ("colornet", "compared", "all_gray", "train_mean") if k in r]
-        return {k: {"pixel_acc": r[k]["colour_class"]["accuracy"],
-                    "balanced_acc": r[k]["colour_class"]["balanced_accuracy"],
+        return {k: {"pixel_accuracy": r[k]["colour_class"]["accuracy"],
+                    "balanced_accuracy": r[k]["colour_class"]["balanced_accuracy"],
                     "auc_raw": r[k]["auc_raw"], "auc_rebalanced": r[k]["auc_rebalanced"],
                     "psnr": r[k]["psnr_mean"], "colourfulness_gap": r[k]["colourfulness_gap"],
                     **({"skin_hue_recall": r[k]["skin_hue"]["recall"]} if "skin_hue" in r[k] else {})}

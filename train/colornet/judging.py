@@ -128,8 +128,8 @@ def _figures(confusion, chroma, colourfulness, patches) -> dict:
     support, predicted, hits = confusion.sum(1), confusion.sum(0), np.diag(confusion)
     present = support > 0
     skin_support = support[list(SKIN)].sum()
-    return {"pixel_acc": hits.sum() / max(1, confusion.sum()),
-            "balanced_acc": float((hits[present] / support[present]).mean()) if present.any() else float("nan"),
+    return {"pixel_accuracy": hits.sum() / max(1, confusion.sum()),
+            "balanced_accuracy": float((hits[present] / support[present]).mean()) if present.any() else float("nan"),
             "chroma_ratio": chroma[1] / chroma[0] if chroma[0] else float("nan"),
             "colourfulness_ratio": colourfulness[1] / colourfulness[0] if colourfulness[0] else float("nan"),
             "patchiness": patches[1] / patches[0] if patches[0] else 0.0,
@@ -138,7 +138,7 @@ def _figures(confusion, chroma, colourfulness, patches) -> dict:
             "precision": np.where(predicted > 0, hits / np.maximum(predicted, 1), np.nan)}
 
 
-INTERVALS = ("pixel_acc", "balanced_acc", "chroma_ratio", "colourfulness_ratio", "patchiness")
+INTERVALS = ("pixel_accuracy", "balanced_accuracy", "chroma_ratio", "colourfulness_ratio", "patchiness")
 
 
 @dataclass
@@ -147,8 +147,8 @@ class Judgement:
 
     n_photos: int
     n_pixels: int
-    pixel_acc: float
-    balanced_acc: float
+    pixel_accuracy: float
+    balanced_accuracy: float
     chroma_ratio: float
     colourfulness_ratio: float
     patchiness: float
@@ -173,7 +173,7 @@ class Judgement:
         intervals = {k: [float(np.nanpercentile(v, 2.5)), float(np.nanpercentile(v, 97.5))]
                      for k, v in boot.items() if v}
         opt = (lambda v: None if v is None or np.isnan(v) else float(v))
-        return Judgement(int(len(stats)), int(sums[0].sum()), float(f["pixel_acc"]), float(f["balanced_acc"]),
+        return Judgement(int(len(stats)), int(sums[0].sum()), float(f["pixel_accuracy"]), float(f["balanced_accuracy"]),
                          float(f["chroma_ratio"]), float(f["colourfulness_ratio"]), float(f["patchiness"]),
                          opt(f["skin_hue_recall"]),
                          {c: opt(v) for c, v in zip(COLOR_CLASSES, f["recall"])},
@@ -183,7 +183,7 @@ class Judgement:
     def line(self) -> str:
         """One line for the console."""
         skin = "" if self.skin_hue_recall is None else f" skin {self.skin_hue_recall:.2f}"
-        return (f"pixel {self.pixel_acc:.3f} balanced {self.balanced_acc:.3f} chroma {self.chroma_ratio:.2f} "
+        return (f"pixel {self.pixel_accuracy:.3f} balanced {self.balanced_accuracy:.3f} chroma {self.chroma_ratio:.2f} "
                 f"colourfulness {self.colourfulness_ratio:.2f} patchy {self.patchiness:.3f}{skin} (n={self.n_photos})")
 
 
@@ -199,7 +199,7 @@ def shortfall(j: Judgement, gray: Judgement, patch_ceiling: float | None = None)
     lo, hi = NATURAL_CHROMA
     patch = max(0.0, j.patchiness - patch_ceiling) if patch_ceiling is not None else 0.0
     return max(0.0, lo - j.chroma_ratio) + max(0.0, j.chroma_ratio - hi) + \
-        max(0.0, gray.pixel_acc + PIXEL_FLOOR - j.pixel_acc) + patch
+        max(0.0, gray.pixel_accuracy + PIXEL_FLOOR - j.pixel_accuracy) + patch
 
 
 def choose(candidates: dict, gray: dict, patch_ceiling: dict | None = None) -> tuple:
@@ -210,7 +210,7 @@ def choose(candidates: dict, gray: dict, patch_ceiling: dict | None = None) -> t
     ceiling = patch_ceiling or {}
 
     def mean_balanced(key):
-        return float(np.mean([j.balanced_acc for j in candidates[key].values()]))
+        return float(np.mean([j.balanced_accuracy for j in candidates[key].values()]))
 
     def miss(key):
         return sum(shortfall(j, gray[s], ceiling.get(s)) for s, j in candidates[key].items())

@@ -44,7 +44,7 @@ def score(test_rgb, pred_ab, weights, quant, image_metrics=500, lab=None, true_c
     psnr = [metrics.psnr(t, p) for t, p in zip(test_rgb[:image_metrics], pred_rgb)]
     ssim = [metrics.ssim(t, p) for t, p in zip(test_rgb[:image_metrics], pred_rgb)]
     cf = np.array([metrics.colorfulness(im) for im in pred_rgb])
-    return {"colour_class": report, **auc,
+    return {"colour_class": report.to_dict(), **auc,
             "psnr_mean": float(np.mean(psnr)), "ssim_mean": float(np.mean(ssim)),
             "colourfulness_mean": float(cf.mean()), "colourfulness_true_mean": float(true_cf.mean()),
             "colourfulness_gap": float(true_cf.mean() - cf.mean()), "n_image_metrics": int(len(pred_rgb))}

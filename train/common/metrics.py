@@ -4,9 +4,29 @@ arrays; baselines are scored by the same code.
 """
 from __future__ import annotations
 
+import re
+from dataclasses import asdict, dataclass
+
 import numpy as np
 
 from models.color import COLOR_CLASSES, ABQuantizer, color_class
+
+# One figure, one name: a colour-class report's accuracy over pixels is "pixel_accuracy" wherever it
+# is summarised, its balanced accuracy "balanced_accuracy". Files written before (issue 30) named them
+# pixel_acc and balanced_acc, alone or inside a longer name (all_gray_pixel_acc, pixel_acc_by_source).
+_OLD_NAMES = re.compile(r"(pixel|balanced)_acc(?![a-z])")
+
+
+def current_names(obj):
+    """obj (JSON-like: dicts, lists, strings, numbers) with every old metric name replaced by today's,
+    in keys and in string values (a run's best_by); what holds no old name is returned as it is."""
+    if isinstance(obj, dict):
+        return {current_names(k): current_names(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [current_names(v) for v in obj]
+    if isinstance(obj, str):
+        return _OLD_NAMES.sub(r"\1_accuracy", obj)
+    return obj
 
 
 def confusion_matrix(y_true, y_pred, num_classes: int) -> np.ndarray:
@@ -15,11 +35,50 @@ def confusion_matrix(y_true, y_pred, num_classes: int) -> np.ndarray:
     return np.bincount(y_true * num_classes + y_pred, minlength=num_classes ** 2).reshape(num_classes, num_classes)
 
 
-def classification_report(y_true, y_pred, classes) -> dict:
-    """Accuracy, balanced accuracy (mean recall over classes present), per-class precision /
-    recall / F1 / support, and the confusion matrix (counts and row-normalised)."""
-    k = len(classes)
-    cm = confusion_matrix(y_true, y_pred, k).astype(np.int64)
+@dataclass(frozen=True)
+class ClassScores:
+    """One class of a classification report (None where undefined: a class never true or never predicted)."""
+
+    precision: float | None
+    recall: float | None
+    f1: float | None
+    support: int
+
+
+@dataclass(frozen=True)
+class ClassificationReport:
+    """What every classifier reports: accuracy, balanced accuracy (mean recall over the classes
+    present), per-class precision / recall / F1 / support, and the confusion matrix (row = true class,
+    column = predicted; counts and row-normalised). to_dict() is its JSON form, from_dict reads it back."""
+
+    n: int
+    accuracy: float
+    balanced_accuracy: float
+    per_class: dict  # {class name: ClassScores}
+    confusion: list  # counts, (K, K)
+    confusion_normalized: list  # rows summing to 1 (0 for a class never true)
+    classes: list
+
+    def to_dict(self) -> dict:
+        return {"n": self.n, "accuracy": self.accuracy, "balanced_accuracy": self.balanced_accuracy,
+                "per_class": {c: asdict(v) for c, v in self.per_class.items()}, "confusion": self.confusion,
+                "confusion_normalized": self.confusion_normalized, "classes": self.classes}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ClassificationReport:
+        return cls(d["n"], d["accuracy"], d["balanced_accuracy"],
+                   {c: ClassScores(**v) for c, v in d["per_class"].items()}, d["confusion"],
+                   d["confusion_normalized"], list(d["classes"]))
+
+
+def classification_report(y_true, y_pred, classes) -> ClassificationReport:
+    """The ClassificationReport of predicted class indices against true ones (both integer arrays)."""
+    return report_from_confusion(confusion_matrix(y_true, y_pred, len(classes)), classes)
+
+
+def report_from_confusion(confusion, classes) -> ClassificationReport:
+    """The ClassificationReport of a confusion matrix of counts (K, K): row = true, column = predicted."""
+    cm = np.asarray(confusion).astype(np.int64)
     support = cm.sum(1)
     predicted = cm.sum(0)
     tp = np.diag(cm)
@@ -30,24 +89,21 @@ def classification_report(y_true, y_pred, classes) -> dict:
         normalized = np.where(support[:, None] > 0, cm / support[:, None], 0.0)
     f1 = np.where(np.isnan(precision) | np.isnan(recall), np.nan, f1)
     total = cm.sum()
-    return {
-        "n": int(total),
-        "accuracy": float(tp.sum() / total) if total else float("nan"),
-        "balanced_accuracy": float(np.nanmean(recall)) if np.any(support > 0) else float("nan"),
-        "per_class": {c: {"precision": _f(precision[i]), "recall": _f(recall[i]), "f1": _f(f1[i]),
-                          "support": int(support[i])} for i, c in enumerate(classes)},
-        "confusion": cm.tolist(),
-        "confusion_normalized": normalized.tolist(),
-        "classes": list(classes),
-    }
+    return ClassificationReport(
+        n=int(total), accuracy=float(tp.sum() / total) if total else float("nan"),
+        balanced_accuracy=float(np.nanmean(recall)) if np.any(support > 0) else float("nan"),
+        per_class={c: ClassScores(_f(precision[i]), _f(recall[i]), _f(f1[i]), int(support[i]))
+                   for i, c in enumerate(classes)},
+        confusion=cm.tolist(), confusion_normalized=normalized.tolist(), classes=list(classes))
 
 
 def _f(v):
     return None if np.isnan(v) else float(v)
 
 
-def color_class_report(ab_true, ab_pred) -> dict:
-    """classification_report over the nine named colour classes, pixel by pixel."""
+def color_class_report(ab_true, ab_pred) -> ClassificationReport:
+    """classification_report over the nine named colour classes, pixel by pixel: its accuracy is the
+    pixel accuracy, its balanced accuracy every colour class recalled."""
     return classification_report(color_class(ab_true), color_class(ab_pred), COLOR_CLASSES)
 
 
@@ -107,14 +163,16 @@ def colorfulness(rgb) -> float:
 
 
 def plot_confusion(report: dict, path=None, title: str = "", normalized: bool = True):
-    """Draw the confusion matrix of a classification_report as a heat map with the numbers.
+    """Draw the confusion matrix of a ClassificationReport (or its to_dict()) as a heat map with the numbers.
 
     Returns the matplotlib Figure (built without pyplot, so it never changes the caller's
     backend) and saves it as a PNG when path is given.
     """
     from matplotlib.figure import Figure
-    cm = np.array(report["confusion_normalized" if normalized else "confusion"])
-    classes = report["classes"]
+    if isinstance(report, dict):
+        report = ClassificationReport.from_dict(report)
+    cm = np.array(report.confusion_normalized if normalized else report.confusion)
+    classes = report.classes
     fig = Figure(figsize=(1.0 + 0.75 * len(classes), 0.8 + 0.7 * len(classes)))
     ax = fig.add_subplot()
     im = ax.imshow(cm, cmap="Blues", vmin=0, vmax=1 if normalized else None)
@@ -127,7 +185,7 @@ def plot_confusion(report: dict, path=None, title: str = "", normalized: bool = 
             v = cm[i, j]
             ax.text(j, i, f"{v:.2f}" if normalized else str(int(v)), ha="center", va="center", fontsize=7,
                     color="white" if v > (0.5 if normalized else cm.max() / 2) else "black")
-    ax.set_title(title or f"accuracy {report['accuracy']:.3f}, balanced {report['balanced_accuracy']:.3f}")
+    ax.set_title(title or f"accuracy {report.accuracy:.3f}, balanced {report.balanced_accuracy:.3f}")
     fig.colorbar(im, ax=ax, fraction=0.046)
     fig.tight_layout()
     if path is not None:

@@ -177,7 +177,7 @@ def era_report(probs, labels, majority_era, median_year) -> dict:
     true_era, pred_era = era_index(labels), predicted_eras(probs)
     true_year, pred_year = YEARS[labels], YEARS[np.asarray(probs).argmax(1)]
     rep = metrics.classification_report(true_era, pred_era, ERAS)
-    return {"n": int(len(labels)), "era": rep,
+    return {"n": int(len(labels)), "era": rep.to_dict(),
             "decade_mae_years": float(np.abs(pred_year - true_year).mean()),
             "baselines": {"majority_era_accuracy": float((true_era == np.asarray(majority_era)).mean()),
                           "chance_accuracy": 1 / len(ERAS),
