@@ -1,4 +1,5 @@
-"""Shared fixtures: the backend fixture runs a test on the CPU and, where a GPU works, on CUDA."""
+"""Shared fixtures: the backend fixture runs a test on the CPU and, where a GPU works, on CUDA; weights
+is a tiny untrained ColorNet's weights file for the command's and the archive's tests."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,6 +7,8 @@ import pytest
 
 import minitorch_color as mt
 from minitorch_color.backend import cuda_available
+from models.colornet import ColorNet, ColorNetConfig
+from models.inference import save_colornet
 
 
 @pytest.fixture(params=["cpu", "cuda"])
@@ -14,6 +17,15 @@ def backend(request):
     if request.param == "cuda" and not cuda_available():
         pytest.skip("CuPy with a working GPU is not available (GPU path unverified here)")
     return request.param
+
+
+@pytest.fixture(scope="session")
+def weights(tmp_path_factory):
+    """The path of a tiny ColorNet's weights with their card (untrained: shapes and plumbing, not colour)."""
+    mt.manual_seed(0)
+    path = tmp_path_factory.mktemp("w") / "tiny.npz"
+    save_colornet(ColorNet(ColorNetConfig(channels=(8, 16, 32, 64))), path, np.ones(261), {"decode": {"size": 32}})
+    return str(path)
 
 
 @pytest.fixture

@@ -12,22 +12,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import minitorch_color as mt
 from models import archive
 from models.colorize import main
-from models.colornet import ColorNet, ColorNetConfig
-from models.inference import save_colornet
 
 pytest.importorskip("dask.distributed")
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def weights(tmp_path_factory):
-    mt.manual_seed(0)
-    path = tmp_path_factory.mktemp("w") / "tiny.npz"
-    save_colornet(ColorNet(ColorNetConfig(channels=(8, 16, 32, 64))), path, np.ones(261), {"decode": {"size": 32}})
-    return str(path)
 
 
 def photos(folder: Path, n: int, size=(48, 64)) -> Path:

@@ -7,18 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import minitorch_color as mt
 from models.colorize import main
-from models.colornet import ColorNet, ColorNetConfig
-from models.inference import save_colornet
-
-
-@pytest.fixture(scope="module")
-def weights(tmp_path_factory):
-    mt.manual_seed(0)
-    path = tmp_path_factory.mktemp("w") / "tiny.npz"
-    save_colornet(ColorNet(ColorNetConfig(channels=(8, 16, 32, 64))), path, np.ones(261), {"decode": {"size": 32}})
-    return str(path)
 
 
 @pytest.fixture
