@@ -572,8 +572,10 @@ def run_archive(job: Job, args, out_dir: Path, records: list) -> int:
                 bar.write("colorize: stopping: finishing the photos in hand (Ctrl-C again to stop now)",
                           file=sys.stderr)
 
+            # every task carries the settings, not the list of inputs (a million paths per photo otherwise)
+            settings = argparse.Namespace(**{**vars(args), "inputs": []})
             archive.run_windowed(client, [str(f) for f in todo], colorize_on_worker, on_done,
-                                 WINDOW_PER_WORKER * workers, args, str(out_dir), key, on_stop=on_stop)
+                                 WINDOW_PER_WORKER * workers, settings, str(out_dir), key, on_stop=on_stop)
     finally:
         archive.close(client)
     return finish_archive(job, args, out_dir, records, files)
