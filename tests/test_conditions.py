@@ -41,12 +41,13 @@ def region_map(h=40, w=60, horizon=16):
     return RegionMap(p / p.sum(0, keepdims=True), 0.5)
 
 
-def test_conditions_become_masks_that_leave_the_edges_alone():
+def test_conditions_become_the_segmenters_confident_pixels():
     rm = region_map()
     regions, covered = C.resolve(T.parse_conditions("sky: blue; car: red"), rm)
     assert covered == {"sky: blue": int(C.region_mask(rm, "sky").sum()), "car: red": 0}  # no car in this photo
     assert len(regions) == 1
-    assert regions[0].mask[:14].all() and not regions[0].mask[14:].any()  # the sky to the border, minus its edge
+    assert regions[0].mask[:15].all() and not regions[0].mask[15:].any()  # the sky to the border, not its unsure band
+    assert not C.region_mask(rm, "sky", edge=2)[14:].any()  # eroded when asked (the edge is edge_alpha's now)
     click = np.zeros((40, 60), bool)
     click[30:, 40:] = True
     regions, covered = C.resolve([T.Condition((1.0, 0.0, 0.0), mask=click, label="clicked")], None)
@@ -162,3 +163,26 @@ def test_fit_lightness_makes_room_for_the_color_only_inside_the_region():
     np.testing.assert_allclose(out[27:], L[27:], atol=1e-6)  # outside (past the softened edge): untouched
     img = C.with_fitted_lightness((L / 100 * 255).astype(np.uint8), [Region(blue, mask=mask)])
     assert img.shape == (40, 60, 3) and img[:10].max() < 0.95
+
+
+def test_painted_edges_move_toward_the_photos_own_edges():
+    L = np.full((144, 192), 30.0)  # the segmenter's working size: windows of GUIDE_RADIUS pixels
+    L[:60] = 90  # a bright sky over dark trees: the edge is at row 60
+    short, over = np.zeros(L.shape, bool), np.zeros(L.shape, bool)
+    short[:57], over[:63] = True, True  # the segmenter's outline 3 pixels off either way
+    alpha = C.edge_alpha(short, L)
+    assert alpha[:60].min() > 0.5 and alpha[60:].max() < 0.05  # the sky's last rows painted, no tree
+    alpha = C.edge_alpha(over, L)
+    assert alpha[:60].min() == 1.0 and alpha[60:63].mean() < 0.4 and alpha[64:].max() == 0.0
+    flat = C.edge_alpha(short, np.full(L.shape, 50.0))  # no edge to follow: the outline, softened
+    assert flat[:52].min() == 1.0 and flat[62:].max() == 0.0 and 0 < flat[57].min() <= flat[57].max() < 1
+
+
+def test_the_edge_rule_takes_the_most_sky_within_the_leak_limit():
+    from train import tune_region_edges as E
+
+    def result(sky, leak):
+        return {"sky blue": {"judged": sky, "leak": 0.0}, "tree green": {"judged": 1.0, "leak": leak}}
+    assert E.choose({"a": result(0.9, 0.06), "b": result(0.7, 0.04), "c": result(0.6, 0.03)}) == "b"
+    assert E.choose({"a": result(0.9, 0.07), "b": result(0.85, 0.06)}) == "b"  # none within: least leak at 80%
+    assert E.choose({"a": result(0.5, 0.07), "b": result(0.6, 0.2)}) == "a"  # neither: smallest shortfalls

@@ -30,25 +30,16 @@ from tqdm import tqdm
 
 from models.color import color_class, rgb_to_lab
 from models.color_text import Condition, parse_color
-from models.conditions import lightness_range, paint, resolve, with_fitted_lightness
+from models.conditions import paint, resolve, with_fitted_lightness
 from models.hints import Hints
 from models.inference import Colorizer
 from models.segmenter import CAMVID_TO_REGION, REGIONS, RegionFinder
 from models.weights import WeightsError
 from train.common import data
+from train.regions.judging import MIN_SHARE, in_gamut
 
 REQUESTS = (("sky", "blue", "#1e5adc"), ("sky", "orange", "#f08c1e"), ("sky", "purple", "#8c3cc8"),
             ("tree", "green", "#2e8b2e"), ("tree", "red", "#c8281e"), ("tree", "yellow", "#e6d228"))
-MIN_SHARE = 0.05
-
-
-def in_gamut(L, ab) -> np.ndarray:
-    """(H, W) bool: whether sRGB can show the request's hue clearly (conditions.clear_version) at each
-    pixel's lightness L."""
-    lo, hi = lightness_range(ab)
-    return (L >= lo) & (L <= hi)
-
-
 def judge(out_rgb, plain_rgb, region, request_rgb) -> dict:
     """Honoured and leak numbers of one conditioned output against the unconditioned one."""
     from skimage.color import deltaE_ciede2000
