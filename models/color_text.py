@@ -93,9 +93,24 @@ class Condition:
     region: str | None = None
     mask: np.ndarray | None = None
     label: str = ""  # how the user wrote it ("sky=light blue"), for messages and reports
+    lightness: str | None = None  # "dark" or "light" when the colour's name asks for it (asked_lightness)
 
     def to_dict(self) -> dict:
-        return {"region": self.region, "color": "#" + "".join(f"{round(c * 255):02x}" for c in self.rgb)}
+        out = {"region": self.region, "color": "#" + "".join(f"{round(c * 255):02x}" for c in self.rgb)}
+        return {**out, "lightness": self.lightness} if self.lightness else out
+
+
+# a colour's name that starts with one of these asks for its lightness too ("dark green" stays dark)
+LIGHTNESS_WORDS = {"dark": "dark", "deep": "dark", "light": "light", "pale": "light"}
+
+
+def asked_lightness(colour: str) -> str | None:
+    """"dark" or "light" when a colour's name asks for that lightness ("dark green", "DarkGreen",
+    "pale violet red"), None otherwise (a plain name, a hex code or R,G,B keep the photo's shading)."""
+    key = _key(colour) if isinstance(colour, str) else ""
+    if key not in CSS_COLORS:
+        return None
+    return next((v for word, v in LIGHTNESS_WORDS.items() if key.startswith(word)), None)
 
 
 def parse_condition(text: str) -> Condition:
@@ -104,7 +119,7 @@ def parse_condition(text: str) -> Condition:
     if not m:
         raise ConditionError(f"condition {text!r}: write REGION=COLOUR, e.g. 'sky=light blue'")
     return Condition(parse_color(m.group(2), f"condition {text.strip()!r}"), parse_region(m.group(1)),
-                     label=text.strip())
+                     label=text.strip(), lightness=asked_lightness(m.group(2)))
 
 
 def parse_conditions(text: str) -> list:

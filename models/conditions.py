@@ -68,7 +68,7 @@ def resolve(conditions, rm: RegionMap | None) -> tuple:
             mask = region_mask(rm, c.region)
         covered[c.label or c.region or "mask"] = int(mask.sum())
         if mask.any():
-            out.append(Region(rgb=tuple(c.rgb), mask=mask))
+            out.append(Region(rgb=tuple(c.rgb), mask=mask, lightness=c.lightness))
     return out, covered
 
 
@@ -91,10 +91,26 @@ def edge_alpha(mask, L, radius: float = GUIDE_RADIUS, eps: float = GUIDE_EPS, ra
     return np.clip((q - lo) / (hi - lo), 0, 1)
 
 
+# The lightness classes a colour's name can ask for (color_text.asked_lightness), in L* (0..100): a
+# painted region asked for one is shifted, shading kept, until its median lies LIGHTNESS_MARGIN inside.
+LIGHTNESS_CLASSES, LIGHTNESS_MARGIN = {"dark": (0.0, 40.0), "light": (70.0, 100.0)}, 5.0
+
+
+def lightness_shift(L, w, lightness: str | None) -> float:
+    """How far (in L*) a region painted with weights w must move for its median lightness to lie
+    inside the asked class; 0 when none is asked or it already does."""
+    if lightness is None or not (w >= 0.5).any():
+        return 0.0
+    lo, hi = LIGHTNESS_CLASSES[lightness]
+    median = float(np.median(L[w >= 0.5]))
+    return float(np.clip(median, lo + LIGHTNESS_MARGIN, hi - LIGHTNESS_MARGIN) - median)
+
+
 def paint(colorization, regions):
     """The colorization (models.inference.Colorization) with each region (a masked models.hints.Region)
     in its colour: hue and chroma requested, fitted to sRGB at each pixel's lightness, the lightness
-    the photo's; each pixel painted by the share edge_alpha gives it; later regions over earlier ones."""
+    the photo's (shifted into the class a "dark ..." or "light ..." colour asks for, the shading
+    kept); each pixel painted by the share edge_alpha gives it; later regions over earlier ones."""
     if not regions:
         return colorization
     L = colorization.prediction.L_full.astype(np.float64)
@@ -103,6 +119,9 @@ def paint(colorization, regions):
     for r in regions:
         w = edge_alpha(r.mask, L)
         w[w < 1e-3] = 0
+        shift = lightness_shift(L, w, r.lightness)
+        if shift:
+            L = np.clip(L + w * shift, 0, 100)
         inside = w > 0
         touched |= inside
         want = fit_chroma(L[inside], np.broadcast_to(color_to_ab(r.rgb).astype(np.float64), (int(inside.sum()), 2)))

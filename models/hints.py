@@ -91,6 +91,7 @@ class Region:
     box: tuple | None = None  # (x0, y0, x1, y1)
     polygon: list | None = None  # [(x, y), ...]
     mask: np.ndarray | None = None  # boolean (H, W) in input pixels
+    lightness: str | None = None  # "dark" or "light": painted conditions reach that lightness class
 
 
 @dataclass

@@ -186,3 +186,33 @@ def test_the_edge_rule_takes_the_most_sky_within_the_leak_limit():
     assert E.choose({"a": result(0.9, 0.06), "b": result(0.7, 0.04), "c": result(0.6, 0.03)}) == "b"
     assert E.choose({"a": result(0.9, 0.07), "b": result(0.85, 0.06)}) == "b"  # none within: least leak at 80%
     assert E.choose({"a": result(0.5, 0.07), "b": result(0.6, 0.2)}) == "a"  # neither: smallest shortfalls
+
+
+def test_a_colour_named_dark_or_light_asks_for_its_lightness():
+    assert [T.asked_lightness(c) for c in ("dark green", "DarkGreen", "deep pink", "light blue", "pale violet red",
+                                           "green", "#006400", "10,20,30", "darkish")] == \
+        ["dark", "dark", "dark", "light", "light", None, None, None, None]
+    assert T.parse_condition("trees: dark green").lightness == "dark"
+    assert T.parse_condition("trees: green").to_dict() == {"region": "tree", "color": "#008000"}
+
+
+def test_dark_green_on_bright_leaves_stays_dark_and_keeps_their_shading():
+    from models.color import lab_to_rgb, rgb_to_lab
+    from models.hints import Region
+    from models.inference import Colorization
+    rng = np.random.default_rng(0)
+    L = np.full((144, 192), 40.0)
+    L[:72] = 78 + rng.normal(0, 4, (72, 192))  # bright, textured leaves over a darker street
+
+    class Pred:
+        L_full = L
+    gray = lab_to_rgb(np.stack([L, np.zeros_like(L), np.zeros_like(L)], -1)).astype(np.float32)
+    plain = Colorization(Pred(), gray, None)
+    mask = np.zeros(L.shape, bool)
+    mask[:72] = True
+    for lightness, check in (("dark", lambda m: m <= 35.5), (None, lambda m: abs(m - 78) < 1.5)):
+        region = Region(T.parse_color("dark green"), mask=mask, lightness=lightness)
+        out = rgb_to_lab(C.paint(plain, [region]).output)[..., 0]
+        assert check(np.median(out[:60])), np.median(out[:60])
+        assert abs(out[:60].std() - L[:60].std()) < 1.0  # the leaves' texture kept
+        np.testing.assert_allclose(out[90:], L[90:], atol=0.5)  # the street untouched

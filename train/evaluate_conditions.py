@@ -16,7 +16,11 @@ and is judged against the *labelled* region, so the segmenter's mistakes count:
   colorized without the condition.
 Baseline: the unconditioned colorization's share of region pixels already in the requested class.
 Also measured: the opt-in --fit-lightness, and the conditions given to ColorNet as dense hints
-instead of painted (the design this replaced: it leaks).
+instead of painted (the design this replaced: it leaks). And colours named dark or light (the
+trees dark green and light green, the sky dark blue and light blue, written as a user would): the
+share of frames whose painted region's median lightness lies in the asked class (dark below L* 40,
+light above 70: models/conditions.LIGHTNESS_CLASSES), the share of the region's pixels that do,
+and the leak.
 """
 from __future__ import annotations
 
@@ -29,8 +33,8 @@ import numpy as np
 from tqdm import tqdm
 
 from models.color import color_class, rgb_to_lab
-from models.color_text import Condition, parse_color
-from models.conditions import paint, resolve, with_fitted_lightness
+from models.color_text import Condition, parse_color, parse_condition
+from models.conditions import LIGHTNESS_CLASSES, paint, resolve, with_fitted_lightness
 from models.hints import Hints
 from models.inference import Colorizer
 from models.segmenter import CAMVID_TO_REGION, REGIONS, RegionFinder
@@ -57,6 +61,31 @@ def judge(out_rgb, plain_rgb, region, request_rgb) -> dict:
             "plain_already": float((plain_cls[judged] == want).mean()) if judged.any() else None,
             "delta_e": float(deltaE_ciede2000(req_lab[judged], lab[judged]).mean()) if judged.any() else None,
             "leak": float((cls[outside] != plain_cls[outside]).mean()) if outside.any() else 0.0}
+
+
+NAMED = ("tree: dark green", "tree: light green", "sky: dark blue", "sky: light blue")
+
+
+def lightness_row(out_rgb, plain_rgb, region, condition) -> dict:
+    """Whether a colour named dark or light brought its region into that lightness class."""
+    L, plain_cls = rgb_to_lab(out_rgb)[..., 0], color_class(rgb_to_lab(plain_rgb)[..., 1:])
+    lo, hi = LIGHTNESS_CLASSES[condition.lightness]
+    inside = (L[region] >= lo) & (L[region] <= hi)
+    cls = color_class(rgb_to_lab(out_rgb)[..., 1:])
+    return {"request": condition.label, "median_in_class": bool(lo <= np.median(L[region]) <= hi),
+            "pixels_in_class": float(inside.mean()), "median_lightness": float(np.median(L[region])),
+            "leak": float((cls[~region] != plain_cls[~region]).mean())}
+
+
+def summarise_lightness(rows) -> dict:
+    out = {}
+    for key in dict.fromkeys(r["request"] for r in rows):
+        mine = [r for r in rows if r["request"] == key]
+        out[key] = {"n_frames": len(mine),
+                    "frames_median_in_class": float(np.mean([r["median_in_class"] for r in mine])),
+                    **{k: {"mean": float(np.mean([r[k] for r in mine])), "std": float(np.std([r[k] for r in mine]))}
+                       for k in ("pixels_in_class", "median_lightness", "leak")}}
+    return out
 
 
 def summarise(rows, variant: str | None = None) -> dict:
@@ -116,7 +145,8 @@ def main(argv=None) -> int:
     except (WeightsError, data.DataMissingError) as e:
         print(f"evaluate_conditions: error: {e}", file=sys.stderr)
         return 2
-    rows = []
+    rows, named_rows = [], []
+    named = [parse_condition(text) for text in NAMED]
     for i in tqdm(range(min(a.frames, len(val))), desc="frames"):
         image = val.images[i].astype(np.float32) / 255
         truth = CAMVID_TO_REGION[val.labels[i]]
@@ -137,10 +167,15 @@ def main(argv=None) -> int:
                 # the road not taken: the conditions as dense hints for ColorNet (with its refinement)
                 row["as_hints"] = judge(cz.process(image, Hints(regions=regions)).output, plain.output, mask, rgb)
             rows.append(row)
+        for cond in named:
+            mask = truth == REGIONS.index(cond.region)
+            if mask.mean() >= MIN_SHARE:
+                named_rows.append(lightness_row(paint(plain, resolve([cond], rm)[0]).output, plain.output, mask, cond))
     report = {"frames": int(min(a.frames, len(val))), "requests": [list(r) for r in REQUESTS],
               "min_region_share": MIN_SHARE, "summary": summarise(rows),
               "summary_fit_lightness": summarise(rows, "fit_lightness"),
-              "summary_as_hints": summarise(rows, "as_hints"), "rows": rows}
+              "summary_as_hints": summarise(rows, "as_hints"), "named_lightness": summarise_lightness(named_rows),
+              "rows": rows, "named_rows": named_rows}
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "honoured.json").write_text(json.dumps(report, indent=1))
@@ -152,6 +187,11 @@ def main(argv=None) -> int:
               f"({s['honoured_of_region']['mean']:.3f} of the whole region; unconditioned "
               f"{s['plain_already']['mean']:.3f}); Delta E {s['delta_e']['mean']:.1f}; leak {s['leak']['mean']:.3f} "
               f"+- {s['leak']['std']:.3f}; judged {s['judged_share']['mean']:.2f} of the region; n={s['n_frames']}")
+    for key, s in report["named_lightness"].items():
+        print(f"{key:22s} median in the class on {s['frames_median_in_class']:.2f} of the frames; "
+              f"{s['pixels_in_class']['mean']:.2f} of the region's pixels; "
+              f"median L {s['median_lightness']['mean']:.0f}; "
+              f"leak {s['leak']['mean']:.3f}; n={s['n_frames']}")
     return 0
 
 
