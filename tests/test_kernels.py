@@ -186,3 +186,17 @@ def test_freed_arrays_are_reused_without_page_faults():
             pytest.skip("not glibc: malloc cannot be tuned here")
         assert kept == ("True" if keep == "1" else "False")
     assert int(faults["1"]) < 100 < int(faults["0"])  # 75 MB of fresh pages per round when not kept
+
+
+@pytest.mark.parametrize("choice,expected", [("numba", "minitorch_color.kernels.cpu"), ("array", "None")])
+def test_the_engine_really_runs_the_kernels_it_chose(choice, expected):
+    """The Numba kernels are what a default process runs (a lazy import once returned the package's own
+    placeholder instead, and every process ran the slower array kernels without a word)."""
+    code = ("from minitorch_color.kernels import numba_kernels\n"
+            "m = numba_kernels()\n"
+            "print(m.__name__ if m is not None else None)\n")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "PYTHONPATH": root, "MINITORCH_KERNELS": choice}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == expected

@@ -4,6 +4,7 @@ The wrappers here allocate the outputs and compute output sizes; the kernels onl
 """
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import threading
@@ -53,8 +54,8 @@ def numba_kernels():
         return None
     if not _cpu_tried:
         _cpu_tried = True
-        try:
-            from . import cpu as compiled
+        try:  # by name: `from . import cpu` would return this module's own `cpu` (None), never the kernels
+            compiled = importlib.import_module(f"{__name__}.cpu")
         except ImportError:
             return None
         import numba
