@@ -60,3 +60,22 @@ def test_a_tiny_run_learns_sky_above_road(tmp_path):
     again = T.train(T.SegConfig(channels=(4, 8, 8, 16), steps=120, batch=4, lr=1e-2, val_every=40, zoom=1.2,
                                 out=str(tmp_path / "run")), resume=True, data=(frames, frames), progress=False)
     assert [h["step"] for h in again.history] == [40, 80, 120]
+
+
+def test_scene_tones_change_only_the_regions_they_name():
+    rng = np.random.default_rng(0)
+    L = np.full((40, 30), 50.0, np.float32)
+    L[:15] = 95 + rng.uniform(-2, 2, (15, 30))  # a white winter sky
+    R = np.full((40, 30), T.REGIONS.index("road"), np.int64)
+    R[:15], R[15:25] = T.REGIONS.index("sky"), T.REGIONS.index("tree")
+    blue = T.scene_tones(L, R, rng, sky=65.0, draw=False)
+    assert 50 <= blue[:15].mean() <= 66 and blue[0].mean() < blue[14].mean()  # graded: darker at the top
+    np.testing.assert_array_equal(blue[15:], L[15:])  # nothing else moved
+    summer = T.scene_tones(L, R, rng, foliage=-12.0, ground=20.0, draw=False)
+    np.testing.assert_allclose(summer[15:25], L[15:25] - 12)
+    np.testing.assert_allclose(summer[25:], L[25:] + 20)
+    np.testing.assert_array_equal(summer[:15], L[:15])
+    assert np.array_equal(T.scene_tones(L, R, rng, draw=False), L)  # nothing asked, nothing drawn
+    frames = T.Frames(np.stack([L] * 3), np.stack([R] * 3))
+    x, y = T.batch(frames, rng, 4, 1.2, scenes=1.0)
+    assert x.shape == (4, 1, 40, 30) and y.shape == (4, 40, 30)

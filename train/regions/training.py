@@ -40,6 +40,7 @@ class SegConfig:
     lr: float = 2e-3
     weight_decay: float = 1e-4
     zoom: float = 1.5  # largest zoom of the crop augmentation
+    scenes: float = 0.0  # share of frames given another scene's tones (scene_tones: sky, foliage, ground, haze)
     val_every: int = 250
     seed: int = 0
     out: str = "runs/segmenter"
@@ -71,8 +72,44 @@ def region_weights(train: Frames) -> np.ndarray:
     return (w / (w * share).sum()).astype(np.float32)
 
 
-def batch(train: Frames, rng, n: int, zoom: float) -> tuple:
-    """(network input (n, 1, H, W), region ids (n, H, W)) of augmented training frames."""
+SKY, TREE, GROUND = REGIONS.index("sky"), REGIONS.index("tree"), (REGIONS.index("road"), REGIONS.index("pavement"))
+
+
+def scene_tones(L, R, rng, sky=None, foliage=None, ground=None, haze=None, draw: bool = True) -> np.ndarray:
+    """A street frame's lightness L (H, W) as other seasons, weather and skies would give it, by its
+    labels R: a clear sky's darker tone (L* `sky`, less a grade of up to 15 that grows towards
+    the top of the frame, the clouds' texture halved), foliage lighter or darker by `foliage`, the ground by `ground` (wet or
+    snowy), and haze (its strength, growing towards the horizon). Each is drawn at random (or not
+    applied) when not given and draw is True; with draw False only the given ones apply. The region
+    ids do not change."""
+    H, W = L.shape
+    L = L.astype(np.float64).copy()
+    rows = np.linspace(0, 1, H)[:, None]
+    if sky is None and draw and rng.random() < 0.5:
+        sky = rng.uniform(50, 95)
+    if sky is not None and (R == SKY).any():
+        m = R == SKY
+        grade = (1 - rows) * rng.uniform(0, 15) * np.ones((1, W))
+        L[m] = (sky - grade[m] + 0.5 * (L[m] - L[m].mean()))
+    if foliage is None and draw and rng.random() < 0.5:
+        foliage = rng.uniform(-15, 10)
+    if foliage is not None:
+        L[R == TREE] += foliage
+    if ground is None and draw and rng.random() < 0.5:
+        ground = rng.uniform(-10, 25)
+    if ground is not None:
+        L[np.isin(R, GROUND)] += ground
+    if haze is None and draw and rng.random() < 0.3:
+        haze = rng.uniform(0, 0.4)
+    if haze:
+        w = haze * np.clip(1.2 - rows, 0, 1)  # strongest high in the frame, where the distance is
+        L = (1 - w) * L + w * rng.uniform(80, 95)
+    return np.clip(L, 0, 100).astype(np.float32)
+
+
+def batch(train: Frames, rng, n: int, zoom: float, scenes: float = 0.0) -> tuple:
+    """(network input (n, 1, H, W), region ids (n, H, W)) of augmented training frames (scenes: the
+    share given another scene's tones, scene_tones)."""
     H, W = train.L.shape[1:]
     xs, ys = [], []
     for i in rng.integers(len(train.L), size=n):
@@ -86,6 +123,8 @@ def batch(train: Frames, rng, n: int, zoom: float) -> tuple:
             R = resize(np.ascontiguousarray(R).astype(np.float32), (h, w), "nearest").astype(np.int64)
             y0, x0 = rng.integers(h - H + 1), rng.integers(w - W + 1)
             L, R = L[y0:y0 + H, x0:x0 + W], R[y0:y0 + H, x0:x0 + W]
+        if scenes and rng.random() < scenes:
+            L = scene_tones(L, R, rng)
         t = np.clip(L / 100, 0, 1) ** rng.uniform(0.7, 1.4)  # gamma
         t = np.clip((t - 0.5) * rng.uniform(0.75, 1.25) + 0.5 + rng.uniform(-0.08, 0.08), 0, 1)  # contrast, level
         xs.append(t * 100)
@@ -170,7 +209,7 @@ def train(cfg: SegConfig, resume: bool = False, data=None, progress: bool = True
     state = loop.start(resume, cfg.seed, ckpt)
 
     def step_fn(rng):
-        x, y = batch(tr, rng, cfg.batch, cfg.zoom)
+        x, y = batch(tr, rng, cfg.batch, cfg.zoom, cfg.scenes)
         net.train()
         return loss_fn(net(mt.tensor(x)), y, weights), {}
 
