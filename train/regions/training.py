@@ -78,10 +78,10 @@ SKY, TREE, GROUND = REGIONS.index("sky"), REGIONS.index("tree"), (REGIONS.index(
 def scene_tones(L, R, rng, sky=None, foliage=None, ground=None, haze=None, draw: bool = True) -> np.ndarray:
     """A street frame's lightness L (H, W) as other seasons, weather and skies would give it, by its
     labels R: a clear sky's darker tone (L* `sky`, less a grade of up to 15 that grows towards
-    the top of the frame, the clouds' texture halved), foliage lighter or darker by `foliage`, the ground by `ground` (wet or
-    snowy), and haze (its strength, growing towards the horizon). Each is drawn at random (or not
-    applied) when not given and draw is True; with draw False only the given ones apply. The region
-    ids do not change."""
+    the top of the frame, the clouds' texture halved), foliage lighter or darker by `foliage`, the
+    ground by `ground` (wet or snowy), and haze (its strength, growing towards the horizon). Each is
+    drawn at random (or not applied) when not given and draw is True; with draw False only the given
+    ones apply. The region ids do not change."""
     H, W = L.shape
     L = L.astype(np.float64).copy()
     rows = np.linspace(0, 1, H)[:, None]
