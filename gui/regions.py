@@ -47,6 +47,11 @@ class RegionEditor:
         """{region name: share of the photo} the segmenter found (empty without one)."""
         return self.map.present() if self.map is not None else {}
 
+    def is_unsure(self, region: str) -> bool:
+        """Whether the segmenter found the region but is more likely wrong than right about it (the
+        command does not paint such a region; here the user sees it marked and decides)."""
+        return self.map is not None and self.map.unsure(region)
+
     # ----- changes (each one undo step) --------------------------------------------------
     def _record(self):
         self.history.record()

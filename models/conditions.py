@@ -57,7 +57,8 @@ def resolve(conditions, rm: RegionMap | None) -> tuple:
     """([models.hints.Region with a mask] per condition that found pixels, {label: pixels covered}).
 
     A named region absent from the photo (the segmenter found none of it) is reported with 0
-    pixels, not an error: the photo simply has no sky."""
+    pixels, not an error: the photo simply has no sky. A region the segmenter is unsure of
+    (RegionMap.unsure) is not painted either, and reported with 0 pixels."""
     out, covered = [], {}
     for c in conditions:
         if c.mask is not None:
@@ -65,7 +66,7 @@ def resolve(conditions, rm: RegionMap | None) -> tuple:
         else:
             if rm is None:
                 raise ConditionError(f"condition {c.label or c.region!r} names a region: it needs the segmenter")
-            mask = region_mask(rm, c.region)
+            mask = region_mask(rm, c.region) if not rm.unsure(c.region) else np.zeros(rm.labels.shape, bool)
         covered[c.label or c.region or "mask"] = int(mask.sum())
         if mask.any():
             out.append(Region(rgb=tuple(c.rgb), mask=mask, lightness=c.lightness))

@@ -127,7 +127,7 @@ def test_colorize_condition_flags(tmp_path, capsys):
                         "--report", str(report)]) == 0
     rec = json.loads(report.read_text())["images"][0]
     assert rec["conditions"]["sky: blue"]["share"] > 0.5 and rec["conditions"]["car: red"]["pixels"] == 0
-    assert "'car: red': no such region found" in capsys.readouterr().err
+    assert "'car: red': not painted: no such region found" in capsys.readouterr().err
     b = [rgb_to_lab(np.asarray(Image.open(tmp_path / d / "street.png"), np.float64) / 255)[..., 2].mean()
          for d in ("plain", "blue")]
     assert b[1] < b[0] - 5  # the sky request pulled the photo toward blue (negative b)
@@ -216,3 +216,15 @@ def test_dark_green_on_bright_leaves_stays_dark_and_keeps_their_shading():
         assert check(np.median(out[:60])), np.median(out[:60])
         assert abs(out[:60].std() - L[:60].std()) < 1.0  # the leaves' texture kept
         np.testing.assert_allclose(out[90:], L[90:], atol=0.5)  # the street untouched
+
+
+def test_a_region_the_segmenter_is_unsure_of_is_not_painted():
+    p = np.full((len(REGIONS), 40, 60), 0.05, np.float32)
+    p[REGIONS.index("sky"), :16] = 0.62  # found (the likeliest, above MIN_CONFIDENCE) but unsure
+    p[REGIONS.index("road"), 16:] = 0.9
+    rm = RegionMap(p / p.sum(0, keepdims=True), 0.5)
+    assert rm.mask("sky")[:16].all() and rm.sureness("sky") < 0.70 and rm.unsure("sky")
+    assert not rm.unsure("road") and not rm.unsure("car") and rm.sureness("car") == 0.0
+    regions, covered = C.resolve(T.parse_conditions("sky: blue; road: gray"), rm)
+    assert covered["sky: blue"] == 0 and covered["road: gray"] == 24 * 60
+    assert len(regions) == 1 and regions[0].rgb == T.parse_color("gray")

@@ -152,7 +152,8 @@ class Regions(Mode):
         dpg.set_value("regions_found_label", "Regions found (click to colour):" if found else
                       "No named region found here: click the photo\nto colour the segment under the cursor.")
         for name, share in sorted(found.items(), key=lambda kv: -kv[1]):
-            dpg.add_button(label=f"{name} ({share:.0%})", parent="regions_found", user_data=name,
+            unsure = ", unsure" if ed.is_unsure(name) else ""
+            dpg.add_button(label=f"{name} ({share:.0%}{unsure})", parent="regions_found", user_data=name,
                            callback=lambda s, a, u: self._act(lambda: self.view.c.add_region(u)))
 
     def refresh(self, result) -> None:
