@@ -58,6 +58,62 @@ def lab_to_rgb(lab, clip=True):
     return (np.clip(rgb, 0, 1) if clip else rgb).astype(dtype, copy=False)
 
 
+# OKLab (Ottosson 2020): a perceptual space whose hue lines stay one hue as the lightness changes,
+# where CIELAB's bend (its blues turn violet when lightened or darkened at a fixed a*/b*)
+_LIN_TO_LMS = np.array([[0.4122214708, 0.5363325363, 0.0514459929],
+                        [0.2119034982, 0.6806995451, 0.1073969566],
+                        [0.0883024619, 0.2817188376, 0.6299787005]])
+_LMS_TO_OK = np.array([[0.2104542553, 0.7936177850, -0.0040720468],
+                       [1.9779984951, -2.4285922050, 0.4505937099],
+                       [0.0259040371, 0.7827717662, -0.8086757660]])
+_OK_TO_LMS = np.linalg.inv(_LMS_TO_OK)
+_LMS_TO_LIN = np.linalg.inv(_LIN_TO_LMS)
+
+
+def rgb_to_oklab(rgb) -> np.ndarray:
+    """sRGB in [0, 1] (..., 3) -> OKLab (..., 3) (L in [0, 1]), float64."""
+    return np.cbrt(_srgb_to_linear(np.asarray(rgb, np.float64)) @ _LIN_TO_LMS.T) @ _LMS_TO_OK.T
+
+
+def oklab_to_linear(ok) -> np.ndarray:
+    """OKLab (..., 3) -> linear sRGB (..., 3), not clipped."""
+    return (np.asarray(ok, np.float64) @ _OK_TO_LMS.T) ** 3 @ _LMS_TO_LIN.T
+
+
+def hue_line(rgb, L, steps: int = 12) -> np.ndarray:
+    """ab (len(L), 2): the colour rgb (3,) in [0, 1] at each CIE lightness L (n,), its OKLab hue kept
+    and its OKLab chroma reduced just enough for sRGB to show it there, as CIELAB a*, b* (to pair
+    with that lightness). Painting a colour at a photo's lightness along this line keeps the colour
+    seen: a sky blue stays blue on a pale sky, where a fixed a*/b* turns lavender."""
+    L = np.asarray(L, np.float64)
+    chroma = rgb_to_oklab(rgb)[1:] * np.ones((len(L), 1))
+    target = np.cbrt(lab_to_xyz_y(L))  # a neutral's OKLab lightness at each luminance asked
+
+    def at(scale):  # linear RGB at this share of the chroma, its OKLab lightness fitted to the luminance
+        Lok = target.copy()
+        for _ in range(3):
+            lin = oklab_to_linear(np.concatenate([Lok[:, None], chroma * scale[:, None]], -1))
+            Lok = Lok + target - np.cbrt(np.maximum(lin @ _RGB_TO_XYZ[1], 0))
+        return oklab_to_linear(np.concatenate([Lok[:, None], chroma * scale[:, None]], -1))
+
+    def shows(scale):
+        lin = at(scale)
+        return ((lin >= -1e-4) & (lin <= 1 + 1e-4)).all(-1)
+    lo, hi = np.zeros(len(L)), np.ones(len(L))
+    for _ in range(steps):
+        mid = (lo + hi) / 2
+        ok = shows(mid)
+        lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
+    scale = np.where(shows(np.ones(len(L))), 1.0, lo)
+    return rgb_to_lab(_linear_to_srgb(np.clip(at(scale), 0, 1)))[..., 1:]
+
+
+def lab_to_xyz_y(L) -> np.ndarray:
+    """The relative luminance Y in [0, 1] of CIE lightness L."""
+    fy = (np.asarray(L, np.float64) + 16) / 116
+    return np.where(fy > 0.2068966, fy ** 3, (fy - 16 / 116) / _SLOPE)
+
+
 def fit_chroma(L, ab, steps: int = 10) -> np.ndarray:
     """ab (..., 2) with its chroma scaled down, hue kept, just enough for sRGB to show it at lightness L
     (...) (clipping each channel instead would turn an orange at L = 90 yellow). Bisection on the scale."""

@@ -11,8 +11,9 @@ name in any spelling ("sky blue", "Forest-Green"). Unknown names are errors that
 nearest valid ones. A named region becomes the segmenter's confident pixels.
 
 A condition is painted onto the colorization, not given to ColorNet as a hint: the photo's own
-lightness gives the shading, the requested colour its hue and chroma (fitted to what sRGB can
-show at each pixel's lightness, so an orange stays orange at L = 90), and everything outside keeps the
+lightness gives the shading, the requested colour its hue and chroma (carried to each pixel's
+lightness along the colour's OKLab hue line, where CIELAB's would turn a blue violet, and fitted to
+what sRGB can show there, so an orange stays orange at L = 90), and everything outside keeps the
 network's colours. How much of each pixel is painted (edge_alpha) follows the photo, not the mask's
 blocky outline: a guided filter (He, Sun and Tang 2010) of the mask with the lightness as its guide
 fits, window by window, the mask as a linear function of the lightness, so the paint stops at the
@@ -28,7 +29,7 @@ import dataclasses
 
 import numpy as np
 
-from .color import fit_chroma, image_lightness, lab_to_rgb, rgb_to_lab
+from .color import fit_chroma, hue_line, image_lightness, lab_to_rgb, rgb_to_lab
 from .color_text import ConditionError
 from .hints import Region, color_to_ab
 from .image_io import image_divisor
@@ -109,7 +110,8 @@ def lightness_shift(L, w, lightness: str | None) -> float:
 
 def paint(colorization, regions):
     """The colorization (models.inference.Colorization) with each region (a masked models.hints.Region)
-    in its colour: hue and chroma requested, fitted to sRGB at each pixel's lightness, the lightness
+    in its colour: hue and chroma requested, carried to each pixel's lightness along the colour's OKLab
+    hue line (so a blue stays blue, not violet, on a pale sky) and fitted to sRGB there, the lightness
     the photo's (shifted into the class a "dark ..." or "light ..." colour asks for, the shading
     kept); each pixel painted by the share edge_alpha gives it; later regions over earlier ones."""
     if not regions:
@@ -125,11 +127,21 @@ def paint(colorization, regions):
             L = np.clip(L + w * shift, 0, 100)
         inside = w > 0
         touched |= inside
-        want = fit_chroma(L[inside], np.broadcast_to(color_to_ab(r.rgb).astype(np.float64), (int(inside.sum()), 2)))
+        want = fit_chroma(L[inside], along_hue(r.rgb, L[inside]))
         ab[inside] = w[inside, None] * want + (1 - w[inside, None]) * ab[inside]
     out = lab_to_rgb(np.concatenate([L[..., None], ab], -1)).astype(np.float32)
     out = np.where(touched[..., None], out, colorization.output)  # outside the regions: exactly as it was
     return dataclasses.replace(colorization, output=out)
+
+
+HUE_LEVELS = np.linspace(0, 100, 201)  # the lightnesses a colour's hue line is tabulated at
+
+
+def along_hue(rgb, L) -> np.ndarray:
+    """ab (n, 2): the colour rgb (3,) in [0, 1] at each lightness L (n,) along its OKLab hue line
+    (models.color.hue_line, tabulated and interpolated)."""
+    table = hue_line(np.asarray(rgb, np.float64), HUE_LEVELS)
+    return np.stack([np.interp(L, HUE_LEVELS, table[:, 0]), np.interp(L, HUE_LEVELS, table[:, 1])], -1)
 
 
 def segment_at(L, x: int, y: int, tolerance: float = 6.0) -> np.ndarray:

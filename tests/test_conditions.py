@@ -1,11 +1,21 @@
 """Colour conditions on regions: names and their errors, the criteria-to-hints encoding, the segment
 under a click."""
+import json
+
 import numpy as np
 import pytest
+from PIL import Image
 
+import minitorch_color as mt
 from models import color_text as T
 from models import conditions as C
-from models.segmenter import REGIONS, RegionMap
+from models.color import color_class, fit_chroma, lab_to_rgb, rgb_to_lab, rgb_to_oklab
+from models.colorize import main
+from models.colornet import ColorNet, ColorNetConfig
+from models.hints import Region, color_to_ab
+from models.inference import Colorization, save_colornet
+from models.segmenter import REGIONS, RegionMap, Segmenter, save_segmenter
+from train import tune_region_edges as E
 
 
 def test_color_names_in_any_spelling_hex_and_rgb():
@@ -57,11 +67,7 @@ def test_conditions_become_the_segmenters_confident_pixels():
 
 
 def test_paint_colors_the_region_keeps_the_tones_and_leaks_nothing():
-    from models.color import color_class, rgb_to_lab
-    from models.hints import Region
-    from models.inference import Colorization
     L = np.tile(np.linspace(30, 95, 60), (40, 1))  # tones from dark to nearly white
-    from models.color import lab_to_rgb
     plain_rgb = lab_to_rgb(np.stack([L, np.full_like(L, 20.0), np.full_like(L, -10.0)], -1)).astype(np.float32)
 
     class Pred:
@@ -93,8 +99,6 @@ def test_segment_under_a_click_follows_similar_lightness():
 
 def sky_everywhere_segmenter(path):
     """A segmenter that calls every pixel sky with certainty (its head's bias)."""
-    import minitorch_color as mt
-    from models.segmenter import Segmenter, save_segmenter
     mt.manual_seed(0)
     net = Segmenter((4, 8, 8, 16))
     net.head.weight.data[...] = 0
@@ -105,15 +109,8 @@ def sky_everywhere_segmenter(path):
 
 
 def test_colorize_condition_flags(tmp_path, capsys):
-    import json
 
-    from PIL import Image
 
-    import minitorch_color as mt
-    from models.color import rgb_to_lab
-    from models.colorize import main
-    from models.colornet import ColorNet, ColorNetConfig
-    from models.inference import save_colornet
     mt.manual_seed(0)
     cw = tmp_path / "cz.npz"
     save_colornet(ColorNet(ColorNetConfig(channels=(8, 16, 32, 64))), cw, np.ones(261), {"decode": {"size": 32}})
@@ -150,7 +147,6 @@ def test_colorize_condition_flags(tmp_path, capsys):
 
 
 def test_fit_lightness_makes_room_for_the_color_only_inside_the_region():
-    from models.hints import Region, color_to_ab
     L = np.full((40, 60), 99.0)  # a blown-out white sky everywhere
     L[30:] = 40
     mask = np.zeros((40, 60), bool)
@@ -179,7 +175,6 @@ def test_painted_edges_move_toward_the_photos_own_edges():
 
 
 def test_the_edge_rule_takes_the_most_sky_within_the_leak_limit():
-    from train import tune_region_edges as E
 
     def result(sky, leak):
         return {"sky blue": {"judged": sky, "leak": 0.0}, "tree green": {"judged": 1.0, "leak": leak}}
@@ -197,9 +192,6 @@ def test_a_colour_named_dark_or_light_asks_for_its_lightness():
 
 
 def test_dark_green_on_bright_leaves_stays_dark_and_keeps_their_shading():
-    from models.color import lab_to_rgb, rgb_to_lab
-    from models.hints import Region
-    from models.inference import Colorization
     rng = np.random.default_rng(0)
     L = np.full((144, 192), 40.0)
     L[:72] = 78 + rng.normal(0, 4, (72, 192))  # bright, textured leaves over a darker street
@@ -228,3 +220,20 @@ def test_a_region_the_segmenter_is_unsure_of_is_not_painted():
     regions, covered = C.resolve(T.parse_conditions("sky: blue; road: gray"), rm)
     assert covered["sky: blue"] == 0 and covered["road: gray"] == 24 * 60
     assert len(regions) == 1 and regions[0].rgb == T.parse_color("gray")
+
+
+def test_a_blue_stays_blue_at_every_lightness_where_fixed_cielab_turns_violet():
+    # "sky=dark blue" on a pale sky came out violet: CIELAB's hue lines bend for blues. Painted along
+    # the colour's OKLab hue line, the hue seen is the one asked at every lightness.
+    L = np.linspace(30, 90, 7)
+    for name in ("dark blue", "blue", "sky blue", "orange", "forest green"):
+        rgb = np.array(T.parse_color(name))
+        want = np.degrees(np.arctan2(*rgb_to_oklab(rgb)[[2, 1]]))
+
+        def drift(ab):
+            ok = rgb_to_oklab(lab_to_rgb(np.c_[L, fit_chroma(L, ab)]))
+            return np.abs((np.degrees(np.arctan2(ok[:, 2], ok[:, 1])) - want + 180) % 360 - 180).max()
+        assert drift(C.along_hue(rgb, L)) < 1.0, name
+        fixed = np.broadcast_to(rgb_to_lab(rgb)[1:], (len(L), 2))
+        if name in ("dark blue", "blue"):
+            assert drift(fixed) > 30, name  # what painting with fixed a*, b* did
