@@ -8,6 +8,7 @@ from PIL import Image
 
 import minitorch_color as mt
 from models import stylenet as S
+from train.styles import judging as J
 from train.styles import losses as SL
 from train.styles import training as T
 
@@ -112,15 +113,37 @@ def test_loss_networks_are_frozen_and_grams_tell_textures_apart():
     stripes = np.zeros((32, 32, 3), np.float32)
     stripes[:, ::4] = [0.9, 0.2, 0.1]
     noise = rng.random((32, 32, 3)).astype(np.float32) * [0.1, 0.3, 0.9]
-    for bank in (SL.RandomBank(), SL.JudgeBank()):
+    for bank, layers, last in ((SL.RandomBank(), 3, 8), (SL.JudgeBank(), 3, 8), (SL.MultiScaleBank(), 9, 2)):
         assert all(not p.requires_grad for p in bank.parameters())
         feats = bank(SL.as_batch(stripes))
-        assert len(feats) == 3 and feats[1].shape[2] == 16
+        assert len(feats) == layers and feats[1].shape[2] == 16 and feats[-1].shape[2] == last
         targets = [SL.style_targets(bank, [stripes]), SL.style_targets(bank, [noise])]
         d = SL.gram_distances(bank, np.stack([stripes, noise]), targets)
         assert d[0, 0] < 1e-6 and d[1, 1] < 1e-6 and d[0, 1] > 0.1 and d[1, 0] > 0.1
-    with pytest.raises(ValueError, match="random"):
+    with pytest.raises(ValueError, match="multiscale"):
         SL.bank_named("vgg")
+
+
+def test_the_statistics_judge_sees_stroke_direction_and_palette_and_texture_only_ignores_palette():
+    rng = np.random.default_rng(0)
+    across = np.zeros((64, 64, 3), np.float32)
+    across[:, ::6] = [0.2, 0.3, 0.9]  # blue strokes across
+    down = np.ascontiguousarray(across.transpose(1, 0, 2))  # the same strokes, turned
+    reds = across[..., ::-1].copy()  # strokes across, red
+    targets = [J.mean_statistics([im]) for im in (across, down, reds)]
+    judge = J.StatisticsJudge()
+    noisy = np.clip(np.stack([across, down, reds]) + rng.normal(0, 0.02, (3, 64, 64, 3)), 0, 1)
+    assert list(judge.distances(noisy, targets).argmin(1)) == [0, 1, 2]
+    d = J.StatisticsJudge(texture_only=True).distances(noisy, targets)
+    assert d[2, 0] < d[2, 1] and d[2, 2] < d[2, 1]  # red strokes across: nearer blue ones across than ones down
+    assert J.at_judge_size(np.zeros((100, 300, 3))).shape == (85, 256, 3)
+
+
+def test_a_steered_resume_changes_only_the_weights_named():
+    saved = T.StyleConfig(style_weight=3.0, luminance_weight=0.5, lr=1e-3)
+    asked = T.StyleConfig(style_weight=1.0, luminance_weight=2.0, lr=5e-4, steps=9000)
+    cfg = T.resume_config(saved, asked, given={"luminance_weight", "lr", "steps"})
+    assert (cfg.style_weight, cfg.luminance_weight, cfg.lr, cfg.steps) == (3.0, 2.0, 5e-4, 9000)
 
 
 def test_a_tiny_run_lowers_the_style_loss_and_resumes(tmp_path):
@@ -136,7 +159,7 @@ def test_a_tiny_run_lowers_the_style_loss_and_resumes(tmp_path):
     run = T.train(cfg, photos=photos, styles=styles, paintings=[[stripes], [dots]], progress=False)
     first, last = run.history[0]["style"], run.history[-1]["style"]
     assert last < 0.8 * first, (first, last)
-    cfg.steps = 80
+    cfg.steps, cfg.lr = 80, 1e-2
     again = T.train(cfg, resume=True, photos=photos, styles=styles, paintings=[[stripes], [dots]], progress=False)
     assert [h["step"] for h in again.history] == [20, 40, 60, 80]
     loaded = T.load_run(cfg.out)  # what --export writes: the checkpoint's network, no data needed

@@ -20,7 +20,7 @@ from minitorch_color.memory import keep_freed_memory
 from models.stylenet import Stylizer, save_stylenet, subset, thumbnail
 from models.weights import WeightsError
 from train.common import data
-from train.common.config import config_dict, parse_config
+from train.common.config import config_dict, given_keys, parse_config
 from train.common.distributed import world
 from train.styles import training as T
 
@@ -42,7 +42,7 @@ def main(argv=None):
         return 0
     ranks = world(distributed and not export)
     try:
-        run = T.load_run(cfg.out) if export else T.train(cfg, resume=resume, world=ranks)
+        run = T.load_run(cfg.out) if export else T.train(cfg, resume=resume, world=ranks, given=given_keys(argv))
     except (data.DataMissingError, WeightsError) as e:
         raise SystemExit(f"cannot train StyleNet: {e}") from None
     if ranks.rank != 0:  # rank 0 alone writes the history, the weights and the card

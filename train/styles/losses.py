@@ -52,6 +52,25 @@ class RandomBank(nn.Module):
         return feats
 
 
+class MultiScaleBank(nn.Module):
+    """RandomBank's filters applied to the image at full, half and quarter size (nine feature maps,
+    shallow to deep, finest scale first): its deepest layer at the quarter size sees about 56 px,
+    the size of a brush stroke or a swirl at the painting's scale. The training loss network
+    ("multiscale")."""
+
+    def __init__(self, seed: int = 0, widths=(32, 64, 96), scales: int = 3):
+        super().__init__()
+        self.bank, self.scales = RandomBank(seed, widths), scales
+
+    def forward(self, x) -> list:
+        feats = []
+        for k in range(self.scales):
+            if k:
+                x = nn.F.avg_pool2d(x, 2)
+            feats.extend(self.bank(x))
+        return feats
+
+
 class JudgeBank(nn.Module):
     """The independent judge: one layer of random 5x5 filters applied to the photo at full, half and
     quarter size (Ustyuzhaninov et al.'s single-layer multi-scale network), with its own seed. It
@@ -99,12 +118,14 @@ class ClassifierBank(nn.Module):
 
 
 def bank_named(name: str) -> nn.Module:
-    """The training loss network: "random" or "classifier" (weights/classifier_intel.npz)."""
+    """The training loss network: "random", "multiscale" or "classifier" (weights/classifier_intel.npz)."""
     if name == "random":
         return RandomBank()
+    if name == "multiscale":
+        return MultiScaleBank()
     if name == "classifier":
         return ClassifierBank(shipped("classifier_intel.npz"))
-    raise ValueError(f"unknown loss network {name!r}: 'random' or 'classifier'")
+    raise ValueError(f"unknown loss network {name!r}: 'random', 'multiscale' or 'classifier'")
 
 
 def as_batch(rgb) -> mt.Tensor:

@@ -11,6 +11,7 @@ batch gets a random style. The loss, per photo:
   + luminance_weight * |luminance(out) - luminance(plain)|      (the photo's tones stay the photo's)
   + colour_weight    * |out - plain|                            (plausible colour where the style is silent)
   + range_weight     * how far out leaves [0, 1]
+  + tv_weight        * total variation of out - plain          (against speckle and coloured fringes)
 
 Checkpoints are atomic and a run resumed from one continues exactly (model, optimiser, generator).
 """
@@ -54,12 +55,12 @@ PRESET = (("Van Gogh, The Starry Night", "styles/30.jpg"),
 class StyleConfig:
     """Everything a run depends on (saved in every checkpoint)."""
 
-    loss_net: str = "random"  # "random" (RandomBank) or "classifier" (weights/classifier_intel.npz)
+    loss_net: str = "multiscale"  # "multiscale", "random" (losses.py) or "classifier" (weights/classifier_intel.npz)
     styles: int = len(PRESET)  # the first this many of PRESET
-    channels: tuple = (16, 32, 64)
-    res_blocks: int = 3
+    channels: tuple = (32, 64, 128)  # Johnson et al. 2016's widths and residual blocks
+    res_blocks: int = 5
     size: int = 128  # training crop
-    style_size: int = 192  # paintings' longer side
+    style_size: int = 256  # paintings' longer side: work_size, so strokes take the painting's share of the picture
     work_size: int = 256  # the longer side the shipped network runs at
     batch: int = 4
     steps: int = 4000
@@ -69,6 +70,7 @@ class StyleConfig:
     luminance_weight: float = 2.0
     colour_weight: float = 0.2
     range_weight: float = 4.0
+    tv_weight: float = 0.0
     photos: int = 2000  # Intel training photos colorized for training
     seed: int = 0
     log_every: int = 100
@@ -76,7 +78,11 @@ class StyleConfig:
     max_minutes: float = 0.0  # stop with a checkpoint after this long; --resume goes on
 
 
-RESUME_OVERRIDES = ("steps", "out", "max_minutes", "log_every")
+RESUME_OVERRIDES = ("steps", "out", "max_minutes", "log_every")  # a resumed run always takes these
+# ... and these where named: a run steered by looking at its outputs (the checkpoint's config and the
+# card's command record every leg)
+STEERABLE = ("lr", "style_weight", "content_weight", "luminance_weight", "colour_weight", "range_weight",
+             "tv_weight")
 
 
 def menu(cfg: StyleConfig) -> tuple:
@@ -158,13 +164,19 @@ def loss_terms(net, bank, plain, styles, targets, cfg: StyleConfig) -> dict:
             "content": ((f_out[mid] - f_plain[mid]) ** 2).mean() * (1 / content_scale),
             "luminance": (luminance(out) - luminance(x)).abs().mean(),
             "colour": (out - x).abs().mean(),
-            "range": (nn.F.relu(out - 1) + nn.F.relu(-out)).mean()}
+            "range": (nn.F.relu(out - 1) + nn.F.relu(-out)).mean(),
+            "tv": total_variation(out - x)}
+
+
+def total_variation(r):
+    """Mean absolute difference between neighbouring pixels of r (N, C, H, W), across and down."""
+    return (r[:, :, :, 1:] - r[:, :, :, :-1]).abs().mean() + (r[:, :, 1:, :] - r[:, :, :-1, :]).abs().mean()
 
 
 def total(terms: dict, cfg: StyleConfig):
     return (terms["style"] * cfg.style_weight + terms["content"] * cfg.content_weight
             + terms["luminance"] * cfg.luminance_weight + terms["colour"] * cfg.colour_weight
-            + terms["range"] * cfg.range_weight)
+            + terms["range"] * cfg.range_weight + terms["tv"] * cfg.tv_weight)
 
 
 def new_net(cfg: StyleConfig) -> StyleNet:
@@ -172,9 +184,10 @@ def new_net(cfg: StyleConfig) -> StyleNet:
     return StyleNet(StyleNetConfig(cfg.styles, tuple(cfg.channels), cfg.res_blocks))
 
 
-def resume_config(saved: StyleConfig, asked: StyleConfig) -> StyleConfig:
-    """The checkpoint's configuration with only RESUME_OVERRIDES taken from the request."""
-    for key in RESUME_OVERRIDES:
+def resume_config(saved: StyleConfig, asked: StyleConfig, given=()) -> StyleConfig:
+    """The checkpoint's configuration with RESUME_OVERRIDES taken from the request, and those of
+    STEERABLE that were given (train.common.config.given_keys)."""
+    for key in RESUME_OVERRIDES + tuple(k for k in STEERABLE if k in given):
         setattr(saved, key, getattr(asked, key))
     return saved
 
@@ -200,16 +213,17 @@ def load_run(out) -> Trained:
 
 
 def train(cfg: StyleConfig, resume: bool = False, photos=None, styles=None, paintings=None,
-          progress: bool = True, world=None) -> Trained:
+          progress: bool = True, world=None, given=()) -> Trained:
     """Run (or resume) training in the common loop (train/common/loop.py). photos: plain
     colorizations (N, H, W, 3) uint8 (default: plain_colorizations); styles: the menu (default:
     menu(cfg)); paintings: per style, its images (default: read from the data folder). world: the
-    ranks of a data-parallel run (train/common/distributed.py; each draws its own batches), None: one process."""
+    ranks of a data-parallel run (train/common/distributed.py; each draws its own batches), None: one process.
+    given: on resume, the settings the user named (resume_config)."""
     world = world or Single()
     ckpt = None
     if resume:
         ckpt = read_checkpoint_on_every_rank(Path(cfg.out) / "checkpoint.npz", world)
-        cfg = resume_config(config_from_dict(StyleConfig, ckpt["config"]), cfg)
+        cfg = resume_config(config_from_dict(StyleConfig, ckpt["config"]), cfg, given)
     styles = styles if styles is not None else menu(cfg)
     photos = photos if photos is not None else plain_colorizations(cfg)
     bank = SL.bank_named(cfg.loss_net)
@@ -220,6 +234,8 @@ def train(cfg: StyleConfig, resume: bool = False, photos=None, styles=None, pain
     loop = Loop(net, opt, None, cfg.out, config_dict(cfg), cfg.steps, cfg.log_every, cfg.max_minutes, desc="styles",
                 world=world)
     state = loop.start(resume, cfg.seed, ckpt)
+    for group in opt.param_groups:  # the checkpoint's optimiser brings its lr; a steered resume may change it
+        group["lr"] = cfg.lr
     state.extra["styles"] = [{"name": s.name, "files": list(s.files)} for s in styles]  # the menu, kept with the run
 
     def step_fn(rng):
