@@ -87,7 +87,8 @@ class Controller:
         eras = pipeline.eras if pipeline is not None else None
         self.era_recognizer = eras.recognizer if eras is not None else None  # None: eras only by choice
         self.stylizer = pipeline.stylizer if pipeline is not None else None  # None: no styles mode to speak of
-        self.regions = RegionEditor(pipeline.finder if pipeline is not None else None)  # the Regions mode
+        self.regions = RegionEditor(pipeline.find_regions if pipeline is not None and pipeline.finder is not None
+                                    else None)  # the Regions mode
         self.modes = dict(MODES if modes is None else modes)  # name -> ModeNeeds
         self.doc = Document(layer=(colorizer.layer_names() or [None])[0] if colorizer is not None else None)
         self.worker = worker

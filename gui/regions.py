@@ -28,8 +28,8 @@ class Paint:
 
 
 class RegionEditor:
-    def __init__(self, finder=None, history_limit: int = 100):
-        self.finder = finder  # models.segmenter.RegionFinder, or None: clicked segments and brushes only
+    def __init__(self, find=None, history_limit: int = 100):
+        self.find = find  # photo -> RegionMap (Pipeline.find_regions), or None: clicks and brushes only
         self.map = None  # the photo's RegionMap
         self.L = None  # the photo's lightness (H, W), 0..100
         self.paints: list = []
@@ -39,7 +39,7 @@ class RegionEditor:
     # ----- the photo --------------------------------------------------------------------
     def new_photo(self, image) -> None:
         self.L = rgb_to_lab(np.asarray(image, np.float32))[..., 0]
-        self.map = self.finder.find(image) if self.finder is not None else None
+        self.map = self.find(image) if self.find is not None else None
         self.paints, self.selected = [], None
         self.history.clear()
 

@@ -368,7 +368,8 @@ def colorize_file(job: Job, src: Path, out_dir: Path | None, taken: set, tell=sa
                                  for k, v in covered.items()}
             for label in (k for k, v in covered.items() if v == 0 and not args.quiet):
                 tell(f"colorize: {src.name}: {label!r}: not painted: no such region found in this photo, "
-                     "or the segmenter is unsure where it is (the studio's Regions mode shows it: click or brush)")
+                     "or the segmenter is unsure of it (or, outside street scenes, the colours the network sees "
+                     "there disagree; the studio's Regions mode shows it: click or brush)")
         if args.verbose:  # above the bar
             said = f"; {era.describe()}" if era.recognized is not None else ""
             tell(f"colorize: {src.name} -> {dst}{said}")

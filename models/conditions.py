@@ -36,11 +36,26 @@ from .image_io import image_divisor
 from .segmenter import WORK_SIZE, RegionMap
 
 EDGE = 0  # pixels (at the segmenter's working size) a named region is eroded by; the edge is edge_alpha's
-# The guided filter of edge_alpha, chosen on CamVid training frames (reports/conditions/edges.json):
-# its window's radius in pixels at the segmenter's working size (scaled with the photo), its
-# regularisation (lightness in 0..1: below it a window's contrast counts as noise), and the ramp
-# that turns its output into the share painted (below ALPHA_RAMP[0] nothing, above [1] everything).
-GUIDE_RADIUS, GUIDE_EPS, ALPHA_RAMP = 10, 0.03, (0.3, 0.7)
+
+
+@dataclasses.dataclass(frozen=True)
+class Edge:
+    """edge_alpha's guided filter: its window's radius in pixels at the segmenter's working size
+    (scaled with the photo), its regularisation (lightness in 0..1: below it a window's contrast
+    counts as noise), and the ramp that turns its output into the share painted (below ramp[0]
+    nothing, above ramp[1] everything)."""
+
+    radius: float = 10
+    eps: float = 0.03
+    ramp: tuple = (0.3, 0.7)
+
+
+# Chosen per region on CamVid training frames, each the most of its region painted with at most 5%
+# of the other pixels changed (train/tune_region_edges.py, reports/conditions/edges.json): the sky's
+# wide and generous (it reaches the gaps between branches), the trees' narrow. Other regions, and
+# clicked or brushed masks, take DEFAULT_EDGE (the one rule before, chosen for sky and trees at once).
+DEFAULT_EDGE = Edge(10, 0.03, (0.3, 0.7))
+EDGES = {"sky": Edge(14, 0.03, (0.1, 0.5)), "tree": Edge(6, 0.01, (0.2, 0.6))}
 
 
 def region_mask(rm: RegionMap, region: str, edge: int = EDGE) -> np.ndarray:
@@ -70,14 +85,49 @@ def resolve(conditions, rm: RegionMap | None) -> tuple:
             mask = region_mask(rm, c.region) if not rm.unsure(c.region) else np.zeros(rm.labels.shape, bool)
         covered[c.label or c.region or "mask"] = int(mask.sum())
         if mask.any():
-            out.append(Region(rgb=tuple(c.rgb), mask=mask, lightness=c.lightness))
+            out.append(Region(rgb=tuple(c.rgb), mask=mask, lightness=c.lightness, edge=EDGES.get(c.region)))
     return out, covered
 
 
-def edge_alpha(mask, L, radius: float = GUIDE_RADIUS, eps: float = GUIDE_EPS, ramp=ALPHA_RAMP) -> np.ndarray:
+# Outside the street scenes the segmenter learned (CamVid), its "tree" is often ice, sea or a bare
+# slope (Intel glacier, sea and mountain photos). There ColorNet, which learned colour from the wider
+# world, gives a second opinion: a tree region it does not colour as vegetation is doubted (not
+# painted; the studio marks it). Chosen on Intel training photos (train/tune_region_context.py,
+# reports/conditions/context.json).
+SEGMENTER_SCENES = ("street", "buildings")
+VEGETATION_HUES, VEGETATION_CHROMA = (80.0, 200.0), 5.0  # CIELAB hue angles (degrees) and chroma of plants
+TREE_AGREEMENT = 0.2  # the least share of a tree region's pixels ColorNet must colour as vegetation
+
+
+def vegetation_share(rgb, mask) -> float:
+    """The share of mask's pixels whose colour in rgb (H, W, 3) is a plant's (hue and chroma)."""
+    lab = rgb_to_lab(np.asarray(rgb)[mask])
+    hue = np.degrees(np.arctan2(lab[:, 2], lab[:, 1]))
+    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    plant = (hue > VEGETATION_HUES[0]) & (hue < VEGETATION_HUES[1]) & (chroma > VEGETATION_CHROMA)
+    return float(plant.mean()) if plant.size else 0.0
+
+
+def doubted_by_context(rm: RegionMap, colorization, agreement: float = TREE_AGREEMENT) -> frozenset:
+    """The regions the photo's context doubts: outside SEGMENTER_SCENES (ColorNet's recognised scene),
+    a tree region ColorNet colours as vegetation on under `agreement` of its pixels."""
+    scene = colorization.scene
+    tree = rm.mask("tree")
+    if scene is None or not tree.any() or max(scene.probabilities, key=scene.probabilities.get) in SEGMENTER_SCENES:
+        return frozenset()
+    return frozenset({"tree"}) if vegetation_share(colorization.output, tree) < agreement else frozenset()
+
+
+def in_context(rm: RegionMap, colorization) -> RegionMap:
+    """The RegionMap with the regions the photo's colorization (models.inference.Colorization) doubts."""
+    return dataclasses.replace(rm, doubted=doubted_by_context(rm, colorization))
+
+
+def edge_alpha(mask, L, edge: Edge = DEFAULT_EDGE) -> np.ndarray:
     """(H, W) float in [0, 1]: the share of each pixel a condition on mask (bool (H, W)) paints, its
     edges moved to the lightness edges of L (0..100) nearby: the guided filter of the mask with L as
-    its guide, over windows of `radius` pixels at the segmenter's working size, ramped to [0, 1]."""
+    its guide, over windows of edge.radius pixels at the segmenter's working size, ramped to [0, 1]."""
+    radius, eps, ramp = edge.radius, edge.eps, edge.ramp
     from scipy.ndimage import uniform_filter
 
     g, p = np.asarray(L, np.float64) / 100, np.asarray(mask, np.float64)  # the guide and the input
@@ -120,18 +170,24 @@ def paint(colorization, regions):
     ab = rgb_to_lab(colorization.output)[..., 1:].astype(np.float64)
     touched = np.zeros(L.shape, bool)
     for r in regions:
-        w = edge_alpha(r.mask, L)
+        w = edge_alpha(r.mask, L, r.edge or DEFAULT_EDGE)
         w[w < 1e-3] = 0
         shift = lightness_shift(L, w, r.lightness)
         if shift:
             L = np.clip(L + w * shift, 0, 100)
-        inside = w > 0
-        touched |= inside
-        want = fit_chroma(L[inside], along_hue(r.rgb, L[inside]))
-        ab[inside] = w[inside, None] * want + (1 - w[inside, None]) * ab[inside]
+        touched |= w > 0
+        ab = paint_ab(L, ab, w, r.rgb)
     out = lab_to_rgb(np.concatenate([L[..., None], ab], -1)).astype(np.float32)
     out = np.where(touched[..., None], out, colorization.output)  # outside the regions: exactly as it was
     return dataclasses.replace(colorization, output=out)
+
+
+def paint_ab(L, ab, w, rgb) -> np.ndarray:
+    """ab (H, W, 2) with the colour rgb painted by the share w (H, W) of each pixel at its lightness L."""
+    ab, inside = ab.copy(), w > 0
+    want = fit_chroma(L[inside], along_hue(rgb, L[inside]))
+    ab[inside] = w[inside, None] * want + (1 - w[inside, None]) * ab[inside]
+    return ab
 
 
 HUE_LEVELS = np.linspace(0, 100, 201)  # the lightnesses a colour's hue line is tabulated at

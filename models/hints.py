@@ -92,6 +92,7 @@ class Region:
     polygon: list | None = None  # [(x, y), ...]
     mask: np.ndarray | None = None  # boolean (H, W) in input pixels
     lightness: str | None = None  # "dark" or "light": painted conditions reach that lightness class
+    edge: object = None  # a painted condition's edge (models.conditions.Edge); None: the default
 
 
 @dataclass

@@ -25,12 +25,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .conditions import paint, resolve
+from .conditions import in_context, paint, resolve
 from .era import EraChooser, EraDecision, EraRecognizer, film_for
 from .image_io import to_uint8
 from .inference import Colorization, Colorizer
 from .palette import grade, palette_for
-from .segmenter import RegionFinder
+from .segmenter import RegionFinder, RegionMap
 from .stylenet import Stylizer
 from .weights import shipped
 
@@ -121,7 +121,12 @@ class Pipeline:
             return [], {}
         if self.finder is None:
             raise ValueError("conditions name regions but no region segmenter is loaded")
-        return resolve(conditions, self.finder.find(image))
+        return resolve(conditions, self.find_regions(image))
+
+    def find_regions(self, image) -> RegionMap:
+        """The named regions of a photo, with those its context doubts (models/conditions.in_context:
+        the network's own colorization of the photo as a second opinion outside street scenes)."""
+        return in_context(self.finder.find(image), self.colorizer.process(image))
 
     def run(self, req: Request) -> Colorization:
         result = None

@@ -71,6 +71,7 @@ class RegionMap:
 
     probabilities: np.ndarray  # (len(REGIONS), H, W) float32
     min_confidence: float
+    doubted: frozenset = frozenset()  # regions the photo's context doubts (models/conditions.in_context)
 
     @property
     def labels(self) -> np.ndarray:
@@ -98,8 +99,9 @@ class RegionMap:
         return float(self.probabilities[REGIONS.index(region)][m].mean()) if m.any() else 0.0
 
     def unsure(self, region: str) -> bool:
-        """Whether the region is found but more likely wrong than right (sureness below UNSURE_BELOW)."""
-        return self.mask(region).any() and self.sureness(region) < UNSURE_BELOW
+        """Whether the region is found but more likely wrong than right: its sureness is below
+        UNSURE_BELOW, or the photo's context doubts it."""
+        return self.mask(region).any() and (self.sureness(region) < UNSURE_BELOW or region in self.doubted)
 
     def present(self, min_share: float = 0.01) -> dict:
         """{region: share of the photo} for the regions covering at least min_share of it."""
