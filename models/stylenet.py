@@ -30,6 +30,7 @@ from .weights import WeightsError, load_state, load_weights, save_weights, shipp
 KIND = "stylenet"
 MULTIPLE = 4  # the network halves twice: inputs are padded to a multiple of this
 THUMB = 48  # each style's painting ships as a THUMB x THUMB thumbnail (the studio's gallery)
+BORDER = 16  # the photo is mirrored this far out before the network, so its zero padding paints no frame
 
 
 @dataclass(frozen=True)
@@ -182,11 +183,12 @@ class Stylizer:
     def residual(self, plain_small, blend) -> np.ndarray:
         """What the style adds to a small plain colorization (h, w, 3), at that size."""
         h, w = plain_small.shape[:2]
-        ph, pw = -h % MULTIPLE, -w % MULTIPLE
-        x = np.pad(plain_small, ((0, ph), (0, pw), (0, 0)), mode="reflect").transpose(2, 0, 1)[None]
+        b = min(BORDER, h - 1, w - 1)
+        ph, pw = b + -(h + 2 * b) % MULTIPLE, b + -(w + 2 * b) % MULTIPLE
+        x = np.pad(plain_small, ((b, ph), (b, pw), (0, 0)), mode="reflect").transpose(2, 0, 1)[None]
         with mt.no_grad():
             out = self.net(mt.tensor(np.ascontiguousarray(x, np.float32)), np.asarray(blend, np.float32)[None])
-        return (out.numpy()[0] - x[0]).transpose(1, 2, 0)[:h, :w]
+        return (out.numpy()[0] - x[0]).transpose(1, 2, 0)[b:b + h, b:b + w]
 
     def stylize(self, plain, blend) -> np.ndarray:
         """The plain colorization (H, W, 3) floats in [0, 1] painted as blend says, float32 at full size:

@@ -77,7 +77,7 @@ def test_a_narrowed_menu_paints_its_styles_exactly_as_before(tmp_path):
     plain = np.random.default_rng(4).random((20, 28, 3)).astype(np.float32)
     for name in narrow.names:
         before, after = st.stylize(plain, st.blend(name, 0.7)), narrow.stylize(plain, narrow.blend(name, 0.7))
-        np.testing.assert_allclose(after, before, atol=1e-6)
+        np.testing.assert_allclose(after, before, atol=1e-5)  # float32: the narrowed rows sum in another order
     with pytest.raises(ValueError, match="unknown style"):
         S.subset(st, ["Renoir"])
 
@@ -167,3 +167,11 @@ def test_a_tiny_run_lowers_the_style_loss_and_resumes(tmp_path):
     x = mt.tensor(np.random.default_rng(1).random((1, 3, 16, 16)).astype(np.float32))
     blend = np.array([[0, 1, 0]], np.float32)
     np.testing.assert_array_equal(loaded.net(x, blend).numpy(), again.net(x, blend).numpy())
+
+
+def test_the_photo_is_mirrored_before_the_network_so_no_frame_is_painted(tmp_path):
+    st = S.Stylizer.from_weights(tiny_stylizer(tmp_path, work_size=64))
+    plain = np.full((48, 64, 3), 0.5, np.float32)  # a flat photo: its change should be flat too, borders included
+    out = st.stylize(plain, st.blend("Monet"))
+    inner = out[S.BORDER // 2:-S.BORDER // 2, S.BORDER // 2:-S.BORDER // 2]
+    assert np.abs(out - inner.mean((0, 1))).max() < 1e-4 and np.abs(out - plain).max() > 1e-3

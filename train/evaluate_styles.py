@@ -1,19 +1,21 @@
 """Measure a trained StyleNet on held-out photos, and ship it.
 
-    python -m train.evaluate_styles --weights runs/styles/stylenet.npz [--photos 60] [--out reports/styles]
+    python -m train.evaluate_styles --weights runs/styles/stylenet.npz [--photos 48] [--out reports/styles]
     python -m train.evaluate_styles --weights runs/styles/stylenet.npz --ship weights/stylenet.npz
 
-Held-out photos: Intel test photos (never seen in training), colorized by the shipped ColorNet as
-the product does, then painted in every style at strength 1. Per style:
-- style: the relative Gram distance between the outputs and the style's paintings on the judge
-  (train/styles/losses.JudgeBank, a random network never used in training) and on the training loss
-  network, next to the same distance for the plain colorization, with a bootstrap interval of the
-  ratio over photos;
-- identification: each output's nearest style by the judge's distance; accuracy, confusion matrix,
-  per-style precision and recall, against chance (1 / number of styles) and against the plain
-  colorizations' nearest style;
-- content: SSIM between the photo's lightness and the output's lightness.
-Writes evaluation.json and figures to --out; --ship copies the weights and writes their card.
+Held-out photos: real old photographs (../shared/data/historical-dev, never used in training) at
+PHOTO_SIZE on the longer side, colorized by the shipped ColorNet, then painted in every style at
+strength 1 exactly as the product paints them (the network at its working size, its change
+upsampled onto the photo). Every judge (train/styles/judging.py) sees the painted photo and the
+paintings at one size, so brushwork counts at the painting's scale. Per judge and style:
+- the distance to the style's paintings, painted against plain, with a bootstrap interval of the ratio;
+- identification: each output's nearest style; accuracy, confusion matrix, per-style precision and
+  recall, against chance (1 / number of styles) and the plain colorizations' nearest style.
+Per style, the lightness SSIM between the plain colorization and the painted photo at full size.
+Judges: the training loss network ("loss_network"), JudgeBank ("random_judge"), the statistics judge
+("statistics_judge": no network) and its stroke histograms alone ("strokes_only").
+Writes evaluation.json, a confusion figure per judge and the sheet (every style on SHEET_PHOTOS
+photos beside its painting) to --out; --ship copies the weights and writes their card.
 """
 from __future__ import annotations
 
@@ -25,43 +27,61 @@ import time
 from pathlib import Path
 
 import numpy as np
+from matplotlib.figure import Figure
 from tqdm import tqdm
 
-from models.color import rgb_to_lab
+from models.color import image_lightness, rgb_to_lab
+from models.image_io import resize
 from models.inference import Colorizer
 from models.stylenet import Stylizer
 from models.weights import WeightsError, sha256
 from train.common import data, metrics
+from train.styles import judging as J
 from train.styles import losses as SL
-from train.styles.training import painting_images
+from train.styles.training import LOOKS, painting_images
+
+PHOTO_SIZE = 512  # the held-out photos' longer side: what a user paints
+SHEET_PHOTOS = 6
 
 
-def held_out_photos(n: int, seed: int = 0) -> np.ndarray:
-    """(n, 150, 150, 3) float32: Intel test photos (near-gray ones dropped) as the shipped ColorNet colorizes them."""
+def held_out_photos(n: int, seed: int = 0, size: int = PHOTO_SIZE) -> list:
+    """n real old photos (historical-dev, a seeded draw) at `size` on the longer side, as the shipped
+    ColorNet colorizes them: a list of (H, W, 3) float32 arrays in [0, 1]."""
     cz = Colorizer.from_weights()
-    test = data.load_intel_scenes("test")
-    test = test.subset(~test.near_gray)
-    pick = np.sort(np.random.default_rng(seed).permutation(len(test))[:n])
+    rows = data.load_historical()
+    pick = np.sort(np.random.default_rng(seed).permutation(len(rows))[:n])
     out = []
-    for im in tqdm(test.images[pick], desc="colorizing held-out photos", leave=False):
-        L = rgb_to_lab(im.astype(np.float64) / 255)[..., 0] / 100
-        out.append(np.clip(cz.process(L).output, 0, 1).astype(np.float32))
-    return np.stack(out)
-
-
-def paint_all(st, plains) -> np.ndarray:
-    """(S, N, H, W, 3): every photo in every style at strength 1."""
-    return np.stack([np.stack([st.stylize(p, st.blend(name)) for p in plains])
-                     for name in tqdm(st.names, desc="painting", leave=False)])
-
-
-def lightness(rgb) -> np.ndarray:
-    return rgb_to_lab(np.asarray(rgb, np.float64))[..., 0] / 100
+    for k in tqdm(pick, desc="colorizing held-out photos", leave=False):
+        im = rows[k]["image"]
+        h, w = im.shape[:2]
+        s = min(1.0, size / max(h, w))
+        im = resize(im, (round(h * s), round(w * s))) if s < 1 else im
+        out.append(np.clip(cz.process(image_lightness(im) / 100).output, 0, 1).astype(np.float32))
+    return out
 
 
 def lightness_ssim(a, b) -> float:
-    la, lb = lightness(a), lightness(b)
+    la, lb = (rgb_to_lab(np.asarray(x, np.float64))[..., 0] / 100 for x in (a, b))
     return metrics.ssim(np.stack([la] * 3, -1), np.stack([lb] * 3, -1))
+
+
+def paint_all(st, plains, keep: int) -> tuple:
+    """Every photo in every style at strength 1, as the product paints it: (the outputs at the judges'
+    size [S][N], the first `keep` outputs at full size [S][keep], lightness SSIM (S, N), seconds per photo)."""
+    small, full, ssim, seconds = [], [], np.zeros((len(st.names), len(plains))), []
+    for s, name in enumerate(tqdm(st.names, desc="painting", leave=False)):
+        row_small, row_full = [], []
+        for i, p in enumerate(plains):
+            t0 = time.perf_counter()
+            out = st.stylize(p, st.blend(name))
+            seconds.append(time.perf_counter() - t0)
+            ssim[s, i] = lightness_ssim(p, out)
+            row_small.append(J.at_judge_size(out))
+            if i < keep:
+                row_full.append(out)
+        small.append(row_small)
+        full.append(row_full)
+    return small, full, ssim, float(np.median(seconds))
 
 
 def ratio_interval(d_out, d_plain, rng, resamples: int = 1000) -> list:
@@ -74,11 +94,12 @@ def ratio_interval(d_out, d_plain, rng, resamples: int = 1000) -> list:
     return [float(np.percentile(r, 2.5)), float(np.percentile(r, 97.5))]
 
 
-def style_section(bank, painted, plains, targets, names, rng) -> dict:
-    """Distances on one bank: per style, outputs and plain against its paintings, and the identification."""
-    S, N = painted.shape[:2]
-    d_plain = SL.gram_distances(bank, plains, targets)  # (N, S)
-    d_out = np.stack([SL.gram_distances(bank, painted[s], targets) for s in range(S)])  # (S, N, S)
+def judge_section(distances, painted, plains, names, rng) -> dict:
+    """One judge: distances(images, ...) -> (N, S) to every style. Per style, painted and plain
+    distances to it; the identification of every output; the baselines."""
+    S, N = len(painted), len(plains)
+    d_plain = distances(plains)  # (N, S)
+    d_out = np.stack([distances(painted[s]) for s in range(S)])  # (S, N, S)
     per_style = {}
     for s, name in enumerate(names):
         mine, before = d_out[s, :, s], d_plain[:, s]
@@ -87,54 +108,72 @@ def style_section(bank, painted, plains, targets, names, rng) -> dict:
                            "ratio_95": ratio_interval(mine, before, rng),
                            "photos_moved_toward": float((mine < before).mean())}
     true = np.repeat(np.arange(S), N)
-    pred = d_out.argmin(2).reshape(-1)
-    ident = metrics.classification_report(true, pred, list(names))
+    ident = metrics.classification_report(true, d_out.argmin(2).reshape(-1), list(names))
+    correct = (d_out.argmin(2) == np.arange(S)[:, None]).mean(0)  # per photo, share of styles named right
     plain_pred = d_plain.argmin(1)
     return {"per_style": per_style, "identification": ident.to_dict(),
+            "accuracy_95": mean_interval(correct, rng),
             "baselines": {"chance": 1 / S,
-                          "plain_nearest_style_accuracy": float(np.mean([(plain_pred == s).mean() for s in range(S)]))},
-            "every_style_moves_toward": bool(all(v["ratio_95"][1] < 1 for v in per_style.values()))}
+                          "plain_nearest_style_accuracy": float(np.mean([(plain_pred == s).mean() for s in range(S)]))}}
 
 
-def evaluate(st, plains, style_size: int, seed: int = 0, loss_net: str = "random") -> dict:
-    """The whole report for a Stylizer on plain colorizations (N, H, W, 3)."""
+def mean_interval(values, rng, resamples: int = 1000) -> list:
+    """95% bootstrap interval of the mean of per-photo values."""
+    means = [values[rng.integers(len(values), size=len(values))].mean() for _ in range(resamples)]
+    return [float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))]
+
+
+def judges(loss_net: str) -> dict:
+    """name -> (distances(images, targets) -> (N, S), targets(paintings) -> per-style targets)."""
+    out = {}
+    for key, bank in (("loss_network", SL.bank_named(loss_net)), ("random_judge", SL.JudgeBank())):
+        out[key] = (lambda ims, t, b=bank: SL.gram_distances(b, ims, t),
+                    lambda ps, b=bank: SL.style_targets(b, ps))
+    for key, judge in (("statistics_judge", J.StatisticsJudge()), ("strokes_only", J.StatisticsJudge(True))):
+        out[key] = (judge.distances, judge.targets)
+    return out
+
+
+def evaluate(st, plains, seed: int = 0, loss_net: str = "multiscale", keep: int = SHEET_PHOTOS) -> tuple:
+    """(the report, the first `keep` photos painted at full size [S][keep]) for a Stylizer on plain
+    colorizations (a list of (H, W, 3))."""
     rng = np.random.default_rng(seed)
-    t0 = time.perf_counter()
-    painted = paint_all(st, plains)
-    seconds = (time.perf_counter() - t0) / painted.shape[0] / painted.shape[1]
-    paintings = [painting_images(s, style_size) for s in st.styles]
-    report = {"n_photos": int(len(plains)), "styles": st.names, "seconds_per_photo": seconds}
-    for key, bank in (("judge", SL.JudgeBank()), ("loss_network", SL.bank_named(loss_net))):
-        targets = [SL.style_targets(bank, p) for p in paintings]
-        report[key] = style_section(bank, painted, plains, targets, st.names, rng)
-    report["lightness_ssim"] = {name: {"mean": float(np.mean(v)), "min": float(np.min(v))}
-                                for name, v in ((n, [lightness_ssim(p, o) for p, o in zip(plains, painted[s])])
-                                                for s, n in enumerate(st.names))}
-    return report, painted
+    small, full, ssim, seconds = paint_all(st, plains, keep)
+    plains_small = [J.at_judge_size(p) for p in plains]
+    paintings = [[J.at_judge_size(p) for p in painting_images(s, J.JUDGE_SIZE)] for s in st.styles]
+    report = {"n_photos": len(plains), "photo_size": PHOTO_SIZE, "judge_size": J.JUDGE_SIZE, "styles": st.names,
+              "seconds_per_photo_median": seconds, "looks": {n: LOOKS.get(n, "") for n in st.names}}
+    for key, (distances, targets_of) in tqdm(judges(loss_net).items(), desc="judging", leave=False):
+        targets = [targets_of(p) for p in paintings]
+        report[key] = judge_section(lambda ims, t=targets: distances(ims, t), small, plains_small, st.names, rng)
+    report["lightness_ssim"] = {n: {"mean": float(ssim[s].mean()), "min": float(ssim[s].min()),
+                                    "p10": float(np.percentile(ssim[s], 10))} for s, n in enumerate(st.names)}
+    return report, full
 
 
-def gallery_figure(st, plains, painted, paintings, path, photos=(0, 1, 2)):
-    """Rows: each style's painting, then the photos in it; the first row the plain colorizations."""
-    from matplotlib.figure import Figure
-    S = len(st.names)
-    fig = Figure(figsize=(1.7 * (1 + len(photos)), 1.6 * (S + 1)))
-    axes = fig.subplots(S + 1, 1 + len(photos))
-    for j, i in enumerate(photos):
-        axes[0, j + 1].imshow(plains[i])
-    axes[0, 0].text(0.5, 0.5, "plain\ncolorization", ha="center", va="center", fontsize=8)
+def sheet_figure(st, plains, full, path, dpi: int = 72):
+    """Rows: the plain colorizations, then each style: its painting, what to recognise, the photos in it."""
+    S, P = len(st.names), len(full[0])
+    paintings = [painting_images(s, J.JUDGE_SIZE)[0] for s in st.styles]
+    fig = Figure(figsize=(2.6 * (P + 1), 2.3 * (S + 1)))
+    axes = fig.subplots(S + 1, P + 1)
+    axes[0, 0].text(0.5, 0.5, "plain colorization\n(ColorNet, held-out\nold photos)", ha="center", va="center",
+                    fontsize=10)
+    for j in range(P):
+        axes[0, j + 1].imshow(np.clip(plains[j], 0, 1))
     for s, name in enumerate(st.names):
-        axes[s + 1, 0].imshow(np.clip(paintings[s][0], 0, 1))
-        axes[s + 1, 0].set_title(name, fontsize=6)
-        for j, i in enumerate(photos):
-            axes[s + 1, j + 1].imshow(np.clip(painted[s, i], 0, 1))
+        axes[s + 1, 0].imshow(np.clip(paintings[s], 0, 1))
+        axes[s + 1, 0].set_title(name, fontsize=9)
+        axes[s + 1, 1].set_title(LOOKS.get(name, ""), fontsize=8, loc="left")
+        for j in range(P):
+            axes[s + 1, j + 1].imshow(np.clip(full[s][j], 0, 1))
     for a in axes.ravel():
         a.axis("off")
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
+    fig.savefig(path, dpi=dpi)
 
 
 def card(weights: Path, report: dict, meta: dict) -> dict:
-    judge = report["judge"]
     return {"name": weights.stem, "file": weights.name, "sha256": sha256(weights), "bytes": weights.stat().st_size,
             "model": "StyleNet (models/stylenet.py): conditional instance norm, one row per style",
             "purpose": "colorize --style, the studio's Styles mode",
@@ -143,10 +182,11 @@ def card(weights: Path, report: dict, meta: dict) -> dict:
             "data": {"photos": "Intel training photos colorized by the shipped ColorNet (weights/colornet.npz)",
                      "styles": "../shared/data/styles and paintings_impressionist192 (files above)"},
             "command": meta.get("command"), "wall_seconds": meta.get("seconds"), "steps": meta.get("steps_done"),
-            "metrics": {"n_photos_held_out": report["n_photos"],
-                        "identification_accuracy": judge["identification"]["accuracy"],
-                        "chance": judge["baselines"]["chance"],
-                        "judge_ratio_per_style": {k: v["ratio"] for k, v in judge["per_style"].items()},
+            "metrics": {"n_photos_held_out": report["n_photos"], "photo_size": report["photo_size"],
+                        "chance": report["loss_network"]["baselines"]["chance"],
+                        "identification_accuracy": {k: report[k]["identification"]["accuracy"]
+                                                    for k in ("loss_network", "random_judge", "statistics_judge",
+                                                              "strokes_only")},
                         "lightness_ssim": report["lightness_ssim"]},
             "report": "reports/styles/evaluation.json"}
 
@@ -154,9 +194,8 @@ def card(weights: Path, report: dict, meta: dict) -> dict:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--weights", required=True)
-    p.add_argument("--photos", type=int, default=60)
-    p.add_argument("--seed", type=int, default=0,
-                   help="which held-out photos (a seeded draw from the Intel test split)")
+    p.add_argument("--photos", type=int, default=48)
+    p.add_argument("--seed", type=int, default=0, help="which held-out photos (a seeded draw from historical-dev)")
     p.add_argument("--out", default="reports/styles")
     p.add_argument("--ship", default=None, help="copy the weights here and write their card")
     a = p.parse_args(argv)
@@ -166,26 +205,27 @@ def main(argv=None) -> int:
     except (WeightsError, data.DataMissingError) as e:
         print(f"evaluate_styles: error: {e}", file=sys.stderr)
         return 2
-    cfg = st.metadata.get("config", {})
-    report, painted = evaluate(st, plains, int(cfg.get("style_size", 192)), loss_net=cfg.get("loss_net", "random"))
+    report, full = evaluate(st, plains, loss_net=st.metadata.get("config", {}).get("loss_net", "random"))
     report["weights"], report["photo_seed"] = a.weights, a.seed
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "evaluation.json").write_text(json.dumps(report, indent=1))
-    j = report["judge"]
-    acc, chance = j["identification"]["accuracy"], j["baselines"]["chance"]
-    metrics.plot_confusion(j["identification"], out / "confusion_styles.png",
-                           title=f"style identified by the judge (n={report['n_photos']} photos per style)\n"
-                                 f"accuracy {acc:.2f}, chance {chance:.2f}")
-    gallery_figure(st, plains, painted, [painting_images(s, 192) for s in st.styles], out / "gallery.png")
+    for key in ("loss_network", "random_judge", "statistics_judge", "strokes_only"):
+        j = report[key]
+        acc, (lo, hi) = j["identification"]["accuracy"], j["accuracy_95"]
+        metrics.plot_confusion(j["identification"], out / f"confusion_{key}.png",
+                               title=f"style named by the {key.replace('_', ' ')} (n={report['n_photos']} photos "
+                                     f"per style)\naccuracy {acc:.2f} (95% {lo:.2f}-{hi:.2f}), chance "
+                                     f"{j['baselines']['chance']:.2f}")
+        print(f"{key:17s} identification {acc:.3f} (95% {lo:.3f}-{hi:.3f}; chance {j['baselines']['chance']:.3f}, "
+              f"plain colorizations {j['baselines']['plain_nearest_style_accuracy']:.3f})")
+    sheet_figure(st, plains, full, out / "sheet.png")
     for name in st.names:
-        v, ss = j["per_style"][name], report["lightness_ssim"][name]
-        lo, hi = v["ratio_95"]
-        print(f"{name:42s} judge distance {v['painted']:.3f} vs plain {v['plain']:.3f} (ratio {v['ratio']:.2f}, "
-              f"95% {lo:.2f}-{hi:.2f}); lightness SSIM {ss['mean']:.3f} (min {ss['min']:.3f})")
-    base = j["baselines"]
-    print(f"identification accuracy {j['identification']['accuracy']:.3f} (chance {base['chance']:.3f}, "
-          f"plain colorizations {base['plain_nearest_style_accuracy']:.3f})")
+        ss, rec = report["lightness_ssim"][name], report["statistics_judge"]["identification"]["per_class"]
+        print(f"{name:42s} lightness SSIM {ss['mean']:.3f} (min {ss['min']:.3f}); recall: loss network "
+              f"{report['loss_network']['identification']['per_class'][name]['recall']:.2f}, statistics "
+              f"{rec[name]['recall']:.2f}")
+    print(f"median {report['seconds_per_photo_median']:.3f} s per {PHOTO_SIZE} px photo (the style alone)")
     if a.ship:
         ship = Path(a.ship)
         shutil.copyfile(a.weights, ship)

@@ -50,6 +50,18 @@ PRESET = (("Van Gogh, The Starry Night", "styles/30.jpg"),
           ("Gauguin", "artist:Gauguin"),
           ("Matisse", "artist:Matisse"))
 
+# What a viewer should recognise of each style (the sheet's captions, the report's "looks")
+LOOKS = {"Van Gogh, The Starry Night": "swirling strokes: deep blue with yellow-white whirls",
+         "Hokusai, The Great Wave off Kanagawa": "Prussian blue and cream, flat areas, fine curling lines",
+         "Kandinsky, Composition VIII": "a cream ground with crisp coloured lines and flat shapes",
+         "Van Gogh, Cafe Terrace at Night": "yellow-orange light against deep blue, short strokes",
+         "Van Gogh, The Night Cafe": "red and green under yellow light, heavy strokes",
+         "Hiroshige, Shrine at Inokashira in Snow": "muted gray-blue and white washes, snow texture",
+         "Arcimboldo, Spring": "a dense small texture of leaves and flowers, greens and pinks",
+         "Monet": "soft broken dabs of light colour: pastel blues, greens, violets",
+         "Gauguin": "flat warm areas: ochre, orange, deep green",
+         "Matisse": "flat bright colour fields"}
+
 
 @dataclass
 class StyleConfig:
