@@ -106,7 +106,7 @@ def summarise(rows, variant: str | None = None) -> dict:
 
 
 def figure(report: dict, path) -> None:
-    """Bars per request: the share of the whole region in the requested class and the leak, painted
+    """Bars per request: the share of the region's judged pixels in the requested class and the leak, painted
     with the photo's lightness, with --fit-lightness and as ColorNet hints, beside the targets."""
     from matplotlib.figure import Figure
     keys = list(report["summary"])
@@ -117,12 +117,12 @@ def figure(report: dict, path) -> None:
     x = np.arange(len(keys))
     for k, (variant, label) in enumerate(variants):
         s = report[variant]
-        for ax, metric in zip(axes, ("honoured_of_region", "leak")):
+        for ax, metric in zip(axes, ("honoured", "leak")):
             ax.bar(x + 0.22 * k, [s[q][metric]["mean"] for q in keys], 0.22,
                    yerr=[s[q][metric]["std"] for q in keys], label=label)
     axes[0].axhline(0.8, color="tab:red", ls="--", label="target")
-    axes[1].axhline(0.1, color="tab:red", ls="--", label="limit")
-    for ax, title in zip(axes, ("share of the labelled region in the requested colour class",
+    axes[1].axhline(0.05, color="tab:red", ls="--", label="limit")
+    for ax, title in zip(axes, ("share of the region's pixels that sRGB can show it at, in the requested class",
                                 "share of the other pixels whose colour class changed")):
         ax.set_xticks(x + 0.22, keys, rotation=20)
         ax.set_title(title, fontsize=10)
