@@ -182,11 +182,22 @@ def paint(colorization, regions):
     return dataclasses.replace(colorization, output=out)
 
 
-def paint_ab(L, ab, w, rgb) -> np.ndarray:
-    """ab (H, W, 2) with the colour rgb painted by the share w (H, W) of each pixel at its lightness L."""
+VARIATION = 1.0  # how much of ColorNet's own variation within a region the painted colour keeps ...
+VARIATION_CAP = 0.3  # ... never more than this share of the painted colour's chroma (the hue stays asked)
+
+
+def paint_ab(L, ab, w, rgb, variation: float = VARIATION) -> np.ndarray:
+    """ab (H, W, 2) with the colour rgb painted by the share w (H, W) of each pixel at its lightness L,
+    plus ColorNet's variation around its own mean colour there (so a painted tree keeps its sunlit and
+    shaded leaves, and a sky its gradient, instead of one flat sheet)."""
     ab, inside = ab.copy(), w > 0
-    want = fit_chroma(L[inside], along_hue(rgb, L[inside]))
-    ab[inside] = w[inside, None] * want + (1 - w[inside, None]) * ab[inside]
+    wi, own = w[inside, None], ab[inside]
+    base = along_hue(rgb, L[inside])
+    deviation = variation * (own - (wi * own).sum(0) / max(float(wi.sum()), 1e-12))
+    size, cap = np.hypot(*deviation.T), VARIATION_CAP * np.hypot(*base.T)
+    deviation *= np.minimum(1.0, cap / np.maximum(size, 1e-12))[:, None]
+    want = fit_chroma(L[inside], base + deviation)
+    ab[inside] = wi * want + (1 - wi) * own
     return ab
 
 

@@ -80,7 +80,8 @@ def test_paint_colors_the_region_keeps_the_tones_and_leaks_nothing():
     lab = rgb_to_lab(out)
     np.testing.assert_allclose(lab[:20, :, 0], L[:20], atol=0.5)  # the photo's lightness in the region
     want = color_class(rgb_to_lab(np.array(orange))[1:])
-    assert (color_class(lab[:17, :, 1:]) == want).mean() > 0.95  # orange even where L = 90 (hue kept)
+    upto90 = L[0] <= 90
+    assert (color_class(lab[:17, upto90, 1:]) == want).mean() > 0.95  # orange even where L = 90 (hue kept)
     assert np.array_equal(out[27:], plain.output[27:])  # past the softened edge: exactly as it was
     assert C.paint(plain, []) is plain
 
@@ -271,3 +272,17 @@ def test_outside_street_scenes_a_tree_region_colornet_does_not_colour_as_plants_
     assert regions == [] and list(covered.values()) == [0]  # not painted
     assert not C.in_context(rm, colorization(leaves, "glacier")).unsure("tree")  # ColorNet agrees: plants
     assert not C.in_context(rm, colorization(ice, "street")).unsure("tree")  # the segmenter's own scenes
+
+
+def test_a_painted_region_keeps_colornets_variation_around_the_colour_asked():
+    L = np.full((40, 60), 50.0)
+    ab = np.zeros((40, 60, 2))
+    ab[:, :30], ab[:, 30:] = [-8.0, 20.0], [4.0, -6.0]  # sunlit and shaded leaves, as ColorNet saw them
+    w = np.ones((40, 60))
+    green = T.parse_color("forest green")
+    flat, varied = C.paint_ab(L, ab, w, green, variation=0.0), C.paint_ab(L, ab, w, green)
+    assert np.abs(flat - flat[0, 0]).max() < 1e-9  # one flat sheet without it
+    difference = varied[0, 0] - varied[0, 59]
+    assert 5 < np.hypot(*difference) <= 0.3 * 2 * np.hypot(*flat[0, 0]) + 1e-6  # kept, at most VARIATION_CAP each
+    assert np.abs(varied.mean((0, 1)) - flat[0, 0]).max() < 3.0  # around the colour asked (sRGB trims a side)
+    assert (color_class(varied) == color_class(flat[0, 0])).all()
