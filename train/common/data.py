@@ -304,6 +304,24 @@ def load_folder(folder, extensions=None) -> list[tuple]:
     return [(p, load_image(p)) for p in sorted(folder.iterdir()) if p.suffix.lower() in extensions]
 
 
+DATED = "historical_dated192.tar.gz"
+
+
+def load_dated() -> list[dict]:
+    """The dated historical photos of other sources (metadata.csv fields, 'image' (H, W, 3) uint8,
+    longest side 192), in file order. Held out from development: never ship them."""
+    path = require(DATED)
+    rows, images = {}, {}
+    with tarfile.open(path, "r:gz") as tar:  # one pass: a gzip stream cannot seek back cheaply
+        for member in tar:
+            if member.isfile() and member.name.endswith("metadata.csv"):
+                text = tar.extractfile(member).read().decode("utf-8")
+                rows = {r["path"]: r for r in csv.DictReader(io.StringIO(text))}
+            elif member.isfile() and member.name.endswith(".jpg"):
+                images[member.name.split("/", 1)[1]] = _decode(tar.extractfile(member).read())
+    return [dict(rows[name], image=images[name]) for name in sorted(images) if name in rows]
+
+
 PAINTINGS = "paintings_impressionist192.tar.gz"
 
 

@@ -64,6 +64,7 @@ class EraConfig:
     modern_photos: int = 150  # modern photos each source lends
     folds: int = 5
     repeats: int = 5  # cross-validations with new folds, for the spread
+    balance_eras: bool = False  # weigh each era (and modern) equally, however many photos each has
     seed: int = 0
     out: str = ""  # weights file to write (.npz); empty: none
 
@@ -75,9 +76,12 @@ class Photos:
     features: np.ndarray  # (N, len(FEATURES))
     labels: np.ndarray  # (N,)
     files: list
+    sources: list | None = None  # the collection of each photo (train/eras/sources.py), where known
 
     def part(self, keep) -> "Photos":
-        return Photos(self.features[keep], self.labels[keep], [n for n, k in zip(self.files, keep) if k])
+        pick = [bool(k) for k in keep]
+        sources = None if self.sources is None else [s for s, k in zip(self.sources, pick) if k]
+        return Photos(self.features[keep], self.labels[keep], [n for n, k in zip(self.files, pick) if k], sources)
 
 
 def load_real(progress: bool = True) -> Photos:
@@ -108,12 +112,22 @@ def fit(x, labels, cfg: EraConfig) -> tuple:
     mt.manual_seed(cfg.seed)
     layer = nn.Linear(x.shape[1], len(LABELS))
     opt = mt.optim.SGD(layer.parameters(), lr=cfg.lr)
+    weight = era_weights(labels) if cfg.balance_eras else None
     for _ in range(cfg.steps):
-        loss = nn.F.cross_entropy(layer(z), labels) + (layer.weight * layer.weight).sum() * (0.5 * cfg.l2)
+        loss = (nn.F.cross_entropy(layer(z), labels, weight=weight)
+                + (layer.weight * layer.weight).sum() * (0.5 * cfg.l2))
         opt.zero_grad()
         loss.backward()
         opt.step()
     return mean, scale, layer.weight.numpy().T.astype(np.float64), layer.bias.numpy().astype(np.float64)
+
+
+def era_weights(labels) -> np.ndarray:
+    """Per-class weights (len(LABELS),) float32 under which each era, and modern, weighs the same in total."""
+    groups = np.array([LABELS[k] if LABELS[k] == "modern" else era_of(LABELS[k]) for k in range(len(LABELS))])
+    counts = {g: int(np.isin(np.asarray(labels), np.flatnonzero(groups == g)).sum()) for g in set(groups)}
+    present = [g for g, n in counts.items() if n]
+    return np.array([len(labels) / (len(present) * counts[g]) if counts[g] else 0.0 for g in groups], np.float32)
 
 
 def with_modern(real: Photos, modern: Photos, cfg: EraConfig) -> Photos:
