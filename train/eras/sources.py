@@ -22,9 +22,18 @@ import numpy as np
 from tqdm import tqdm
 
 from models.color import rgb_to_lab
-from models.era import LABELS, label_of, photo_features
-from train.common import data
-from train.eras.training import EraConfig, Photos, constant_guesses, probabilities, train
+from models.era import ERAS, LABELS, era_of, is_color_photo, label_of, photo_features, prediction_from_probs
+from train.common import data, metrics
+from train.eras.training import (
+    EraConfig,
+    Photos,
+    constant_guesses,
+    era_index,
+    era_report,
+    predicted_eras,
+    probabilities,
+    train,
+)
 
 SOURCE_OF_REPO = {"marianaWest/Copy1Hackathon": "London 1883 registrations", "tmoody1973/redlined": "FSA/OWI",
                   "jbkad/ic-gliding": "gliding club", "JophiArcana/CS180-HW1": "Prokudin-Gorskii",
@@ -86,3 +95,43 @@ def source_held_out_probs(dated: Photos, modern: Photos, cfg: EraConfig) -> tupl
         modern_probs[modern_part == k] = probabilities(arrays, modern.features[modern_part == k])
         guess_era[out], guess_year[out] = constant_guesses(dated.labels[~out])
     return probs, modern_probs, guess_era, guess_year
+
+
+def source_bootstrap(true, pred, sources, rng, resamples: int = 1000) -> list:
+    """95% interval of the three-era balanced accuracy when whole sources are resampled with replacement."""
+    names = sorted(set(sources))
+    index = {n: np.flatnonzero(np.array(sources) == n) for n in names}
+    values = []
+    for _ in range(resamples):
+        pick = np.concatenate([index[names[k]] for k in rng.integers(len(names), size=len(names))])
+        values.append(metrics.classification_report(true[pick], pred[pick], ERAS).balanced_accuracy)
+    return [float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))]
+
+
+def auto_on(probs, features, true_eras) -> dict:
+    """What --era auto (models/era.py) does with held-out probabilities: the share of photos it gives an
+    era, and the share of those whose era is right."""
+    used = [prediction_from_probs(p, c).auto_label for p, c in zip(probs, is_color_photo(features))]
+    acted = np.array([u != "modern" for u in used])
+    right = [ERAS.index(era_of(u)) == t for u, t, a in zip(used, true_eras, acted) if a]
+    return {"acted_on": float(acted.mean()), "n_acted": int(acted.sum()),
+            "right_when_acting": float(np.mean(right)) if right else None}
+
+
+def held_out_report(dated: Photos, modern: Photos, cfg: EraConfig, seed: int = 0) -> dict:
+    """Leave-one-source-out metrics: three eras pooled over every source (with a source bootstrap),
+    per source, the baselines, --era auto, and the modern photos left modern."""
+    probs, modern_probs, guess_era, guess_year = source_held_out_probs(dated, modern, cfg)
+    rep = era_report(probs, dated.labels, guess_era, guess_year)
+    true, pred = era_index(dated.labels), predicted_eras(probs)
+    rep["balanced_accuracy_95_over_sources"] = source_bootstrap(true, pred, dated.sources, np.random.default_rng(seed))
+    rep["per_source"] = {}
+    for name in sorted(set(dated.sources)):
+        m = np.array([s == name for s in dated.sources])
+        rep["per_source"][name] = {"n": int(m.sum()), "eras": np.bincount(true[m], minlength=len(ERAS)).tolist(),
+                                   "accuracy": float((true[m] == pred[m]).mean()),
+                                   "predicted": np.bincount(pred[m], minlength=len(ERAS)).tolist()}
+    rep["auto"] = auto_on(probs, dated.features, true)
+    modern_auto = auto_on(modern_probs, modern.features, np.full(len(modern.labels), ERAS.index(ERAS[2])))
+    rep["modern_left_modern_by_auto"] = 1 - modern_auto["acted_on"]
+    return rep
