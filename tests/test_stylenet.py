@@ -175,3 +175,15 @@ def test_the_photo_is_mirrored_before_the_network_so_no_frame_is_painted(tmp_pat
     out = st.stylize(plain, st.blend("Monet"))
     inner = out[S.BORDER // 2:-S.BORDER // 2, S.BORDER // 2:-S.BORDER // 2]
     assert np.abs(out - inner.mean((0, 1))).max() < 1e-4 and np.abs(out - plain).max() > 1e-3
+
+
+def test_the_style_loss_weighs_each_size_of_the_loss_network_as_asked():
+    rng = np.random.default_rng(0)
+    bank = SL.MultiScaleBank()
+    a, b = rng.random((1, 32, 32, 3)).astype(np.float32), rng.random((1, 32, 32, 3)).astype(np.float32) * 0.5
+    targets = SL.style_targets(bank, [b[0]])
+    feats = bank(SL.as_batch(a))
+    per_layer = [SL.style_loss([f], [t]).item() for f, t in zip(feats, targets)]
+    assert np.isclose(SL.style_loss(feats, targets).item(), sum(per_layer), rtol=1e-5)
+    weights = [1, 1, 1, 1, 1, 1, 0.3, 0.3, 0.3]  # the quarter size at 0.3 (StyleConfig.style_scales)
+    assert np.isclose(SL.style_loss(feats, targets, weights).item(), float(np.dot(weights, per_layer)), rtol=1e-5)

@@ -147,14 +147,18 @@ def style_targets(bank, paintings) -> list:
     return [np.mean([p[k] for p in per], 0).astype(np.float32) for k in range(len(per[0]))]
 
 
-def style_loss(feats, targets) -> mt.Tensor:
+def style_loss(feats, targets, layer_weights=None) -> mt.Tensor:
     """Sum over layers of the squared Gram distance to the target, relative to the target's size,
-    averaged over the batch; targets: per layer (C, C) or (N, C, C) arrays."""
+    averaged over the batch, each layer weighted by layer_weights (default 1); targets: per layer
+    (C, C) or (N, C, C) arrays."""
     total = None
-    for g, t in zip(grams(feats), targets):
+    weights = [1.0] * len(feats) if layer_weights is None else list(layer_weights)
+    for g, t, w in zip(grams(feats), targets, weights):
+        if not w:
+            continue
         t = np.asarray(t, np.float32)
         scale = float(np.mean(t ** 2)) + 1e-12
-        d = ((g - mt.tensor(t)) ** 2).mean() * (1 / scale)
+        d = ((g - mt.tensor(t)) ** 2).mean() * (w / scale)
         total = d if total is None else total + d
     return total
 

@@ -78,6 +78,7 @@ class StyleConfig:
     steps: int = 4000
     lr: float = 1e-3
     style_weight: float = 1.0
+    style_scales: tuple = (1.0, 1.0, 1.0)  # the style loss's weight at each size of the loss network, finest first
     content_weight: float = 1.0
     luminance_weight: float = 2.0
     colour_weight: float = 0.2
@@ -93,8 +94,8 @@ class StyleConfig:
 RESUME_OVERRIDES = ("steps", "out", "max_minutes", "log_every")  # a resumed run always takes these
 # ... and these where named: a run steered by looking at its outputs (the checkpoint's config and the
 # card's command record every leg)
-STEERABLE = ("lr", "style_weight", "content_weight", "luminance_weight", "colour_weight", "range_weight",
-             "tv_weight")
+STEERABLE = ("lr", "style_weight", "style_scales", "content_weight", "luminance_weight", "colour_weight",
+             "range_weight", "tv_weight")
 
 
 def menu(cfg: StyleConfig) -> tuple:
@@ -172,7 +173,9 @@ def loss_terms(net, bank, plain, styles, targets, cfg: StyleConfig) -> dict:
     per_layer = [np.stack([targets[s][k] for s in styles]) for k in range(len(f_out))]
     mid = len(f_out) // 2
     content_scale = float(np.mean(f_plain[mid].numpy() ** 2)) + 1e-12
-    return {"style": SL.style_loss(f_out, per_layer),
+    per_scale = len(f_out) // len(cfg.style_scales)
+    layer_weights = [w for w in cfg.style_scales for _ in range(per_scale)]
+    return {"style": SL.style_loss(f_out, per_layer, layer_weights),
             "content": ((f_out[mid] - f_plain[mid]) ** 2).mean() * (1 / content_scale),
             "luminance": (luminance(out) - luminance(x)).abs().mean(),
             "colour": (out - x).abs().mean(),
