@@ -80,6 +80,7 @@ class StyleConfig:
     style_weight: float = 1.0
     style_scales: tuple = (1.0, 1.0, 1.0)  # the style loss's weight at each size of the loss network, finest first
     content_weight: float = 1.0
+    content_layer: int = -1  # the loss network's feature map the content term compares (-1: the middle one)
     luminance_weight: float = 2.0
     colour_weight: float = 0.2
     range_weight: float = 4.0
@@ -94,8 +95,8 @@ class StyleConfig:
 RESUME_OVERRIDES = ("steps", "out", "max_minutes", "log_every")  # a resumed run always takes these
 # ... and these where named: a run steered by looking at its outputs (the checkpoint's config and the
 # card's command record every leg)
-STEERABLE = ("lr", "style_weight", "style_scales", "content_weight", "luminance_weight", "colour_weight",
-             "range_weight", "tv_weight")
+STEERABLE = ("lr", "style_weight", "style_scales", "content_weight", "content_layer", "luminance_weight",
+             "colour_weight", "range_weight", "tv_weight")
 
 
 def menu(cfg: StyleConfig) -> tuple:
@@ -171,7 +172,7 @@ def loss_terms(net, bank, plain, styles, targets, cfg: StyleConfig) -> dict:
     with mt.no_grad():
         f_plain = bank(x)
     per_layer = [np.stack([targets[s][k] for s in styles]) for k in range(len(f_out))]
-    mid = len(f_out) // 2
+    mid = len(f_out) // 2 if cfg.content_layer < 0 else cfg.content_layer
     content_scale = float(np.mean(f_plain[mid].numpy() ** 2)) + 1e-12
     per_scale = len(f_out) // len(cfg.style_scales)
     layer_weights = [w for w in cfg.style_scales for _ in range(per_scale)]
