@@ -19,7 +19,7 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
     ("augmentation_study.ipynb", [], 4),  # with the flag it reads the committed report
     ("historical_eras.ipynb", ["intel-scenes-150px.tar.gz", "historical-dev"], 6),
     ("conditional_colorization.ipynb", ["intel-scenes-150px.tar.gz", "camvid_seg192.tar.gz"], 5),
-    ("artistic_styles.ipynb", ["intel-scenes-150px.tar.gz", "styles"], 3),
+    ("artistic_styles.ipynb", ["intel-scenes-150px.tar.gz", "styles", "historical-dev"], 3),
 ])
 def test_notebook_runs(name, needs, min_images, monkeypatch):
     monkeypatch.setenv("MINITORCH_COLOR_SHIPPED_WEIGHTS", "1")  # the flag: shipped weights, no training in CI

@@ -14,7 +14,7 @@ paintings at one size, so brushwork counts at the painting's scale. Per judge an
 Per style, the lightness SSIM between the plain colorization and the painted photo at full size.
 Judges: the training loss network ("loss_network"), JudgeBank ("random_judge"), the statistics judge
 ("statistics_judge": no network) and its stroke histograms alone ("strokes_only").
-Writes evaluation.json, a confusion figure per judge and the sheet (every style on SHEET_PHOTOS
+Writes evaluation.json, a confusion figure per judge and sheet.jpg (every style on SHEET_PHOTOS
 photos beside its painting) to --out; --ship copies the weights and writes their card.
 """
 from __future__ import annotations
@@ -170,7 +170,7 @@ def sheet_figure(st, plains, full, path, dpi: int = 72):
     for a in axes.ravel():
         a.axis("off")
     fig.tight_layout()
-    fig.savefig(path, dpi=dpi)
+    fig.savefig(path, dpi=dpi, pil_kwargs={"quality": 85} if str(path).endswith(".jpg") else None)
 
 
 def card(weights: Path, report: dict, meta: dict) -> dict:
@@ -219,7 +219,7 @@ def main(argv=None) -> int:
                                      f"{j['baselines']['chance']:.2f}")
         print(f"{key:17s} identification {acc:.3f} (95% {lo:.3f}-{hi:.3f}; chance {j['baselines']['chance']:.3f}, "
               f"plain colorizations {j['baselines']['plain_nearest_style_accuracy']:.3f})")
-    sheet_figure(st, plains, full, out / "sheet.png")
+    sheet_figure(st, plains, full, out / "sheet.jpg")
     for name in st.names:
         ss, rec = report["lightness_ssim"][name], report["statistics_judge"]["identification"]["per_class"]
         print(f"{name:42s} lightness SSIM {ss['mean']:.3f} (min {ss['min']:.3f}); recall: loss network "
@@ -228,7 +228,8 @@ def main(argv=None) -> int:
     print(f"median {report['seconds_per_photo_median']:.3f} s per {PHOTO_SIZE} px photo (the style alone)")
     if a.ship:
         ship = Path(a.ship)
-        shutil.copyfile(a.weights, ship)
+        if ship.resolve() != Path(a.weights).resolve():
+            shutil.copyfile(a.weights, ship)
         ship.with_suffix(".json").write_text(json.dumps(card(ship, report, st.metadata), indent=1))
     return 0
 
