@@ -163,7 +163,7 @@ def test_fit_lightness_makes_room_for_the_color_only_inside_the_region():
 
 
 def test_painted_edges_move_toward_the_photos_own_edges():
-    L = np.full((144, 192), 30.0)  # the segmenter's working size: windows of GUIDE_RADIUS pixels
+    L = np.full((144, 192), 30.0)  # the segmenter's working size: windows of DEFAULT_EDGE.radius pixels
     L[:60] = 90  # a bright sky over dark trees: the edge is at row 60
     short, over = np.zeros(L.shape, bool), np.zeros(L.shape, bool)
     short[:57], over[:63] = True, True  # the segmenter's outline 3 pixels off either way
