@@ -7,7 +7,8 @@
 The network (Johnson et al. 2016, small) reads the plain colorization (RGB) and returns it painted:
 two stride-2 convolutions, residual blocks at a quarter of the size, two upsampling convolutions,
 every normalisation a conditional instance norm with one (scale, shift) row per style (Dumoulin et
-al. 2017), and the output
+al. 2017), optionally fixed noise maps beside the photo (noise_channels: a flat sky otherwise gives
+the network nothing to paint from, and its texture gathers at edges as halos), and the output
 
     painted = plain + (blend[1:] @ gain) * tanh(head)
 
@@ -46,6 +47,13 @@ class StyleNetConfig:
     num_styles: int
     channels: tuple = (16, 32, 64)
     res_blocks: int = 3
+    noise_channels: int = 0  # fixed noise maps beside the photo: something to paint from where it is flat
+
+
+def noise_maps(n: int, h: int, w: int) -> np.ndarray:
+    """(1, n, h, w) float32 standard normal noise, the same for the same size (outputs stay reproducible;
+    Ulyanov et al. 2016 feed such noise to texture networks)."""
+    return np.random.default_rng(h * 100003 + w).standard_normal((1, n, h, w)).astype(np.float32)
 
 
 class CondConv(nn.Module):
@@ -81,7 +89,7 @@ class StyleNet(nn.Module):
         super().__init__()
         self.config = config
         rows, (c0, c1, c2) = 1 + config.num_styles, config.channels
-        self.down = nn.ModuleList([CondConv(3, c0, rows), CondConv(c0, c1, rows, stride=2),
+        self.down = nn.ModuleList([CondConv(3 + config.noise_channels, c0, rows), CondConv(c0, c1, rows, stride=2),
                                    CondConv(c1, c2, rows, stride=2)])
         self.res = nn.ModuleList([ResBlock(c2, rows) for _ in range(config.res_blocks)])
         self.up = nn.ModuleList([CondConv(c2, c1, rows, up=True), CondConv(c1, c0, rows, up=True)])
@@ -91,6 +99,10 @@ class StyleNet(nn.Module):
     def forward(self, plain, blend):
         blend = blend if isinstance(blend, mt.Tensor) else mt.tensor(np.asarray(blend, np.float32))
         x = plain * 2 - 1
+        if self.config.noise_channels:
+            n, _, h, w = plain.shape
+            noise = noise_maps(self.config.noise_channels, h, w)
+            x = mt.cat([x, mt.tensor(np.broadcast_to(noise, (n,) + noise.shape[1:]).copy())], 1)
         for layer in (*self.down, *self.res, *self.up):
             x = layer(x, blend)
         gain = mt.ops.matmul(blend[:, 1:], self.gain.reshape(-1, 1)).reshape(-1, 1, 1, 1)
@@ -166,7 +178,8 @@ class Stylizer:
         try:
             styles = tuple(Style(s["name"], tuple(s["files"])) for s in meta["styles"])
             net = StyleNet(StyleNetConfig(len(styles), tuple(meta["config"]["channels"]),
-                                          int(meta["config"]["res_blocks"])))
+                                          int(meta["config"]["res_blocks"]),
+                                          int(meta["config"].get("noise_channels", 0))))
             work_size = int(meta.get("work_size", 256))
         except (KeyError, TypeError, ValueError) as e:
             raise WeightsError(f"{loaded.path}: StyleNet configuration missing or unreadable ({e})") from e
@@ -213,7 +226,8 @@ def subset(st: Stylizer, names) -> Stylizer:
     painting exactly as before."""
     idx = [style_index(st.names, n) for n in names]
     rows = [0] + [1 + i for i in idx]
-    net = StyleNet(StyleNetConfig(len(idx), st.net.config.channels, st.net.config.res_blocks))
+    net = StyleNet(StyleNetConfig(len(idx), st.net.config.channels, st.net.config.res_blocks,
+                                  st.net.config.noise_channels))
     state = {}
     for key, value in st.net.state_dict().items():
         value = np.asarray(value)

@@ -187,3 +187,24 @@ def test_the_style_loss_weighs_each_size_of_the_loss_network_as_asked():
     assert np.isclose(SL.style_loss(feats, targets).item(), sum(per_layer), rtol=1e-5)
     weights = [1, 1, 1, 1, 1, 1, 0.3, 0.3, 0.3]  # the quarter size at 0.3 (StyleConfig.style_scales)
     assert np.isclose(SL.style_loss(feats, targets, weights).item(), float(np.dot(weights, per_layer)), rtol=1e-5)
+
+
+def test_noise_channels_give_a_flat_photo_texture_reproducibly_and_survive_saving(tmp_path):
+    plain = np.full((1, 3, 128, 128), 0.5, np.float32)
+    blend = np.array([[0, 1, 0, 0]], np.float32)
+    for noise, textured in ((0, False), (2, True)):
+        mt.manual_seed(0)
+        net = S.StyleNet(S.StyleNetConfig(len(NAMES), (4, 8, 8), 1, noise_channels=noise))
+        for p in net.parameters():
+            p.data[...] += np.random.default_rng(0).normal(0, 0.3, p.shape).astype(np.float32)
+        with mt.no_grad():
+            out = net(mt.tensor(plain), blend).numpy()[0, :, 48:80, 48:80]  # beyond the zero padding's reach
+            again = net(mt.tensor(plain), blend).numpy()[0, :, 48:80, 48:80]
+        assert (out.std((1, 2)).max() > 1e-3) == textured and np.array_equal(out, again)
+    path = tmp_path / "noisy.npz"
+    S.save_stylenet(net, path, [S.Style(n, ("x",)) for n in NAMES], 32,
+                    {"config": {"channels": [4, 8, 8], "res_blocks": 1, "noise_channels": 2}})
+    st = S.Stylizer.from_weights(path)
+    assert st.net.config.noise_channels == 2
+    photo = np.random.default_rng(2).random((20, 30, 3)).astype(np.float32)
+    np.testing.assert_array_equal(st.stylize(photo, st.blend("Monet", 0.0)), photo)  # strength 0: the photo

@@ -71,6 +71,7 @@ class StyleConfig:
     styles: int = len(PRESET)  # the first this many of PRESET
     channels: tuple = (32, 64, 128)  # Johnson et al. 2016's widths and residual blocks
     res_blocks: int = 5
+    noise_channels: int = 0  # fixed noise maps beside the photo (models/stylenet.py)
     size: int = 128  # training crop
     style_size: int = 256  # paintings' longer side: work_size, so strokes take the painting's share of the picture
     work_size: int = 256  # the longer side the shipped network runs at
@@ -197,7 +198,7 @@ def total(terms: dict, cfg: StyleConfig):
 
 def new_net(cfg: StyleConfig) -> StyleNet:
     mt.manual_seed(cfg.seed)
-    return StyleNet(StyleNetConfig(cfg.styles, tuple(cfg.channels), cfg.res_blocks))
+    return StyleNet(StyleNetConfig(cfg.styles, tuple(cfg.channels), cfg.res_blocks, cfg.noise_channels))
 
 
 def resume_config(saved: StyleConfig, asked: StyleConfig, given=()) -> StyleConfig:
