@@ -73,6 +73,11 @@ AUTO_CONFIDENCE = 0.7  # auto uses an era only this sure of it (cross-validated:
 # modern gray photo, and its decade is beyond these measurements (MAE no better than a constant guess),
 # so auto leaves it modern (it had coloured 149 of 853 modern gray face photos as the 1920s)
 AUTO_ERAS = ERAS[:2]
+# what the recogniser is worth on photos from a collection it never saw (train/era_sources.py,
+# train/era_calibration.py): the studio says it beside every recognition
+HELD_OUT_NOTE = ("A suggestion only: on photos from collections it\nnever saw, the recogniser is right no more often\n"
+                 "than chance (balanced accuracy 0.33 over 449 dated\nphotos of 8 collections). Choose the decade if\n"
+                 "you know it.")
 COLOR_PHOTO = 7.5  # colour_variety above every dated print of the development set (max 6.9): colour
 
 

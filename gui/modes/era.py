@@ -9,7 +9,7 @@ import numpy as np
 from gui.controller import ModeNeeds
 from gui.textures import blank, show_fitted
 from models.color import COLOR_CLASSES, REFERENCE_RGB
-from models.era import AUTO_CONFIDENCE, AUTO_ERAS, ERAS, LABELS, film_for
+from models.era import AUTO_CONFIDENCE, AUTO_ERAS, ERAS, HELD_OUT_NOTE, LABELS, film_for
 from models.palette import grade, palette_for
 
 from . import Mode, register
@@ -41,6 +41,7 @@ class Era(Mode):
             dpg.add_text("", tag="era_recognised")
             for era in ERAS:
                 dpg.add_progress_bar(tag=f"era_bar_{era}", width=270, overlay=era)
+            dpg.add_text(HELD_OUT_NOTE, tag="era_caveat", color=(170, 170, 170))
             dpg.add_spacer(height=4)
             dpg.add_text("Colour as")
             dpg.add_combo([AUTO] + list(LABELS), tag="era_choice", width=270, default_value=AUTO,
@@ -61,10 +62,11 @@ class Era(Mode):
             dpg.set_value("era_recognised", "No era recogniser loaded:\nchoose the decade below.")
         else:
             verdict = ("a colour photo: auto leaves it modern" if rec.color_photo else
-                       f"not sure (under {AUTO_CONFIDENCE:.0%}): auto leaves it modern" if not rec.sure else
-                       "sure, but prints from 1920 on look modern:\nauto leaves it modern" if rec.era not in AUTO_ERAS
-                       else f"sure: auto colours it as the {rec.auto_label}")
-            dpg.set_value("era_recognised", f"Recognised: {rec.era} ({rec.era_probabilities[rec.era]:.0%}),\n"
+                       f"under {AUTO_CONFIDENCE:.0%}: auto leaves it modern" if not rec.sure else
+                       f"over {AUTO_CONFIDENCE:.0%}, but prints from 1920 on look modern:\nauto leaves it modern"
+                       if rec.era not in AUTO_ERAS else
+                       f"over {AUTO_CONFIDENCE:.0%}: auto colours it as the {rec.auto_label}")
+            dpg.set_value("era_recognised", f"Suggested: {rec.era} ({rec.era_probabilities[rec.era]:.0%}),\n"
                                             f"most likely the {rec.era_decade}\n{verdict}")
         for era in ERAS:
             p = rec.era_probabilities[era] if rec is not None else 0.0
