@@ -85,7 +85,7 @@ def main(argv=None) -> int:
     try:
         dated, modern = dated_photos(), T.load_modern(cfg)
     except data.DataMissingError as e:
-        print(f"era_calibrate: error: {e}", file=sys.stderr)
+        print(f"era_calibration: error: {e}", file=sys.stderr)
         return 2
     true, sources = T.era_index(dated.labels), np.array(dated.sources)
     probs, _, _, _ = source_held_out_probs(dated, modern, cfg)
@@ -105,8 +105,8 @@ def main(argv=None) -> int:
     reliability_figure(report["as_trained"], report["calibrated_held_out"], out.with_suffix(".png"))
     for name in ("as_trained", "calibrated_held_out", "prior_held_out"):
         r = report[name]
-        print(f"{name:20s} era NLL {r['era_nll']:.3f} (chance {r['chance_nll']:.3f}), ECE {r['calibration_error']:.3f}, "
-              f"balanced accuracy {r['balanced_accuracy']:.3f} (chance 0.333), accuracy {r['accuracy']:.3f} "
+        print(f"{name:20s} era NLL {r['era_nll']:.3f} (chance {r['chance_nll']:.3f}), "
+              f"ECE {r['calibration_error']:.3f}, balanced accuracy {r['balanced_accuracy']:.3f} (chance 0.333), accuracy {r['accuracy']:.3f} "
               f"(majority {r['majority_era_accuracy']:.3f}); auto acts on {r['auto']['n_acted']}/{r['n']}, "
               f"right {r['auto']['right_when_acting']}")
     print(f"temperature {temperature:.2f} (without each collection: "
