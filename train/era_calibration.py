@@ -106,7 +106,8 @@ def main(argv=None) -> int:
     for name in ("as_trained", "calibrated_held_out", "prior_held_out"):
         r = report[name]
         print(f"{name:20s} era NLL {r['era_nll']:.3f} (chance {r['chance_nll']:.3f}), "
-              f"ECE {r['calibration_error']:.3f}, balanced accuracy {r['balanced_accuracy']:.3f} (chance 0.333), accuracy {r['accuracy']:.3f} "
+              f"ECE {r['calibration_error']:.3f}, balanced accuracy {r['balanced_accuracy']:.3f} (chance 0.333), "
+              f"accuracy {r['accuracy']:.3f} "
               f"(majority {r['majority_era_accuracy']:.3f}); auto acts on {r['auto']['n_acted']}/{r['n']}, "
               f"right {r['auto']['right_when_acting']}")
     print(f"temperature {temperature:.2f} (without each collection: "
