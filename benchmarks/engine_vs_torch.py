@@ -1,6 +1,6 @@
 """minitorch_color against PyTorch CPU on DESIGN.md's reference workload.
 
-    python -m benchmarks.engine_vs_torch [--threads 2] [--repeats 7] [--rounds 2] [--json FILE]
+    python -m benchmarks.engine_vs_torch [--threads 2] [--repeats 7] [--rounds 2] [--busy 1] [--json FILE]
 
 Training step: U-Net 32-64-128-256 (benchmarks/unet.py), batch 16x1x64x64, MSE, Adam.
 Inference: one 1x1x256x256 image in eval mode without gradients. Each network is written two
@@ -11,10 +11,13 @@ number of BLAS threads; rounds alternate the frameworks so that a noisy neighbou
 both alike. JIT compilation and first-call costs are excluded by warm-up iterations;
 the times are medians over every timed iteration of every round. Peak RSS is the
 process's high-water mark (ru_maxrss), including the framework's own import.
+--busy N keeps N cores busy with another program (a spinning process each) for the whole run,
+as on a shared machine.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -97,6 +100,18 @@ def _run_worker(args, threads):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+@contextlib.contextmanager
+def busy_cores(n):
+    """Keep n cores busy with spinning processes while the block runs."""
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    try:
+        yield
+    finally:
+        for proc in spinners:
+            proc.kill()
+            proc.wait()
+
+
 def torch_available():
     import importlib.util
     return importlib.util.find_spec("torch") is not None
@@ -150,7 +165,8 @@ def format_table(res):
     """Return the results as a text table."""
     lines = [f"NumPy float32 matmul (4096x3072 @ 3072x4096) peak in this run: "
              f"{res['numpy_matmul_gflops']:.0f} GFLOP/s; "
-             f"{res['threads']} threads; medians of {res['rounds']}x{res['repeats']} timed runs",
+             f"{res['threads']} threads; medians of {res['rounds']}x{res['repeats']} timed runs"
+             + (f"; {res['busy_cores']} core(s) kept busy by another program" if res.get("busy_cores") else ""),
              f"{'framework':16s} {'layers':9s} {'task':6s} {'img/s':>8s} {'ms':>8s} {'peak RSS MB':>12s} "
              f"{'(above import)':>14s} "
              f"{'GFLOP/s':>8s} {'% matmul':>9s}"]
@@ -176,6 +192,7 @@ def main(argv=None):
     p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--busy", type=int, default=0, help="cores kept busy by another program meanwhile")
     p.add_argument("--json", help="also write the results to this JSON file")
     p.add_argument("--no-kernels", action="store_true", help="skip the NumPy-vs-Numba kernel table")
     p.add_argument("--worker", help=argparse.SUPPRESS)
@@ -190,7 +207,11 @@ def main(argv=None):
     if a.worker == "matmul":
         print(json.dumps(worker_matmul(a.repeats)))
         return 0
-    res = run(a.threads, a.repeats, a.rounds, a.warmup, kernels=not a.no_kernels)
+    if a.busy < 0:
+        p.error("--busy must be at least 0")
+    with busy_cores(a.busy):
+        res = run(a.threads, a.repeats, a.rounds, a.warmup, kernels=not a.no_kernels)
+    res["busy_cores"] = a.busy
     print(format_table(res))
     if a.json:
         with open(a.json, "w") as f:
