@@ -31,12 +31,13 @@ def applies(w_shape, stride, padding, dilation):
             and dilation == (1, 1) and padding[0] == padding[1] and padding[0] <= 2)
 
 
-def _wino_geometry(h, w, pad):
+def tile_geometry(h, w, pad):
+    """(OH, OW, tile rows, tile columns) of a 3x3 convolution of an h x w input padded by pad."""
     oh, ow = h + 2 * pad - 2, w + 2 * pad - 2
     return oh, ow, (oh + 1) // 2, (ow + 1) // 2
 
 
-def _wino_chunks(n, th, tw, channels, itemsize):
+def tile_chunks(n, th, tw, channels, itemsize):
     """Yield (n0, n1, ty0, ty1): whole samples when they fit the budget, else bands of tile rows.
 
     There are at least as many chunks as conv threads whenever the batch allows it.
@@ -52,7 +53,7 @@ def _wino_chunks(n, th, tw, channels, itemsize):
                 yield a, a + 1, t, min(th, t + rows)
 
 
-def _wino_weight(w, xp):
+def filter_transform(w, xp):
     """U = G w G^T for every (out, in) filter pair: (O, C, 3, 3) -> (16, O, C)."""
     o, c = w.shape[:2]
     gg = xp.asarray(_GG, dtype=w.dtype)
@@ -65,8 +66,8 @@ def conv(x, w, pad, bias=None):
     x = xp.ascontiguousarray(x)
     n, c, h, wd = x.shape
     o = w.shape[0]
-    oh, ow, th, tw = _wino_geometry(h, wd, pad)
-    u = _wino_weight(w, xp)  # (16, O, C)
+    oh, ow, th, tw = tile_geometry(h, wd, pad)
+    u = filter_transform(w, xp)  # (16, O, C)
     out = xp.empty((n, o, oh, ow), dtype=x.dtype)
 
     def run(chunk):  # chunks write disjoint output rows
@@ -78,7 +79,7 @@ def conv(x, w, pad, bias=None):
         xp.matmul(u, v, out=m)  # (16, O, C) @ (16, C, tiles)
         K.wino_output(m, n0, n1, t0, t1, tw, out, bias)
 
-    K.map_chunks(run, _wino_chunks(n, th, tw, max(c, o), x.itemsize), xp)
+    K.map_chunks(run, tile_chunks(n, th, tw, max(c, o), x.itemsize), xp)
     return out
 
 
@@ -100,7 +101,7 @@ def conv_backward(x_shape, x, g, w, pad, need_x, need_w):
         return gx, None
     n, c, h, wd = x_shape
     o = w.shape[0]
-    _, _, th, tw = _wino_geometry(h, wd, pad)
+    _, _, th, tw = tile_geometry(h, wd, pad)
     x = xp.ascontiguousarray(x)
 
     def run(chunk):
@@ -112,7 +113,7 @@ def conv_backward(x_shape, x, g, w, pad, need_x, need_w):
         K.wino_input(x, pad, n0, n1, t0, t1, tw, v)
         return xp.matmul(m, v.transpose(0, 2, 1))  # dL/dU: (16, O, tiles) @ (16, tiles, C)
 
-    parts = K.map_chunks(run, _wino_chunks(n, th, tw, max(c, o), g.itemsize), xp)
+    parts = K.map_chunks(run, tile_chunks(n, th, tw, max(c, o), g.itemsize), xp)
     du = parts[0]
     for p in parts[1:]:
         du += p
