@@ -161,6 +161,20 @@ def test_soft_ce_stats_twins(rng):
     np.testing.assert_allclose(kernels.soft_ce_stats(strided, t)[0], expect[0])
 
 
+def test_soft_ce_grad_twins(rng):
+    e, t = rng.random((7, 26)).astype(np.float32), rng.random((7, 26)).astype(np.float32)
+    g, scale = rng.standard_normal(26).astype(np.float32), rng.random(26).astype(np.float32)
+    expect = e * (g * scale) - t * g
+    for mod in (cpu, gpu):
+        out = np.full((7, 26), np.nan, np.float32)
+        mod.soft_ce_grad(e[:, :], t, g, scale, out)
+        np.testing.assert_allclose(out, expect, rtol=1e-6, atol=1e-6)
+    wide = np.full((7, 40), np.nan, np.float32)  # a block of a wider array, as the loss passes it
+    kernels.soft_ce_grad(e[:, 3:16], t[:, 3:16], g[3:16], scale[3:16], wide[:, 5:18])
+    np.testing.assert_allclose(wide[:, 5:18], expect[:, 3:16], rtol=1e-6, atol=1e-6)
+    assert np.isnan(wide[:, :5]).all() and np.isnan(wide[:, 18:]).all()
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the malloc tuning applies to glibc only")
 def test_freed_arrays_are_reused_without_page_faults():
     """memory.py: a step's worth of 4-20 MB arrays, freed and allocated again, costs no new pages."""

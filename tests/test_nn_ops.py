@@ -6,6 +6,7 @@ from conftest import away_from, t64
 import minitorch_color as mt
 from minitorch_color import conv_util, nn
 from minitorch_color.backend import asnumpy
+from minitorch_color.ops import loss as loss_mod
 from minitorch_color.ops import winograd as winograd_mod
 
 F = nn.functional
@@ -275,6 +276,18 @@ def test_soft_cross_entropy_primitive(dim, backend, rng):
     np.testing.assert_allclose(mt.ops.soft_cross_entropy(huge, onehot).numpy(), [1000.0])
     with pytest.raises(ValueError, match="shape"):
         mt.ops.soft_cross_entropy(X, T[:, :2], dim)
+
+
+def test_soft_cross_entropy_in_blocks_of_positions(rng, monkeypatch):
+    # rows too long for one block are cut into equal blocks of positions (ops/loss.py _blocks)
+    x, t = rng.standard_normal((2, 3, 50)) * 3, rng.random((2, 3, 50))
+    expect = [mt.ops.soft_cross_entropy(t64(x), t64(t), 1).numpy()]
+    cut = loss_mod._blocks
+    monkeypatch.setattr(loss_mod, "_blocks", lambda shape, itemsize: cut(shape, itemsize, budget=3 * 8 * 16))
+    assert [b[1:] for b in loss_mod._blocks((1, 3, 50), 8)] == [(0, 12), (12, 25), (25, 37), (37, 50)]
+    X, T = t64(x), t64(t)
+    np.testing.assert_allclose(mt.ops.soft_cross_entropy(X, T, 1).numpy(), expect[0], rtol=1e-12)
+    assert mt.gradcheck(lambda a, b: mt.ops.soft_cross_entropy(a, b, 1), [X, T])
 
 
 def test_gram_and_embedding_and_linear(backend, rng):

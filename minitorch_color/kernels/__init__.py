@@ -215,6 +215,11 @@ def soft_ce_stats(x, t):
     return top, tdotx, tsum
 
 
+def soft_ce_grad(e, t, g, scale, out):
+    """Fill out (C, P) with e * (g * scale) - t * g, for e, t (C, P) and g, scale (P,)."""
+    _impl("soft_ce_grad", e)(e, t, g, scale, out)
+
+
 def adam_step(p, g, m, v, lr, beta1, beta2, eps, weight_decay, decoupled, bc1, bc2):
     """One Adam(W) step on contiguous arrays p, m, v (updated in place) with gradient g."""
     if not (p.flags.c_contiguous and m.flags.c_contiguous and v.flags.c_contiguous):

@@ -264,6 +264,19 @@ def _soft_ce_stats(x, t, top, tdotx, tsum):
             tsum[p] += tc[p]
 
 
+def _soft_ce_grad(e, t, g, scale, out):
+    """Fill out (C, P) with e * (g * scale) - t * g: the soft cross-entropy's input gradient from its
+    saved exp(x - max) e (C, P), targets t (C, P), upstream g (P,) and factor scale (P,), in one pass."""
+    c_, p_ = e.shape
+    k = np.empty(p_, dtype=out.dtype)
+    for p in range(p_):
+        k[p] = g[p] * scale[p]
+    for c in range(c_):  # row by row: each loop reads two streams, writes one, and vectorises
+        ec, tc, oc = e[c], t[c], out[c]
+        for p in range(p_):
+            oc[p] = ec[p] * k[p] - tc[p] * g[p]
+
+
 im2col = _jit(_im2col)
 col2im = _jit(_col2im)
 max_pool2d_fwd = _jit(_max_pool2d_fwd)
@@ -276,6 +289,7 @@ bn_bwd = _jit(_bn_bwd, fastmath=True)
 # parfor's arrays are known not to alias.
 adam_step = _jit(_adam_step, fastmath=True, parallel=True)
 soft_ce_stats = _jit(_soft_ce_stats, fastmath=True)
+soft_ce_grad = _jit(_soft_ce_grad, fastmath=True)
 
 
 # ----- Winograd F(2x2, 3x3): 4x4 input tiles, 2x2 output tiles ---------------------------

@@ -121,6 +121,11 @@ def soft_ce_stats(x, t, top, tdotx, tsum):
     tsum[...] = t.sum(axis=0)
 
 
+def soft_ce_grad(e, t, g, scale, out):
+    """Fill out (C, P) with e * (g * scale) - t * g (the soft cross-entropy's input gradient)."""
+    out[...] = e * (g * scale) - t * g
+
+
 # ----- Winograd F(2x2, 3x3) (see cpu.py for the layout of tiles) --------------------------
 _BT = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]
 _AT = [[1, 1, 1, 0], [0, 1, -1, -1]]

@@ -25,13 +25,16 @@ class LogSoftmax(Function):
         return g - xp.exp(out) * g.sum(axis=ctx.axis, keepdims=True), None
 
 
-def _blocks(shape, itemsize, budget=1 << 22):
+def _blocks(shape, itemsize, budget=1 << 24):
     """(row, start, stop) blocks of positions of a (rows, C, P) array, each C x (stop - start) block
-    within about budget bytes: the units of work for the engine's threads. (Blocks small enough
-    to stay in a 256 KB cache measured slower: the hand-offs cost more than the cache saved.)"""
+    within about budget bytes, the blocks of a row equal: the units of work for the engine's threads.
+    A whole row is one contiguous block, and NumPy and the kernels run contiguous blocks fastest:
+    with 16 MB a 64 x 64 crop's 261 bins (4.3 MB) stay whole, and its loss took 24 + 22 ms forward
+    and backward for 16 crops instead of 37 + 29 in 4 MB pieces. (Pieces small enough to stay in a
+    256 KB cache measured slower still: the hand-offs cost more than the cache saved.)"""
     rows, c, p = shape
-    step = max(8, budget // max(1, c * itemsize))
-    return [(a, s, min(p, s + step)) for a in range(rows) for s in range(0, p, step)]
+    k = -(-p // max(8, budget // max(1, c * itemsize)))  # blocks per row
+    return [(a, p * i // k, p * (i + 1) // k) for a in range(rows) for i in range(k)]
 
 
 class SoftCrossEntropy(Function):
@@ -40,8 +43,8 @@ class SoftCrossEntropy(Function):
     step in those three).
 
     Forward keeps exp(x - max) and the per-position factor sum(t) / sum(exp); the input
-    gradient is then g * (softmax(x) * sum(t) - t) in one pass, with no second exp. The work
-    runs in blocks of positions on the engine's threads.
+    gradient is then g * (softmax(x) * sum(t) - t) in one pass (kernels' soft_ce_grad), with no
+    second exp. The work runs in blocks of positions on the engine's threads.
     """
 
     @staticmethod
@@ -81,11 +84,9 @@ class SoftCrossEntropy(Function):
         if ctx.needs_input_grad[0]:
             gx = xp.empty_like(x3)
 
-            def run(chunk):
+            def run(chunk):  # one pass: read e and t, write gx
                 a, p0, p1 = chunk
-                gs = g2[a, p0:p1]
-                xp.multiply(e[a, :, p0:p1], gs * scale[a, p0:p1], out=gx[a, :, p0:p1])
-                gx[a, :, p0:p1] -= t3[a, :, p0:p1] * gs
+                K.soft_ce_grad(e[a, :, p0:p1], t3[a, :, p0:p1], g2[a, p0:p1], scale[a, p0:p1], gx[a, :, p0:p1])
 
             K.map_chunks(run, _blocks(x3.shape, x3.itemsize), xp)
             gx = gx.reshape(x_shape)
