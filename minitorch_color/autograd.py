@@ -9,11 +9,14 @@ A Function is a pair of static methods on raw arrays:
 records a Context on the output. ``backward`` walks that graph once in reverse
 topological order. Gradients of broadcast inputs are summed back to the input's shape
 here, in one place (``unbroadcast``), so no op has to think about broadcasting.
+The first ``backward`` of a process keeps freed memory for reuse (memory.py): a training loop
+would otherwise page-fault its activations anew every step.
 """
 from __future__ import annotations
 
 import threading
 
+from . import memory
 from .backend import get_array_module
 
 _state = threading.local()
@@ -161,6 +164,7 @@ def backward(tensor, grad=None, retain_graph=False):
     if not tensor.requires_grad:
         raise RuntimeError("backward() on a tensor that does not require grad "
                            "(no input had requires_grad=True, or it was made under no_grad)")
+    memory.keep_freed_memory_for_training()
     xp = get_array_module(tensor.data)
     if grad is None:
         if tensor.data.size != 1:

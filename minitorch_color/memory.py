@@ -6,7 +6,16 @@ the top of its heap to the OS beyond its trim threshold, so every step page-faul
 16,400 minor faults and 50-90 ms of kernel time per step of the reference U-Net (issue 12,
 measured with ``getrusage``). Raising both thresholds once (what the environment variables
 MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ would do) lets those blocks be reused: the
-step went from 465 to 410 ms. Entry points ask for it: ``keep_freed_memory()``.
+step went from 465 to 410 ms. (glibc caps the mmap threshold at 32 MB, so larger blocks, such as
+ColorNet's 68 MB of 261-bin logits for 16 crops of 64 px, are still mapped fresh. Turning mmap off
+altogether, M_MMAP_MAX = 0, halved a 261-bin head's forward alone, 24.8 -> 12.6 ms, but moved
+ColorNet's step by 1.5%, within noise, and is not done: a 100-megapixel photo's gigabyte arrays
+would then live on the heap.)
+
+Importing the engine tunes nothing. Entry points ask for it (``keep_freed_memory()``: the colorize
+command, the studio, the training scripts), and so does the first ``backward`` of a process
+(``keep_freed_memory_for_training``): a training loop written as for PyTorch, which never asks,
+ran its U-Net step in 392-407 ms instead of 360 with 13,000 page faults a step (issue 34).
 
 The cost: memory freed after a large photo stays with the process (it is reused by the next).
 ``MINITORCH_KEEP_MEMORY=0`` in the environment turns this off; it only ever applies to glibc.
@@ -28,7 +37,8 @@ KEPT = False  # whether keep_freed_memory() has tuned this process
 
 def keep_freed_memory() -> bool:
     """Tune glibc's malloc as described above, for the whole process: a choice for an entry point
-    (the colorize command, the studio, the training scripts) to make, never made on import.
+    (the colorize command, the studio, the training scripts; the first backward asks too), never made on
+    import.
     Return whether it was done."""
     global KEPT
     if os.environ.get("MINITORCH_KEEP_MEMORY", "1") == "0" or not sys.platform.startswith("linux"):
@@ -41,3 +51,14 @@ def keep_freed_memory() -> bool:
     mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
     KEPT = bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
     return KEPT
+
+
+_asked = False  # whether keep_freed_memory_for_training has run in this process
+
+
+def keep_freed_memory_for_training() -> None:
+    """keep_freed_memory(), once per process: what autograd's backward asks (cheap after the first)."""
+    global _asked
+    if not _asked:
+        _asked = True
+        keep_freed_memory()

@@ -202,6 +202,28 @@ def test_freed_arrays_are_reused_without_page_faults():
     assert int(faults["1"]) < 100 < int(faults["0"])  # 75 MB of fresh pages per round when not kept
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the malloc tuning applies to glibc only")
+def test_the_first_backward_keeps_freed_memory():
+    """memory.py: a training loop that never asks (written as for PyTorch) is tuned by its first backward,
+    not by importing the engine nor by inference; MINITORCH_KEEP_MEMORY=0 still turns it off."""
+    code = ("import minitorch_color as mt\n"
+            "x = mt.tensor([1.0, 2.0], requires_grad=True)\n"
+            "y = (x * x).sum()\n"
+            "before = mt.memory.KEPT\n"
+            "y.backward()\n"
+            "print(before, mt.memory.KEPT, float(x.grad[1]))\n")
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    seen = {}
+    for keep in ("1", "0"):
+        env["MINITORCH_KEEP_MEMORY"] = keep
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        seen[keep] = out.stdout.split()
+    if seen["1"][1] == "False":
+        pytest.skip("not glibc: malloc cannot be tuned here")
+    assert seen["1"] == ["False", "True", "4.0"] and seen["0"] == ["False", "False", "4.0"]
+
+
 @pytest.mark.parametrize("choice,expected", [("numba", "minitorch_color.kernels.cpu"), ("array", "None")])
 def test_the_engine_really_runs_the_kernels_it_chose(choice, expected):
     """The Numba kernels are what a default process runs (a lazy import once returned the package's own
