@@ -102,6 +102,7 @@ def test_conv_errors():
 def test_large_conv_chunks_match_im2col(rng, monkeypatch):
     # big enough that Winograd splits one sample into bands of tile rows
     monkeypatch.setattr(conv_util, "CHUNK_BYTES", 64 << 10)
+    monkeypatch.setattr(conv_util, "SAMPLE_CHUNK_BYTES", 64 << 10)
     x = rng.standard_normal((2, 8, 40, 36)).astype(np.float32)
     w = rng.standard_normal((8, 8, 3, 3)).astype(np.float32)
     X, W = mt.tensor(x, requires_grad=True), mt.tensor(w, requires_grad=True)
@@ -115,6 +116,19 @@ def test_large_conv_chunks_match_im2col(rng, monkeypatch):
     np.testing.assert_allclose(out.numpy(), out2.numpy(), rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(X.grad, X2.grad, rtol=1e-4, atol=1e-3)
     np.testing.assert_allclose(W.grad, W2.grad, rtol=1e-4, atol=1e-2)
+
+
+def test_winograd_chunks_cover_every_tile_once(monkeypatch):
+    # whole samples for a batch with a sample per thread, bands for a single photo, at least a chunk per
+    # thread where the work allows, and every (sample, tile row) exactly once
+    monkeypatch.setattr(mt.kernels.threads, "_threads", 2)
+    for n, th, tw, channels in ((16, 32, 32, 32), (16, 4, 4, 256), (1, 128, 128, 32), (1, 4, 4, 256), (3, 7, 5, 8)):
+        chunks = list(winograd_mod.tile_chunks(n, th, tw, channels, 4))
+        covered = sorted((a, t) for n0, n1, t0, t1 in chunks for a in range(n0, n1) for t in range(t0, t1))
+        assert covered == [(a, t) for a in range(n) for t in range(th)]
+        assert len(chunks) >= 2
+        if n >= 2:
+            assert all(t0 == 0 and t1 == th for _, _, t0, t1 in chunks)  # the batch's samples whole
 
 
 @pytest.mark.parametrize("k,s,p", [(2, 2, 0), (3, 2, 1), (3, 1, 1), (2, 1, 0)])
@@ -321,6 +335,7 @@ def test_conv_matches_torch(torch, rng):
 def test_threaded_chunks_match_single_thread(chunk_bytes, rng, monkeypatch):
     """Chunks on worker threads (bands of one sample included) give the single-thread answer."""
     monkeypatch.setattr(conv_util, "CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(conv_util, "SAMPLE_CHUNK_BYTES", chunk_bytes)
     x = rng.standard_normal((3, 8, 40, 36))
     w = rng.standard_normal((6, 8, 3, 3))
     w5 = rng.standard_normal((6, 8, 5, 5))

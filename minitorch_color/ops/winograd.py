@@ -38,16 +38,20 @@ def tile_geometry(h, w, pad):
 
 
 def tile_chunks(n, th, tw, channels, itemsize):
-    """Yield (n0, n1, ty0, ty1): whole samples when they fit the budget, else bands of tile rows.
+    """Yield (n0, n1, ty0, ty1): whole samples when the batch has a sample per thread and a sample fits
+    SAMPLE_CHUNK_BYTES, else bands of tile rows within CHUNK_BYTES (conv_util.py).
 
     There are at least as many chunks as conv threads whenever the batch allows it.
     """
-    rows = max(1, conv_util.CHUNK_BYTES // (16 * channels * tw * itemsize))
-    if rows >= th:
-        step = max(1, min(rows // th, -(-n // K.threads.conv_threads())))
+    row_bytes = 16 * channels * tw * itemsize  # one tile row's transformed tiles
+    threads = K.threads.conv_threads()
+    if n >= threads and row_bytes * th <= conv_util.SAMPLE_CHUNK_BYTES:
+        per_chunk = max(1, conv_util.SAMPLE_CHUNK_BYTES // (row_bytes * th))
+        step = max(1, min(per_chunk, -(-n // threads)))
         for a in range(0, n, step):
             yield a, min(n, a + step), 0, th
-    else:
+    else:  # a photo or two, or samples too large: bands, at least one per thread
+        rows = max(1, min(conv_util.CHUNK_BYTES // row_bytes, -(-th * n // threads)))
         for a in range(n):
             for t in range(0, th, rows):
                 yield a, a + 1, t, min(th, t + rows)
