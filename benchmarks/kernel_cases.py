@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks.timing import median, time_calls
-from minitorch_color.kernels import conv_out_size, cpu, gpu
+from minitorch_color.kernels import conv_out_size, gpu, numba_kernels
 
 
 def _median_time(fn, repeats):
@@ -42,6 +42,9 @@ def _cases():
     out = np.empty_like(x)
     cases.append(("winograd output tiles + bias", "wino_output", (v, b, 0, 16, 0, 32, 32, out)))
     cases.append(("winograd output adjoint", "wino_output_adjoint", (x, 0, 16, 0, 32, 32, v)))
+    e, t = rng.random((261, 4096)).astype(np.float32), rng.random((261, 4096)).astype(np.float32)
+    gs, scale, ce_out = np.ones(4096, np.float32), rng.random(4096).astype(np.float32), np.empty_like(e)
+    cases.append(("soft cross-entropy gradient 261x4096", "soft_ce_grad", (e, t, gs, scale, ce_out)))
     p = rng.standard_normal(2_000_000).astype(np.float32)
     gg, m, vv = p.copy(), np.zeros_like(p), np.zeros_like(p)
     cases.append(("adam step 2M params", "adam_step", (p, gg, m, vv, 1e-3, 0.9, 0.999, 1e-8, 0.0, False, 0.1, 0.001)))
@@ -50,6 +53,9 @@ def _cases():
 
 def run_kernels(repeats=5):
     """Return [{op, numpy_ms, numba_ms, speedup}] for the hot kernels."""
+    cpu = numba_kernels()  # loaded on first use: the package's `cpu` is None until then
+    if cpu is None:
+        raise RuntimeError("the Numba kernels are not available (Numba missing, or MINITORCH_KERNELS=array)")
     rows = []
     for label, name, args in _cases():
         t_np = _median_time(lambda: getattr(gpu, name)(*args), repeats)
