@@ -1,14 +1,26 @@
 """Shared fixtures: the backend fixture runs a test on the CPU and, where a GPU works, on CUDA; weights
-is a tiny untrained ColorNet's weights file for the command's and the archive's tests."""
+is a tiny untrained ColorNet's weights file for the command's and the archive's tests; every test
+starts with the kernels the process began with (the colorize command chooses the array kernels for a
+few photos, and the tests after its in-process runs had gone on with them)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 import minitorch_color as mt
+from minitorch_color import kernels
 from minitorch_color.backend import cuda_available
 from models.colornet import ColorNet, ColorNetConfig
 from models.inference import save_colornet
+
+_KERNELS_AT_START = kernels.kernels_in_use()
+
+
+@pytest.fixture(autouse=True)
+def kernels_as_at_start():
+    """Put back the process's kernel choice after each test (module-wide state a test may change)."""
+    yield
+    kernels.use_kernels(_KERNELS_AT_START)
 
 
 @pytest.fixture(params=["cpu", "cuda"])

@@ -245,3 +245,11 @@ def test_the_kernel_benchmark_runs_every_case():
     rows = run_kernels(repeats=1)
     assert len(rows) == 12 and len({r["op"] for r in rows}) == 12
     assert all(r["numpy_ms"] > 0 and r["numba_ms"] > 0 for r in rows)
+
+
+def test_every_test_starts_with_the_kernels_the_process_began_with():
+    """conftest.py puts the choice back after each test: the colorize command's in-process runs in
+    test_colorize_cli.py (before this file) choose the array kernels for a few photos, and the Numba
+    kernels had then gone untested in the rest of the suite."""
+    expected = os.environ.get("MINITORCH_KERNELS", "numba")
+    assert kernels.kernels_in_use() == expected
