@@ -176,6 +176,19 @@ def test_soft_ce_grad_twins(rng):
     assert np.isnan(wide[:, :5]).all() and np.isnan(wide[:, 18:]).all()
 
 
+def _with_and_without_kept_memory(code):
+    """{"1": words printed, "0": words printed} by code run in a fresh process with MINITORCH_KEEP_MEMORY
+    at 1 and at 0."""
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    seen = {}
+    for keep in ("1", "0"):
+        env["MINITORCH_KEEP_MEMORY"] = keep
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        seen[keep] = out.stdout.split()
+    return seen
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the malloc tuning applies to glibc only")
 def test_freed_arrays_are_reused_without_page_faults():
     """memory.py: a step's worth of 4-20 MB arrays, freed and allocated again, costs no new pages."""
@@ -190,13 +203,10 @@ def test_freed_arrays_are_reused_without_page_faults():
             "for _ in range(5):\n"
             "    step()\n"
             "print(mt.memory.KEPT, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)\n")
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    seen = _with_and_without_kept_memory(code)
     faults = {}
     for keep in ("1", "0"):
-        env["MINITORCH_KEEP_MEMORY"] = keep
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
-        assert out.returncode == 0, out.stderr
-        kept, faults[keep] = out.stdout.split()
+        kept, faults[keep] = seen[keep]
         if kept == "False" and keep == "1":
             pytest.skip("not glibc: malloc cannot be tuned here")
         assert kept == ("True" if keep == "1" else "False")
@@ -213,13 +223,7 @@ def test_the_first_backward_keeps_freed_memory():
             "before = mt.memory.KEPT\n"
             "y.backward()\n"
             "print(before, mt.memory.KEPT, float(x.grad[1]))\n")
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    seen = {}
-    for keep in ("1", "0"):
-        env["MINITORCH_KEEP_MEMORY"] = keep
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
-        assert out.returncode == 0, out.stderr
-        seen[keep] = out.stdout.split()
+    seen = _with_and_without_kept_memory(code)
     if seen["1"][1] == "False":
         pytest.skip("not glibc: malloc cannot be tuned here")
     assert seen["1"] == ["False", "True", "4.0"] and seen["0"] == ["False", "False", "4.0"]
