@@ -4,8 +4,9 @@
 
 Times the whole path a user of `colorize --style` waits for: read a 512x512 PNG, colorize it with
 the shipped ColorNet at its card's working size, paint it with StyleNet at its working size
-(models/stylenet.Stylizer.stylize: the style's change upsampled onto the full photo) and write the
-PNG; StyleNet's share is measured separately. Two warm-up calls exclude Numba compilation; medians
+(models/stylenet.Stylizer.stylize: the style's change upsampled onto the full photo, then its
+brushwork, models/brushwork.py) and write the PNG; StyleNet's share (network and brushwork) is
+measured separately. Two warm-up calls exclude Numba compilation; medians
 of --repeats runs. Run it with nothing else on the CPU.
 """
 from __future__ import annotations

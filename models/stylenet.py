@@ -15,6 +15,10 @@ the network nothing to paint from, and its texture gathers at edges as halos), a
 where blend is a row of weights over (plain, style 1, ..., style S) summing to 1. Strength s of a
 style k is the blend (1 - s) e_0 + s e_k: every row interpolated, and at s = 0 the gain is 0, so
 the result is the plain colorization exactly. Two styles mix by interpolating their rows.
+
+Weights that carry brushwork (a sample of each painting's colours and a Brush per style,
+brushwork.py) then lay the painting's palette and strokes on the network's output, that change
+scaled by the strength (0: nothing) and mixed by the same shares as the rows.
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ import numpy as np
 import minitorch_color as mt
 from minitorch_color import nn
 
+from . import brushwork
 from .image_io import resize
 from .weights import WeightsError, load_state, load_weights, save_weights, shipped
 
@@ -32,6 +37,7 @@ KIND = "stylenet"
 MULTIPLE = 4  # the network halves twice: inputs are padded to a multiple of this
 THUMB = 48  # each style's painting ships as a THUMB x THUMB thumbnail (the studio's gallery)
 BORDER = 16  # the photo is mirrored this far out before the network, so its zero padding paints no frame
+BRUSH_SIZE = 1024  # brushwork is laid at most this long on the longer side, its change upsampled beyond
 
 
 @dataclass(frozen=True)
@@ -156,9 +162,15 @@ class Stylizer:
     """A trained StyleNet with its menu, run at a working size on photos of any size."""
 
     def __init__(self, net: StyleNet, styles: tuple, work_size: int = 256, metadata: dict | None = None,
-                 thumbnails=None):
+                 thumbnails=None, palettes=None, brushes=None):
         if len(styles) != net.config.num_styles:
             raise WeightsError(f"the network has {net.config.num_styles} styles, the menu {len(styles)}")
+        if (palettes is None) != (brushes is None) or (brushes is not None and not
+                                                         len(palettes) == len(brushes) == len(styles)):
+            raise WeightsError(f"brushwork needs a palette and a brush for each of the {len(styles)} styles")
+        # per style: (K, 3) CIELAB samples of its paintings and its Brush (brushwork.py), or None: the network alone
+        self.palettes = None if palettes is None else [np.asarray(p, np.float32) for p in palettes]
+        self.brushes = None if brushes is None else list(brushes)
         self.net, self.styles, self.work_size = net.eval(), tuple(styles), int(work_size)
         self.metadata = dict(metadata or {})
         # (S, THUMB, THUMB, 3) uint8: each style's own painting, small (gray squares when absent)
@@ -188,7 +200,16 @@ class Stylizer:
         if thumbs is not None and np.shape(thumbs) != (len(styles), THUMB, THUMB, 3):
             raise WeightsError(f"{loaded.path}: thumbnails of shape {np.shape(thumbs)}, expected "
                                f"{(len(styles), THUMB, THUMB, 3)}")
-        return cls(net, styles, work_size, meta, thumbs)
+        palettes, brushes = loaded.arrays.get("palettes"), meta.get("brushes")
+        if (palettes is None) != (brushes is None) or (palettes is not None and (
+                np.ndim(palettes) != 3 or np.shape(palettes)[::2] != (len(styles), 3) or len(brushes) != len(styles))):
+            raise WeightsError(f"{loaded.path}: brushwork unreadable (palettes {np.shape(palettes)}, "
+                               f"{'no' if brushes is None else len(brushes)} brushes, {len(styles)} styles)")
+        try:
+            brushes = None if brushes is None else [brushwork.Brush.from_dict(b) for b in brushes]
+        except (TypeError, ValueError, AttributeError) as e:
+            raise WeightsError(f"{loaded.path}: a brush is unreadable ({e})") from e
+        return cls(net, styles, work_size, meta, thumbs, palettes, brushes)
 
     def blend(self, style: str | None, strength: float = 1.0, mix: dict | None = None) -> np.ndarray:
         return blend_row(self.names, style, strength, mix)
@@ -217,7 +238,23 @@ class Stylizer:
         delta = self.residual(small, blend)
         if hw != (h, w):
             delta = resize(delta, (h, w))
-        return np.clip(plain + delta, 0, 1)
+        painted = np.clip(plain + delta, 0, 1)
+        return painted if self.brushes is None else self.brush(painted, blend)
+
+    def brush(self, painted, blend) -> np.ndarray:
+        """The network's output (H, W, 3) with the blend's brushwork laid on it: at most BRUSH_SIZE on the
+        longer side (its change upsampled beyond), the change scaled by the strength 1 - blend[0]."""
+        strength = 1 - float(blend[0])
+        shares = np.asarray(blend[1:], np.float64) / strength
+        brush = brushwork.mix(self.brushes, shares)
+        palette = brushwork.mix_palettes(self.palettes, shares)
+        h, w = painted.shape[:2]
+        scale = min(1.0, BRUSH_SIZE / max(h, w))
+        small = painted if scale == 1 else resize(painted, (max(8, round(h * scale)), max(8, round(w * scale))))
+        change = brushwork.paint(small, brush, palette) - small
+        if scale != 1:
+            change = resize(change, (h, w))
+        return np.clip(painted + strength * change, 0, 1)
 
 
 def subset(st: Stylizer, names) -> Stylizer:
@@ -237,7 +274,9 @@ def subset(st: Stylizer, names) -> Stylizer:
             value = value[rows]
         state[key] = value
     net.load_state_dict(state)
-    return Stylizer(net, tuple(st.styles[i] for i in idx), st.work_size, st.metadata, st.thumbnails[idx])
+    pick = (lambda items: None if items is None else [items[i] for i in idx])
+    return Stylizer(net, tuple(st.styles[i] for i in idx), st.work_size, st.metadata, st.thumbnails[idx],
+                    pick(st.palettes), pick(st.brushes))
 
 
 def thumbnail(rgb) -> np.ndarray:
@@ -248,10 +287,17 @@ def thumbnail(rgb) -> np.ndarray:
     return (np.clip(resize(np.asarray(square, np.float32), (THUMB, THUMB)), 0, 1) * 255).round().astype(np.uint8)
 
 
-def save_stylenet(net: StyleNet, path, styles, work_size: int, metadata: dict, thumbnails=None) -> None:
-    """Write StyleNet weights (float16) with the menu and the paintings' thumbnails (S, THUMB, THUMB, 3)
-    uint8; metadata must hold "config"."""
+def save_stylenet(net: StyleNet, path, styles, work_size: int, metadata: dict, thumbnails=None,
+                  palettes=None, brushes=None) -> None:
+    """Write StyleNet weights (float16) with the menu, the paintings' thumbnails (S, THUMB, THUMB, 3)
+    uint8 and, when given, the brushwork: palettes (S, K, 3) CIELAB samples and a Brush per style;
+    metadata must hold "config"."""
     arrays = {} if thumbnails is None else {"thumbnails": np.asarray(thumbnails, np.uint8)}
+    metadata = {k: v for k, v in metadata.items() if k != "brushes"}  # only with the palettes below
+    extra = {}
+    if palettes is not None:
+        arrays["palettes"] = np.asarray(palettes, np.float16)
+        extra["brushes"] = [b.to_dict() for b in brushes]
     save_weights(path, net.state_dict(), KIND,
-                 {**metadata, "work_size": int(work_size),
+                 {**metadata, **extra, "work_size": int(work_size),
                   "styles": [{"name": s.name, "files": list(s.files)} for s in styles]}, arrays=arrays, half=True)

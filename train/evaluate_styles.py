@@ -44,12 +44,15 @@ PHOTO_SIZE = 512  # the held-out photos' longer side: what a user paints
 SHEET_PHOTOS = 6
 
 
-def held_out_photos(n: int, seed: int = 0, size: int = PHOTO_SIZE) -> list:
-    """n real old photos (historical-dev, a seeded draw) at `size` on the longer side, as the shipped
-    ColorNet colorizes them: a list of (H, W, 3) float32 arrays in [0, 1]."""
+def held_out_photos(n: int, seed: int = 0, size: int = PHOTO_SIZE, offset: int = 0) -> list:
+    """n real old photos (historical-dev: entries offset..offset+n of a seeded shuffle, so offsets 0 and n
+    give disjoint sets) at `size` on the longer side, as the shipped ColorNet colorizes them: a list of
+    (H, W, 3) float32 arrays in [0, 1]."""
     cz = Colorizer.from_weights()
     rows = data.load_historical()
-    pick = np.sort(np.random.default_rng(seed).permutation(len(rows))[:n])
+    if offset + n > len(rows):
+        raise data.DataMissingError(f"historical-dev has {len(rows)} photos, not {offset + n}")
+    pick = np.sort(np.random.default_rng(seed).permutation(len(rows))[offset:offset + n])
     out = []
     for k in tqdm(pick, desc="colorizing held-out photos", leave=False):
         im = rows[k]["image"]
@@ -175,12 +178,16 @@ def sheet_figure(st, plains, full, path, dpi: int = 72):
 
 def card(weights: Path, report: dict, meta: dict) -> dict:
     return {"name": weights.stem, "file": weights.name, "sha256": sha256(weights), "bytes": weights.stat().st_size,
-            "model": "StyleNet (models/stylenet.py): conditional instance norm, one row per style",
+            "model": "StyleNet (models/stylenet.py): conditional instance norm, one row per style"
+                     + ("; then each style's brushwork (models/brushwork.py): its paintings' palette, strokes, "
+                        "flat patches, ink" if meta.get("brushes") else ""),
+            "brushes": {s["name"]: b for s, b in zip(meta["styles"], meta.get("brushes") or [])},
             "purpose": "colorize --style, the studio's Styles mode",
             "config": meta.get("config"), "work_size": meta.get("work_size"),
             "styles": meta["styles"],
             "data": {"photos": "Intel training photos colorized by the shipped ColorNet (weights/colornet.npz)",
-                     "styles": "../shared/data/styles and paintings_impressionist192 (files above)"},
+                     "styles": "../shared/data/styles and paintings_impressionist192 (files above); each "
+                               "style's palette: 4,096 CIELAB pixels of its paintings at 256 px (shipped)"},
             "command": meta.get("command"), "wall_seconds": meta.get("seconds"), "steps": meta.get("steps_done"),
             "metrics": {"n_photos_held_out": report["n_photos"], "photo_size": report["photo_size"],
                         "chance": report["loss_network"]["baselines"]["chance"],
@@ -196,17 +203,19 @@ def main(argv=None) -> int:
     p.add_argument("--weights", required=True)
     p.add_argument("--photos", type=int, default=48)
     p.add_argument("--seed", type=int, default=0, help="which held-out photos (a seeded draw from historical-dev)")
+    p.add_argument("--offset", type=int, default=0,
+                   help="skip this many photos of the draw (--offset 48: 48 photos disjoint from the default's)")
     p.add_argument("--out", default="reports/styles")
     p.add_argument("--ship", default=None, help="copy the weights here and write their card")
     a = p.parse_args(argv)
     try:
         st = Stylizer.from_weights(a.weights)
-        plains = held_out_photos(a.photos, a.seed)
+        plains = held_out_photos(a.photos, a.seed, offset=a.offset)
     except (WeightsError, data.DataMissingError) as e:
         print(f"evaluate_styles: error: {e}", file=sys.stderr)
         return 2
     report, full = evaluate(st, plains, loss_net=st.metadata.get("config", {}).get("loss_net", "random"))
-    report["weights"], report["photo_seed"] = a.weights, a.seed
+    report["weights"], report["photo_seed"], report["photo_offset"] = a.weights, a.seed, a.offset
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "evaluation.json").write_text(json.dumps(report, indent=1))

@@ -4,11 +4,14 @@
     python -m train.train_styles --resume [--steps=N] [--max_minutes=M]
     python -m train.train_styles --export [--out=runs/styles]   # stylenet.npz from the checkpoint, no training
     python -m train.train_styles --export --keep="NAME;NAME;..."  # ... offering only these styles (stylenet.subset)
+    python -m train.train_styles --brushwork=weights/stylenet.npz [--out=runs/styles]  # trained weights given
+                                                          # today's brushwork (training.BRUSHES), no training
     mpiexec -n 2 python -m mpi4py -m train.train_styles --distributed ...  # data-parallel (docs/scale_out.md)
 
 Every --key=value overrides a field of train.styles.training.StyleConfig. Writes --out (default
 runs/styles): checkpoint.npz (atomic; --resume goes on exactly), history.json, and stylenet.npz
-(the network with its menu, float16), which train.evaluate_styles measures and ships.
+(the network with its menu, float16, and each style's brushwork: a sample of its paintings' colours
+and its Brush), which train.evaluate_styles measures and ships.
 """
 from __future__ import annotations
 
@@ -36,10 +39,14 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     resume, export, distributed = "--resume" in argv, "--export" in argv, "--distributed" in argv
     keep = next((a.split("=", 1)[1] for a in argv if a.startswith("--keep=")), None)
-    argv = [a for a in argv if a not in ("--resume", "--export", "--distributed") and not a.startswith("--keep=")]
+    rebrush = next((a.split("=", 1)[1] for a in argv if a.startswith("--brushwork=")), None)
+    argv = [a for a in argv if a not in ("--resume", "--export", "--distributed")
+            and not a.startswith(("--keep=", "--brushwork="))]
     cfg = parse_config(argv, T.StyleConfig(), __doc__)
     if cfg is None:
         return 0
+    if rebrush:
+        return with_brushwork(rebrush, Path(cfg.out))
     ranks = world(distributed and not export)
     try:
         run = T.load_run(cfg.out) if export else T.train(cfg, resume=resume, world=ranks, given=given_keys(argv))
@@ -68,9 +75,24 @@ def main(argv=None):
         net, styles, thumbs = narrow.net, narrow.styles, narrow.thumbnails
         meta["trained_with"] = [s.name for s in run.styles]
         meta["command"] += f'; python -m train.train_styles --export --keep="{keep}"'
-    save_stylenet(net, out / "stylenet.npz", styles, run.config.work_size, meta, thumbs)
+    save_stylenet(net, out / "stylenet.npz", styles, run.config.work_size, meta, thumbs, *T.brushwork_for(styles))
     terms = ", ".join(f"{k} {v:.4f}" for k, v in last.items() if k not in ("step", "seconds"))
     print(f"step {last['step']}: {terms} -> {out / 'stylenet.npz'}")
+    return 0
+
+
+def with_brushwork(weights: str, out: Path) -> int:
+    """Write out/stylenet.npz: the trained network of `weights` with today's brushwork for its styles."""
+    try:
+        st = Stylizer.from_weights(weights)
+        palettes, brushes = T.brushwork_for(st.styles)
+    except (data.DataMissingError, WeightsError) as e:
+        raise SystemExit(f"cannot add brushwork: {e}") from None
+    meta = dict(st.metadata)
+    meta["command"] = meta.get("command", "") + f"; python -m train.train_styles --brushwork={weights}"
+    out.mkdir(parents=True, exist_ok=True)
+    save_stylenet(st.net, out / "stylenet.npz", st.styles, st.work_size, meta, st.thumbnails, palettes, brushes)
+    print(f"{weights} with brushwork for {len(brushes)} styles -> {out / 'stylenet.npz'}")
     return 0
 
 
