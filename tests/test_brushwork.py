@@ -120,3 +120,14 @@ def test_broken_brushwork_in_a_weights_file_is_refused(tmp_path):
     save_weights(bad, plain.net.state_dict(), S.KIND, meta, arrays={"palettes": np.zeros((3, 10, 3), np.float16)})
     with pytest.raises(WeightsError, match="brush is unreadable"):
         S.Stylizer.from_weights(bad)
+
+
+def test_a_photo_larger_than_the_brush_size_gets_the_brushwork_upsampled(tmp_path, monkeypatch):
+    _, st = brushed_stylizer(tmp_path)
+    photo = np.random.default_rng(6).random((37, 50, 3)).astype(np.float32)
+    full = st.stylize(photo, st.blend("Gauguin"))
+    monkeypatch.setattr(S, "BRUSH_SIZE", 24)  # the brushwork laid at 24 px, its change upsampled
+    coarse = st.stylize(photo, st.blend("Gauguin"))
+    assert coarse.shape == photo.shape and coarse.dtype == np.float32
+    assert np.abs(coarse - photo).mean() > 0.01  # still painted
+    assert np.abs(coarse - full).mean() < np.abs(full - photo).mean()  # and much like the full-size brushwork
