@@ -136,6 +136,8 @@ def flow_field(rgb, smooth: float) -> tuple:
     """Unit vectors (tx, ty) along the image's edges: the minor eigenvector of its structure tensor
     smoothed over `smooth` px (flat areas take their direction from the shapes around them)."""
     lum = gaussian_filter(_luma(rgb), 1.0)
+    if min(lum.shape) < 3:  # too small to have edges: strokes run along the rows
+        return np.ones(lum.shape, np.float32), np.zeros(lum.shape, np.float32)
     gy, gx = np.gradient(lum)
     jxx, jxy, jyy = (gaussian_filter(a, smooth) for a in (gx * gx, gx * gy, gy * gy))
     minor = 0.5 * (jxx + jyy - np.sqrt((jxx - jyy) ** 2 + 4 * jxy * jxy))

@@ -131,3 +131,12 @@ def test_a_photo_larger_than_the_brush_size_gets_the_brushwork_upsampled(tmp_pat
     assert coarse.shape == photo.shape and coarse.dtype == np.float32
     assert np.abs(coarse - photo).mean() > 0.01  # still painted
     assert np.abs(coarse - full).mean() < np.abs(full - photo).mean()  # and much like the full-size brushwork
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 3), (2, 3, 3), (2, 40, 3)])
+def test_tiny_and_flat_photos_are_painted_without_error(tmp_path, shape):
+    _, st = brushed_stylizer(tmp_path)
+    for photo in (np.zeros(shape, np.float32), np.full(shape, 0.5, np.float32)):
+        for name in NAMES:
+            out = st.stylize(photo, st.blend(name, 0.7, {NAMES[0]: 0.3}))
+            assert out.shape == shape and np.isfinite(out).all()
