@@ -5,6 +5,8 @@ import pytest
 
 import minitorch_color as mt
 from models import segmenter as S
+from train import evaluate_conditions as E
+from train.common import data
 from train.regions import training as T
 
 
@@ -79,3 +81,20 @@ def test_scene_tones_change_only_the_regions_they_name():
     frames = T.Frames(np.stack([L] * 3), np.stack([R] * 3))
     x, y = T.batch(frames, rng, 4, 1.2, scenes=1.0)
     assert x.shape == (4, 1, 40, 30) and y.shape == (4, 40, 30)
+
+
+def test_a_sequence_held_out_of_training_is_judged_only_by_a_segmenter_that_never_saw_it():
+    try:
+        all_train, without = T.frames("train"), T.frames("train", without="0006R0")
+        only = T.frames("train", only="0006R0")
+    except data.DataMissingError as e:
+        pytest.skip(str(e))
+    assert len(without.L) + len(only.L) == len(all_train.L) and len(only.L) > 0
+    with pytest.raises(ValueError, match="no CamVid"):
+        T.frames("train", only="no-such-sequence")
+    seen = S.RegionFinder(S.Segmenter((4, 8, 8, 8)), {"config": {"hold_out_sequence": ""}})
+    with pytest.raises(ValueError, match="trained on sequence 0006R0"):
+        E.sequence_frames("0006R0", seen)
+    unseen = S.RegionFinder(S.Segmenter((4, 8, 8, 8)), {"config": {"hold_out_sequence": "0006R0"}})
+    frames = E.sequence_frames("0006R0", unseen)
+    assert len(frames) == len(only.L) and all(f.startswith("0006R0") for f in frames.files)

@@ -1,6 +1,7 @@
 """Are colour conditions honoured, and do they leak? Measured on CamVid's validation frames.
 
     python -m train.evaluate_conditions [--segmenter weights/segmenter.npz] [--frames 101] [--out reports/conditions]
+    python -m train.evaluate_conditions --segmenter runs/seg_no0006R0/segmenter.npz --sequence 0006R0 --out DIR
 
 For every validation frame and every request (a region and a saturated colour: the sky blue,
 orange or purple, the trees green, red or yellow), where the frame's labelled region covers at
@@ -128,9 +129,23 @@ def figure(report: dict, path) -> None:
         ax.set_title(title, fontsize=10)
         ax.set_ylim(0, 1.05)
         ax.legend(fontsize=7)
-    fig.suptitle(f"region conditions on CamVid validation frames (n up to {report['frames']} per request)")
+    where = report.get("judged_on", "CamVid val")
+    fig.suptitle(f"region conditions on {where} (n up to {report['frames']} per request)")
     fig.tight_layout()
     fig.savefig(path, dpi=90)
+
+
+def sequence_frames(sequence: str, finder) -> data.Segmentations:
+    """CamVid's train frames of one sequence, for a segmenter that was trained without it."""
+    held = (finder.metadata.get("config") or {}).get("hold_out_sequence", "")
+    if held != sequence:
+        raise ValueError(f"the segmenter was trained on sequence {sequence} (its hold_out_sequence is "
+                         f"{held or 'none'}): train one with --hold_out_sequence={sequence}")
+    s = data.load_camvid("train")
+    keep = np.array([f.startswith(sequence) for f in s.files], bool)
+    if not keep.any():
+        raise ValueError(f"no CamVid frames of sequence {sequence!r}")
+    return data.Segmentations(s.images[keep], s.labels[keep], s.files[keep])
 
 
 def main(argv=None) -> int:
@@ -138,11 +153,14 @@ def main(argv=None) -> int:
     p.add_argument("--segmenter", default=None)
     p.add_argument("--frames", type=int, default=101)
     p.add_argument("--out", default="reports/conditions")
+    p.add_argument("--sequence", default="",
+                   help="judge on this CamVid sequence's train frames instead (0001TP, 0006R0, 0016E5): only with a "
+                        "segmenter trained without it (train_segmenter --hold_out_sequence)")
     a = p.parse_args(argv)
     try:
         finder, cz = RegionFinder.from_weights(a.segmenter), Colorizer.from_weights()
-        val = data.load_camvid("val")
-    except (WeightsError, data.DataMissingError) as e:
+        val = sequence_frames(a.sequence, finder) if a.sequence else data.load_camvid("val")
+    except (WeightsError, data.DataMissingError, ValueError) as e:
         print(f"evaluate_conditions: error: {e}", file=sys.stderr)
         return 2
     rows, named_rows = [], []
@@ -172,6 +190,9 @@ def main(argv=None) -> int:
             if mask.mean() >= MIN_SHARE:
                 named_rows.append(lightness_row(paint(plain, resolve([cond], rm)[0]).output, plain.output, mask, cond))
     report = {"frames": int(min(a.frames, len(val))), "requests": [list(r) for r in REQUESTS],
+              "judged_on": f"CamVid train frames of sequence {a.sequence}, the segmenter trained without it"
+              if a.sequence else "CamVid val",
+              "segmenter": {k: finder.metadata.get(k) for k in ("command", "config")},
               "min_region_share": MIN_SHARE, "summary": summarise(rows),
               "summary_fit_lightness": summarise(rows, "fit_lightness"),
               "summary_as_hints": summarise(rows, "as_hints"), "named_lightness": summarise_lightness(named_rows),

@@ -8,7 +8,8 @@
 Every --key=value overrides a field of train.regions.training.SegConfig. Writes reports/conditions/
 segmentation.json (pixel accuracy, mean IoU, confusion matrix, per-region precision and recall, the
 majority-region and position-prior baselines), its confusion figure and --out/segmenter.npz; --ship
-copies the weights of a finished run with their card.
+copies the weights of a finished run with their card. --hold_out_sequence=0006R0 trains without
+that CamVid sequence (its report then stays in --out) for `evaluate_conditions --sequence 0006R0`.
 """
 from __future__ import annotations
 
@@ -30,15 +31,15 @@ from train.regions import training as T
 REPORTS = Path("reports/conditions")
 
 
-def measure(net, cfg) -> dict:
-    tr, va = T.frames("train"), T.frames("val")
+def measure(net, cfg, report_dir: Path) -> dict:
+    tr, va = T.frames("train", without=cfg.hold_out_sequence), T.frames("val")
     prior, majority = T.position_prior(tr), int(np.bincount(tr.regions[tr.regions >= 0]).argmax())
     rep = T.seg_report(T.predict(net, va.L).argmax(1), va.regions, prior, majority)
     rep["n_frames"] = int(len(va.L))
-    REPORTS.mkdir(parents=True, exist_ok=True)
+    report_dir.mkdir(parents=True, exist_ok=True)
     b = rep["baselines"]
     acc, layout = rep["pixel_accuracy"], b["position_prior_pixel_accuracy"]
-    metrics.plot_confusion(rep["report"], REPORTS / "confusion_regions.png",
+    metrics.plot_confusion(rep["report"], report_dir / "confusion_regions.png",
                            title=f"regions from lightness, CamVid val (n={len(va.L)} frames)\n"
                                  f"pixel acc {acc:.2f} (layout alone {layout:.2f}), mIoU {rep['mean_iou']:.2f}")
     return rep
@@ -67,14 +68,19 @@ def main(argv=None):
                                   "seconds": run.history[-1]["seconds"] if run.history else 0.0,
                                   "command": "python -m train.train_segmenter " + " ".join(argv)}
             save_segmenter(net, out / "segmenter.npz", meta)
-        rep = measure(net, cfg)
+        # a segmenter trained without a sequence is a measurement (evaluate_conditions --sequence), not
+        # the shipped one: its report and figure stay beside it
+        report_dir = out if cfg.hold_out_sequence else REPORTS
+        rep = measure(net, cfg, report_dir)
     except data.DataMissingError as e:
         raise SystemExit(f"cannot train the segmenter: {e}") from None
-    (REPORTS / "segmentation.json").write_text(json.dumps(rep, indent=1))
+    (report_dir / "segmentation.json").write_text(json.dumps(rep, indent=1))
     b = rep["baselines"]
     print(f"CamVid val, lightness only: pixel accuracy {rep['pixel_accuracy']:.3f} (majority region "
           f"{b['majority_region_pixel_accuracy']:.3f}, street layout alone {b['position_prior_pixel_accuracy']:.3f}), "
           f"mean IoU {rep['mean_iou']:.3f} (layout alone {b['position_prior_mean_iou']:.3f})")
+    if ship and cfg.hold_out_sequence:
+        raise SystemExit("--ship: a segmenter trained without a sequence is for measuring, not shipping")
     if ship:
         dst = Path(ship)
         shutil.copyfile(out / "segmenter.npz", dst)

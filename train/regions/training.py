@@ -45,6 +45,7 @@ class SegConfig:
     seed: int = 0
     out: str = "runs/segmenter"
     max_minutes: float = 0.0
+    hold_out_sequence: str = ""  # a CamVid sequence (e.g. "0006R0") left out of training, to judge on later
 
 
 RESUME_OVERRIDES = ("steps", "out", "max_minutes", "val_every")
@@ -58,10 +59,16 @@ class Frames:
     regions: np.ndarray
 
 
-def frames(split: str) -> Frames:
+def frames(split: str, without: str = "", only: str = "") -> Frames:
+    """A CamVid split's frames, leaving out the sequence `without` or keeping the sequence `only`
+    (file names start with their sequence: 0001TP, 0006R0, 0016E5)."""
     s = data.load_camvid(split)
-    L = np.stack([rgb_to_lab(im.astype(np.float64) / 255)[..., 0] for im in s.images]).astype(np.float32)
-    return Frames(L, CAMVID_TO_REGION[s.labels])
+    keep = np.array([(not without or not f.startswith(without)) and (not only or f.startswith(only))
+                     for f in s.files], bool)
+    if not keep.any():
+        raise ValueError(f"no CamVid {split} frames left (without {without!r}, only {only!r})")
+    L = np.stack([rgb_to_lab(im.astype(np.float64) / 255)[..., 0] for im in s.images[keep]]).astype(np.float32)
+    return Frames(L, CAMVID_TO_REGION[s.labels[keep]])
 
 
 def region_weights(train: Frames) -> np.ndarray:
@@ -197,7 +204,7 @@ def train(cfg: SegConfig, resume: bool = False, data=None, progress: bool = True
         for key in RESUME_OVERRIDES:
             setattr(saved, key, getattr(cfg, key))
         cfg = saved
-    tr, va = data if data is not None else (frames("train"), frames("val"))
+    tr, va = data if data is not None else (frames("train", without=cfg.hold_out_sequence), frames("val"))
     weights = region_weights(tr)
     prior, majority = position_prior(tr), int(np.bincount(tr.regions[tr.regions >= 0]).argmax())
     mt.manual_seed(cfg.seed)
