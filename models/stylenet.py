@@ -165,9 +165,12 @@ class Stylizer:
                  thumbnails=None, palettes=None, brushes=None):
         if len(styles) != net.config.num_styles:
             raise WeightsError(f"the network has {net.config.num_styles} styles, the menu {len(styles)}")
-        if (palettes is None) != (brushes is None) or (brushes is not None and not
-                                                         len(palettes) == len(brushes) == len(styles)):
-            raise WeightsError(f"brushwork needs a palette and a brush for each of the {len(styles)} styles")
+        if (palettes is None) != (brushes is None) or (brushes is not None and not (
+                len(palettes) == len(brushes) == len(styles) and all(np.ndim(p) == 2 and np.shape(p)[1] == 3
+                                                                     for p in palettes))):
+            raise WeightsError(f"brushwork needs a (K, 3) palette and a brush for each of the {len(styles)} "
+                               f"styles, got {'no' if palettes is None else len(palettes)} palettes and "
+                               f"{'no' if brushes is None else len(brushes)} brushes")
         # per style: (K, 3) CIELAB samples of its paintings and its Brush (brushwork.py), or None: the network alone
         self.palettes = None if palettes is None else [np.asarray(p, np.float32) for p in palettes]
         self.brushes = None if brushes is None else list(brushes)
@@ -201,15 +204,14 @@ class Stylizer:
             raise WeightsError(f"{loaded.path}: thumbnails of shape {np.shape(thumbs)}, expected "
                                f"{(len(styles), THUMB, THUMB, 3)}")
         palettes, brushes = loaded.arrays.get("palettes"), meta.get("brushes")
-        if (palettes is None) != (brushes is None) or (palettes is not None and (
-                np.ndim(palettes) != 3 or np.shape(palettes)[::2] != (len(styles), 3) or len(brushes) != len(styles))):
-            raise WeightsError(f"{loaded.path}: brushwork unreadable (palettes {np.shape(palettes)}, "
-                               f"{'no' if brushes is None else len(brushes)} brushes, {len(styles)} styles)")
         try:
             brushes = None if brushes is None else [brushwork.Brush.from_dict(b) for b in brushes]
         except (TypeError, ValueError, AttributeError) as e:
             raise WeightsError(f"{loaded.path}: a brush is unreadable ({e})") from e
-        return cls(net, styles, work_size, meta, thumbs, palettes, brushes)
+        try:
+            return cls(net, styles, work_size, meta, thumbs, palettes, brushes)
+        except WeightsError as e:
+            raise WeightsError(f"{loaded.path}: {e}") from None
 
     def blend(self, style: str | None, strength: float = 1.0, mix: dict | None = None) -> np.ndarray:
         return blend_row(self.names, style, strength, mix)
@@ -245,6 +247,8 @@ class Stylizer:
         """The network's output (H, W, 3) with the blend's brushwork laid on it: at most BRUSH_SIZE on the
         longer side (its change upsampled beyond), the change scaled by the strength 1 - blend[0]."""
         strength = 1 - float(blend[0])
+        if strength <= 0:
+            return painted
         shares = np.asarray(blend[1:], np.float64) / strength
         brush = brushwork.mix(self.brushes, shares)
         palette = brushwork.mix_palettes(self.palettes, shares)
