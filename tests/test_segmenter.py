@@ -5,8 +5,8 @@ import pytest
 
 import minitorch_color as mt
 from models import segmenter as S
-from train import evaluate_conditions as E
 from train.common import data
+from train.regions import judging as J
 from train.regions import training as T
 
 
@@ -20,6 +20,10 @@ def test_shapes_and_full_size_maps(tmp_path):
     assert rm.probabilities.shape == (len(S.REGIONS), 37, 53)
     np.testing.assert_allclose(rm.probabilities.sum(0), 1, atol=1e-5)
     assert rm.labels.shape == (37, 53)
+
+    gray = np.random.default_rng(1).random((48, 64))  # the photo and its mirror image get mirrored answers
+    mirrored = finder.find(np.ascontiguousarray(gray[:, ::-1])).probabilities
+    np.testing.assert_allclose(mirrored, finder.find(gray).probabilities[:, :, ::-1], atol=1e-5)
 
 
 def test_low_confidence_means_no_region():
@@ -94,7 +98,9 @@ def test_a_sequence_held_out_of_training_is_judged_only_by_a_segmenter_that_neve
         T.frames("train", only="no-such-sequence")
     seen = S.RegionFinder(S.Segmenter((4, 8, 8, 8)), {"config": {"hold_out_sequence": ""}})
     with pytest.raises(ValueError, match="trained on sequence 0006R0"):
-        E.sequence_frames("0006R0", seen)
+        J.sequence_frames("0006R0", seen)
     unseen = S.RegionFinder(S.Segmenter((4, 8, 8, 8)), {"config": {"hold_out_sequence": "0006R0"}})
-    frames = E.sequence_frames("0006R0", unseen)
+    frames = J.sequence_frames("0006R0", unseen)
     assert len(frames) == len(only.L) and all(f.startswith("0006R0") for f in frames.files)
+
+
