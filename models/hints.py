@@ -93,6 +93,7 @@ class Region:
     mask: np.ndarray | None = None  # boolean (H, W) in input pixels
     lightness: str | None = None  # "dark" or "light": painted conditions reach that lightness class
     edge: object = None  # a painted condition's edge (models.conditions.Edge); None: the default
+    trimap: np.ndarray | None = None  # int8 (H, W) of a named region: 1 surely it, 0 surely another, -1 unsure
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Colour conditions on regions: names and their errors, the criteria-to-hints encoding, the segment
 under a click."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -175,6 +176,37 @@ def test_painted_edges_move_toward_the_photos_own_edges():
     assert flat[:52].min() == 1.0 and flat[62:].max() == 0.0 and 0 < flat[57].min() <= flat[57].max() < 1
 
 
+def test_the_lightness_matte_splits_a_crown_between_sky_and_branches():
+    rng = np.random.default_rng(1)
+    L = np.full((144, 192), 95.0)  # white sky over a dark crown whose top rows mix sky and branches
+    L[64:] = 40
+    L[56:64] = rng.uniform(40, 95, (8, 192))  # the mixed band: each pixel part sky, part branch
+    trimap = np.full(L.shape, -1, np.int8)
+    trimap[:56], trimap[64:] = 1, 0  # the segmenter sure of the sky above and the tree below, unsure between
+    share, near = C.lightness_matte(trimap, L, 8)
+    assert near[56:64].all() and not near[:30].any() and not near[90:].any()  # only where both sides are near
+    np.testing.assert_allclose(share[56:64], (L[56:64] - 40) / 55, atol=0.02)  # the mix that gives its lightness
+    flat = np.where(trimap == 1, 60.0, 55.0)  # sides 5 apart in lightness: it cannot tell them apart
+    assert not C.lightness_matte(trimap, flat, 8)[1].any()
+    mask = trimap == 1
+    guided = C.edge_alpha(mask, L, C.Edge(6, 0.01, (0.2, 0.6)))
+    matted = C.edge_alpha(mask, L, C.Edge(6, 0.01, (0.2, 0.6), matte=8), trimap)
+    gaps = np.zeros(L.shape, bool)
+    gaps[60:64] = L[60:64] > 85  # gaps of sky deep in the band, away from the segmenter's sky
+    assert matted[gaps].mean() > 0.8 > guided[gaps].mean()
+    assert C.edge_alpha(mask, L, C.Edge(6, 0.01, (0.2, 0.6))).tolist() == guided.tolist()  # no matte: as before
+
+
+def test_a_named_region_carries_its_trimap_when_its_edge_has_a_matte(monkeypatch):
+    rm = region_map()
+    monkeypatch.setitem(C.EDGES, "sky", C.Edge(14, 0.03, (0.1, 0.5), matte=8, sure=0.8))
+    regions, _ = C.resolve([T.parse_condition("sky: blue"), T.parse_condition("road: red")], rm)
+    assert regions[0].trimap is not None and regions[1].trimap is None
+    sky, road = REGIONS.index("sky"), REGIONS.index("road")
+    assert (regions[0].trimap == 1).tolist() == ((rm.labels == sky) & (rm.confidence >= 0.8)).tolist()
+    assert (regions[0].trimap == 0).tolist() == ((rm.labels == road) & (rm.confidence >= 0.8)).tolist()
+
+
 def test_each_region_gets_the_edge_that_paints_most_of_it_within_the_leak_limit():
 
     def result(sky, sky_leak, tree, tree_leak):
@@ -286,3 +318,18 @@ def test_a_painted_region_keeps_colornets_variation_around_the_colour_asked():
     assert 5 < np.hypot(*difference) <= 0.3 * 2 * np.hypot(*flat[0, 0]) + 1e-6  # kept, at most VARIATION_CAP each
     assert np.abs(varied.mean((0, 1)) - flat[0, 0]).max() < 3.0  # around the colour asked (sRGB trims a side)
     assert (color_class(varied) == color_class(flat[0, 0])).all()
+
+
+def test_a_named_lightness_moves_a_region_well_inside_its_class_and_leaves_one_already_there():
+    w = np.ones((10, 10))
+    assert C.lightness_shift(np.full((10, 10), 95.0), w, "light") == 0  # a white sky is light blue's already
+    assert C.lightness_shift(np.full((10, 10), 60.0), w, "light") == 25  # mid-toned leaves: well past 70
+    assert C.lightness_shift(np.full((10, 10), 72.0), w, "light") == 13  # barely in: missed pixels would pull it out
+    assert C.lightness_shift(np.full((10, 10), 45.0), w, "dark") == -20
+    assert C.lightness_shift(np.full((10, 10), 12.0), w, "dark") == 0
+    assert C.lightness_shift(np.full((10, 10), 45.0), w, None) == 0
+
+
+def test_the_shipped_edges_are_the_ones_the_tuning_report_chose():
+    chosen = json.loads((Path(__file__).resolve().parents[1] / "reports/conditions/edges.json").read_text())["chosen"]
+    assert {region: C.Edge(**{**e, "ramp": tuple(e["ramp"])}) for region, e in chosen.items()} == C.EDGES

@@ -41,7 +41,7 @@ from models.inference import Colorizer
 from models.segmenter import CAMVID_TO_REGION, REGIONS, RegionFinder
 from models.weights import WeightsError
 from train.common import data
-from train.regions.judging import MIN_SHARE, in_gamut
+from train.regions.judging import MIN_SHARE, in_gamut, sequence_frames
 
 REQUESTS = (("sky", "blue", "#1e5adc"), ("sky", "orange", "#f08c1e"), ("sky", "purple", "#8c3cc8"),
             ("tree", "green", "#2e8b2e"), ("tree", "red", "#c8281e"), ("tree", "yellow", "#e6d228"))
@@ -133,19 +133,6 @@ def figure(report: dict, path) -> None:
     fig.suptitle(f"region conditions on {where} (n up to {report['frames']} per request)")
     fig.tight_layout()
     fig.savefig(path, dpi=90)
-
-
-def sequence_frames(sequence: str, finder) -> data.Segmentations:
-    """CamVid's train frames of one sequence, for a segmenter that was trained without it."""
-    held = (finder.metadata.get("config") or {}).get("hold_out_sequence", "")
-    if held != sequence:
-        raise ValueError(f"the segmenter was trained on sequence {sequence} (its hold_out_sequence is "
-                         f"{held or 'none'}): train one with --hold_out_sequence={sequence}")
-    s = data.load_camvid("train")
-    keep = np.array([f.startswith(sequence) for f in s.files], bool)
-    if not keep.any():
-        raise ValueError(f"no CamVid frames of sequence {sequence!r}")
-    return data.Segmentations(s.images[keep], s.labels[keep], s.files[keep])
 
 
 def main(argv=None) -> int:

@@ -2,6 +2,7 @@
 training frames, then measure the choice beside the painting it replaced on the validation frames.
 
     python -m train.tune_region_edges [--out reports/conditions/edges.json]
+    python -m train.tune_region_edges --sequence 0001TP --segmenter runs/seg_no0001TP/segmenter.npz
 
 Requests: the sky blue and orange, the trees green and red. For each frame whose labelled region
 covers at least 5% of it, the shipped segmenter's mask of the region is painted over the shipped
@@ -11,7 +12,10 @@ ColorNet's colorization with each candidate edge; numbers, per request, over fra
 - region: the same over the whole labelled region (a white sky cannot be blue at its lightness);
 - leak: the share of the other pixels whose colour class changed against the unconditioned output.
 Candidates: guided filters of radius 6, 10, 14 (working-size pixels), regularisation 0.01, 0.03
-and 0.1, ramps (0.1, 0.5), (0.2, 0.6), (0.3, 0.7) and none. Each region gets its own (the sky's
+and 0.1, ramps (0.1, 0.5), (0.2, 0.6), (0.3, 0.7) and none, each without or with a lightness matte
+(models/conditions.lightness_matte) of radius 4, 8 or 12 over the pixels the segmenter is sure of at
+0.7 or 0.9. With --sequence the choice is made on the frames of a CamVid sequence the segmenter
+(--segmenter) never saw, as the product meets photos. Each region gets its own (the sky's
 edge meets branches and roofs, the trees' meet road and walls): the candidate with the highest mean
 "judged" over the region's requests among those whose mean leak is at most LEAK_LIMIT, or, when
 none is, the lowest leak.
@@ -38,13 +42,15 @@ from models.inference import Colorizer
 from models.segmenter import CAMVID_TO_REGION, REGIONS, RegionFinder
 from models.weights import WeightsError
 from train.common import data
-from train.regions.judging import MIN_SHARE, in_gamut
+from train.regions.judging import MIN_SHARE, in_gamut, sequence_frames
 
 REQUESTS = (("sky", "blue", "#1e5adc"), ("sky", "orange", "#f08c1e"), ("tree", "green", "#2e8b2e"),
             ("tree", "red", "#c8281e"))
 LEAK_LIMIT = 0.05
-CANDIDATES = [Edge(r, e, ramp) for r, e, ramp in itertools.product(
+GUIDED = [(r, e, ramp) for r, e, ramp in itertools.product(
     (6, 10, 14), (0.01, 0.03, 0.1), ((0.1, 0.5), (0.2, 0.6), (0.3, 0.7), (0.0, 1.0)))]
+MATTES = [(0, 0.8)] + list(itertools.product((4, 8, 12), (0.7, 0.9)))  # (lightness_matte radius, sure)
+CANDIDATES = [Edge(*g, matte, sure) for g in GUIDED for matte, sure in MATTES]
 
 
 def before(rm, region, L) -> np.ndarray:
@@ -86,11 +92,12 @@ def measure(frames, finder, cz, edges: dict, step: int = 1) -> dict:
 
 
 def name_of(c: Edge) -> str:
-    return f"guided r{c.radius} eps{c.eps} ramp {c.ramp[0]}-{c.ramp[1]}"
+    matte = f" matte r{c.matte} sure {c.sure}" if c.matte else ""
+    return f"guided r{c.radius} eps{c.eps} ramp {c.ramp[0]}-{c.ramp[1]}{matte}"
 
 
 def edge_fn(c: Edge):
-    return lambda rm, region, L: edge_alpha(rm.mask(region), L, c)
+    return lambda rm, region, L: edge_alpha(rm.mask(region), L, c, rm.trimap(region, c.sure) if c.matte else None)
 
 
 def judged_and_leak(result: dict, region: str) -> tuple:
@@ -112,19 +119,27 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--out", default="reports/conditions/edges.json")
     p.add_argument("--train-step", type=int, default=4, help="every n-th training frame")
+    p.add_argument("--sequence", default="",
+                   help="choose on this CamVid sequence's frames instead, segmented by --segmenter, one trained "
+                        "without it (train_segmenter --hold_out_sequence)")
+    p.add_argument("--segmenter", default=None, help="the segmenter for --sequence")
     a = p.parse_args(argv)
     try:
         finder, cz = RegionFinder.from_weights(), Colorizer.from_weights()
-        train, val = data.load_camvid("train"), data.load_camvid("val")
-    except (WeightsError, data.DataMissingError) as e:
+        chooser = RegionFinder.from_weights(a.segmenter) if a.sequence else finder
+        train = sequence_frames(a.sequence, chooser) if a.sequence else data.load_camvid("train")
+        val = data.load_camvid("val")
+    except (WeightsError, data.DataMissingError, ValueError) as e:
         print(f"tune_region_edges: error: {e}", file=sys.stderr)
         return 2
     candidates = {name_of(c): c for c in CANDIDATES}
-    on_train = measure(train, finder, cz, {n: edge_fn(c) for n, c in candidates.items()}, a.train_step)
+    on_train = measure(train, chooser, cz, {n: edge_fn(c) for n, c in candidates.items()}, a.train_step)
     chosen = {region: choose(on_train, region) for region in dict.fromkeys(r for r, _, _ in REQUESTS)}
     on_val = measure(val, finder, cz, {"before": before} | {n: edge_fn(candidates[n]) for n in chosen.values()})
     report = {"rule": f"per region, the highest mean 'judged' over its requests with their mean leak <= "
-                      f"{LEAK_LIMIT}, else the lowest leak; chosen on CamVid train",
+                      f"{LEAK_LIMIT}, else the lowest leak; chosen on " + (
+                          f"CamVid sequence {a.sequence}, segmented by {a.segmenter} (trained without it)"
+                          if a.sequence else "CamVid train"),
               "chosen": {region: dataclasses.asdict(candidates[n]) for region, n in chosen.items()},
               "chosen_name": chosen, "train_frames_step": a.train_step, "train": on_train, "validation": on_val}
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)

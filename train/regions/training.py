@@ -3,7 +3,8 @@ behind train/train_segmenter.py).
 
 Batches: training frames (192x144) reduced to their lightness, mirrored half the time, zoomed by up
 to 1.5x and cropped back to 192x144 (a street seen closer), with their tones jittered (gamma and
-contrast: old and modern photos are lighter or darker than Cambridge in winter). Loss: cross-
+contrast: old and modern photos are lighter or darker than Cambridge in winter), and where asked
+other scenes' tones (SegConfig.scenes). Loss: cross-
 entropy over the merged REGIONS, void pixels ignored, each region weighted by the inverse square
 root of its share (so poles and people count without drowning the roads). Validation on CamVid's
 validation split: pixel accuracy, mean IoU, confusion matrix, per-region precision and recall,
