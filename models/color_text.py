@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .color import rgb_to_lab
 from .color_names import CSS_COLORS
 from .segmenter import REGIONS
 
@@ -102,15 +103,24 @@ class Condition:
 
 # a colour's name that starts with one of these asks for its lightness too ("dark green" stays dark)
 LIGHTNESS_WORDS = {"dark": "dark", "deep": "dark", "light": "light", "pale": "light"}
+# The lightness classes a colour's name can ask for, in L* (0..100) (models/conditions.py moves a
+# painted region into them).
+LIGHTNESS_CLASSES = {"dark": (0.0, 40.0), "light": (70.0, 100.0)}
 
 
 def asked_lightness(colour: str) -> str | None:
-    """"dark" or "light" when a colour's name asks for that lightness ("dark green", "DarkGreen",
-    "pale violet red"), None otherwise (a plain name, a hex code or R,G,B keep the photo's shading)."""
+    """"dark" or "light" when a colour's name asks for that lightness and the colour has it ("dark
+    green" is L* 36, "light blue" 84), None otherwise: a plain name, a hex code or R,G,B keep the
+    photo's shading, and so do names whose colour is not in the class their word says (CSS's "deep
+    sky blue" is L* 72 and "dark orange" 70: there "deep" and "dark" mean saturated, not dark)."""
     key = _key(colour) if isinstance(colour, str) else ""
     if key not in CSS_COLORS:
         return None
-    return next((v for word, v in LIGHTNESS_WORDS.items() if key.startswith(word)), None)
+    word = next((v for w, v in LIGHTNESS_WORDS.items() if key.startswith(w)), None)
+    if word is None:
+        return None
+    lo, hi = LIGHTNESS_CLASSES[word]
+    return word if lo <= float(rgb_to_lab(np.asarray(parse_color(key), np.float64))[0]) <= hi else None
 
 
 def parse_condition(text: str) -> Condition:

@@ -232,9 +232,12 @@ def test_a_named_region_is_painted_with_its_own_edge_and_a_mask_with_the_default
 
 
 def test_a_colour_named_dark_or_light_asks_for_its_lightness():
-    assert [T.asked_lightness(c) for c in ("dark green", "DarkGreen", "deep pink", "light blue", "pale violet red",
+    assert [T.asked_lightness(c) for c in ("dark green", "DarkGreen", "light blue", "pale turquoise", "dark red",
                                            "green", "#006400", "10,20,30", "darkish")] == \
-        ["dark", "dark", "dark", "light", "light", None, None, None, None]
+        ["dark", "dark", "light", "light", "dark", None, None, None, None]
+    # CSS names whose colour is not in the class their word says keep the photo's lightness
+    assert [T.asked_lightness(c) for c in ("deep sky blue", "deep pink", "dark orange", "dark khaki",
+                                           "pale violet red", "light sea green")] == [None] * 6
     assert T.parse_condition("trees: dark green").lightness == "dark"
     assert T.parse_condition("trees: green").to_dict() == {"region": "tree", "color": "#008000"}
 

@@ -20,7 +20,7 @@ Also measured: the opt-in --fit-lightness, and the conditions given to ColorNet 
 instead of painted (the design this replaced: it leaks). And colours named dark or light (the
 trees dark green and light green, the sky dark blue and light blue, written as a user would): the
 share of frames whose painted region's median lightness lies in the asked class (dark below L* 40,
-light above 70: models/conditions.LIGHTNESS_CLASSES), the share of the region's pixels that do,
+light above 70: models/color_text.LIGHTNESS_CLASSES), the share of the region's pixels that do,
 and the leak.
 """
 from __future__ import annotations
@@ -34,8 +34,8 @@ import numpy as np
 from tqdm import tqdm
 
 from models.color import color_class, rgb_to_lab
-from models.color_text import Condition, parse_color, parse_condition
-from models.conditions import LIGHTNESS_CLASSES, paint, resolve, with_fitted_lightness
+from models.color_text import LIGHTNESS_CLASSES, Condition, parse_color, parse_condition
+from models.conditions import paint, resolve, with_fitted_lightness
 from models.hints import Hints
 from models.inference import Colorizer
 from models.segmenter import CAMVID_TO_REGION, REGIONS, RegionFinder
