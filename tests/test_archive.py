@@ -107,8 +107,14 @@ def test_a_killed_worker_loses_nothing(weights, tmp_path):
     out = tmp_path / "out"
     proc = start([str(src), "-o", str(out), "--weights", weights, "--workers", "2", "--size", "512", "-q"], tmp_path)
     wait_for_lines(out, 2, proc)
+
+    def command(p):  # a short-lived helper may end between the listing and the look
+        try:
+            return " ".join(p.cmdline())
+        except psutil.NoSuchProcess:
+            return ""
     workers = [p for p in psutil.Process(proc.pid).children(recursive=True)
-               if "spawn" in " ".join(p.cmdline()) or "forkserver" in " ".join(p.cmdline())]
+               if "spawn" in command(p) or "forkserver" in command(p)]
     assert workers, "no worker processes found"
     workers[-1].kill()  # a worker dies mid-run (as if the machine lost it)
     assert proc.wait(timeout=180) == 0, proc.stderr.read()[-2000:]
