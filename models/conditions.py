@@ -180,10 +180,10 @@ def lightness_matte(trimap, L, radius: float) -> tuple:
 
 
 # The range a painted region asked for a lightness class (color_text.LIGHTNESS_CLASSES, asked_lightness)
-# has its median moved into, shading kept (no move when it
-# lies there already): 15 inside the border with the middle tones, so the region's pixels the
-# segmenter missed do not pull the whole region out of its class (5 inside reached the class on 6-90%
-# of the frames of an unseen sequence, 0001TP; 15 on 31-100%), and 5 inside the far border.
+# has its median moved into, shading kept (no move when it lies there already): 15 inside the border
+# with the middle tones, so the region's pixels the segmenter missed do not pull the whole region out
+# of its class (5 inside reached the class on 6-90% of the frames of an unseen sequence, 0001TP; 15 on
+# 31-100%), and 5 inside the far border.
 LIGHTNESS_TARGETS = {"dark": (5.0, 25.0), "light": (85.0, 95.0)}
 
 
