@@ -9,6 +9,7 @@ import pytest
 from benchmarks.kernel_cases import run_kernels
 from minitorch_color import kernels
 from minitorch_color.kernels import gpu
+from minitorch_color.ops import winograd
 
 cpu = pytest.importorskip("minitorch_color.kernels.cpu")
 
@@ -108,6 +109,28 @@ def test_winograd_twins(pad, chunks, rng):
                 np.testing.assert_allclose(v_cpu, v, atol=1e-12)
                 np.testing.assert_allclose(m_cpu, m, atol=1e-12)
     np.testing.assert_allclose(outs["cpu"], outs["gpu"], atol=1e-12)
+
+
+@pytest.mark.parametrize("shape,pad", [((3, 5, 9, 11, 4), 1), ((4, 3, 6, 6, 7), 0), ((2, 6, 13, 5, 3), 2)])
+def test_winograd_chunks_in_pieces_equal_whole_chunks(shape, pad, rng, monkeypatch):
+    """A chunk run as pieces in one compiled call (bands of tile rows of one sample, or several whole
+    samples) gives the convolution and both gradients of the chunk run whole."""
+    if kernels.numba_kernels() is None:
+        pytest.skip("the pieces run only with the Numba kernels")
+    n, c, h, w, o = shape
+    x, wt = rng.standard_normal((n, c, h, w)), rng.standard_normal((o, c, 3, 3))
+    g = rng.standard_normal((n, o, h + 2 * pad - 2, w + 2 * pad - 2))
+    bias = rng.standard_normal(o)
+    results = {}
+    for pieces, tiles in ((False, 0), (True, 1), (True, 4), (True, 10_000)):
+        monkeypatch.setattr(kernels.threads, "blas_single_threaded", lambda p=pieces: p)
+        monkeypatch.setattr(kernels, "WINO_PIECE_TILES", tiles)
+        assert kernels.wino_pieces(x) == pieces
+        grads = winograd.conv_backward(x.shape, x, g, wt, pad, True, True)
+        results[pieces, tiles] = (winograd.conv(x, wt, pad, bias),) + grads
+    for key, got in results.items():
+        for a, b in zip(results[False, 0], got):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10, err_msg=str(key))
 
 
 def test_kernels_run_with_jit_disabled():

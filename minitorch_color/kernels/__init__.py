@@ -246,3 +246,50 @@ def wino_output_adjoint(g, n0, n1, ty0, ty1, tw, m):
     """Fill m (16, O, tiles) with the adjoint output transform of g (N, O, OH, OW)."""
     _impl("wino_output_adjoint", g)(g, n0, n1, ty0, ty1, tw, m)
 
+
+def wino_pieces(x) -> bool:
+    """Whether a Winograd chunk runs as pieces in one compiled call (wino_conv_chunk): with the Numba
+    kernels and single-threaded BLAS. Otherwise its GEMMs go to NumPy's matmul whole, which BLAS with
+    threads of its own splits (in one engine thread on two cores 1.2x faster than pieces)."""
+    return isinstance(x, np.ndarray) and numba_kernels() is not None and threads.blas_single_threaded()
+
+
+# A piece's 16 GEMMs multiply (O x C) filters by C x 256 tiles: long enough for BLAS to reuse each
+# filter matrix it packs, short enough that a narrow layer's tiles stay in cache between the
+# transforms and the GEMMs (per layer of the reference U-Net, pieces of a fixed size in bytes were
+# best at 256 KB for 32 channels and 2 MB for 256; 256 tiles matched the best of each).
+WINO_PIECE_TILES = 256
+
+
+def wino_conv_chunk(x, pad, n0, n1, ty0, ty1, th, tw, u, bias, out, vbuf, mbuf):
+    """Write a chunk of a Winograd convolution into out (ops/winograd.py: conv): the input transform,
+    the 16 GEMMs by u (16, O, C) and the output transform (plus bias (O,) if given); vbuf and mbuf are
+    flat scratch for 16 x C and 16 x O rows of the tiles (of a piece when wino_pieces(x), else of the
+    chunk)."""
+    xp = get_array_module(x)
+    bias = xp.empty(0, dtype=out.dtype) if bias is None else xp.ascontiguousarray(bias, dtype=out.dtype)
+    if wino_pieces(x):
+        numba_kernels().wino_conv_chunk(x, int(pad), n0, n1, ty0, ty1, th, tw, u, bias, out, vbuf, mbuf,
+                                        WINO_PIECE_TILES)
+        return
+    nt = (n1 - n0) * (ty1 - ty0) * tw
+    v, m = vbuf[:16 * u.shape[2] * nt].reshape(16, -1, nt), mbuf[:16 * u.shape[1] * nt].reshape(16, -1, nt)
+    wino_input(x, pad, n0, n1, ty0, ty1, tw, v)
+    xp.matmul(u, v, out=m)
+    _impl("wino_output", m)(m, bias, n0, n1, ty0, ty1, tw, out)
+
+
+def wino_weight_grad_chunk(x, g, pad, n0, n1, ty0, ty1, th, tw, du, vbuf, mbuf):
+    """Add a chunk's share of a Winograd convolution's filter-transform gradient into du (16, O, C): the
+    adjoint output transform of g times the input transform of x, transposed (scratch as above)."""
+    xp = get_array_module(g)
+    if wino_pieces(g):
+        part = xp.empty(du.shape[1:], dtype=du.dtype)
+        numba_kernels().wino_weight_grad_chunk(x, g, int(pad), n0, n1, ty0, ty1, th, tw, du, vbuf, mbuf, part,
+                                               WINO_PIECE_TILES)
+        return
+    nt = (n1 - n0) * (ty1 - ty0) * tw
+    v, m = vbuf[:16 * du.shape[2] * nt].reshape(16, -1, nt), mbuf[:16 * du.shape[1] * nt].reshape(16, -1, nt)
+    wino_output_adjoint(g, n0, n1, ty0, ty1, tw, m)
+    wino_input(x, pad, n0, n1, ty0, ty1, tw, v)
+    du += xp.matmul(m, v.transpose(0, 2, 1))

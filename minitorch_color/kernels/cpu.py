@@ -447,3 +447,60 @@ def _wino_output_adjoint(g, n0, n1, ty0, ty1, tw, m):
 wino_input = _jit(_wino_input)
 wino_output = _jit(_wino_output)
 wino_output_adjoint = _jit(_wino_output_adjoint)
+
+
+# ----- a chunk's whole Winograd convolution in one call -------------------------------------
+# The transforms and the 16 GEMMs of a chunk, piece by piece: each piece's transformed tiles are
+# multiplied while they are still in cache (np.dot compiles to the BLAS sgemm that SciPy ships), and
+# the chunk runs without the GIL from its first tile to its last.
+
+def _wino_pieces(n0, n1, ty0, ty1, th, tw, tiles):
+    """(n0, n1, ty0, ty1) pieces of a chunk of about `tiles` tiles each: whole samples together when
+    the chunk has whole samples smaller than that, else bands of tile rows of one sample."""
+    pieces = []
+    if ty0 == 0 and ty1 == th and th * tw <= tiles:
+        per = max(1, tiles // (th * tw))
+        for a in range(n0, n1, per):
+            pieces.append((a, min(n1, a + per), 0, th))
+    else:
+        rows = max(1, tiles // tw)
+        for n in range(n0, n1):
+            for t in range(ty0, ty1, rows):
+                pieces.append((n, n + 1, t, min(ty1, t + rows)))
+    return pieces
+
+
+_wino_pieces_jit = njit(cache=True)(_wino_pieces)
+
+
+def _wino_conv_chunk(x, pad, n0, n1, ty0, ty1, th, tw, u, bias, out, vbuf, mbuf, tiles):
+    """conv's work on a chunk (ops/winograd.py): out[n0:n1], tile rows ty0..ty1, = the convolution of x
+    by the filters whose transforms are u (16, O, C), plus bias; vbuf and mbuf hold a piece's tiles."""
+    c, o = u.shape[2], u.shape[1]
+    for a, b, t0, t1 in _wino_pieces_jit(n0, n1, ty0, ty1, th, tw, tiles):
+        nt = (b - a) * (t1 - t0) * tw
+        v = vbuf[:16 * c * nt].reshape((16, c, nt))
+        m = mbuf[:16 * o * nt].reshape((16, o, nt))
+        wino_input(x, pad, a, b, t0, t1, tw, v)
+        for k in range(16):
+            np.dot(u[k], v[k], m[k])
+        wino_output(m, bias, a, b, t0, t1, tw, out)
+
+
+def _wino_weight_grad_chunk(x, g, pad, n0, n1, ty0, ty1, th, tw, du, vbuf, mbuf, part, tiles):
+    """conv_backward's weight-gradient work on a chunk: du (16, O, C) += the adjoint output transform of
+    g times the input transform of x, transposed, over the chunk's tiles; part is (O, C) scratch."""
+    c, o = du.shape[2], du.shape[1]
+    for a, b, t0, t1 in _wino_pieces_jit(n0, n1, ty0, ty1, th, tw, tiles):
+        nt = (b - a) * (t1 - t0) * tw
+        v = vbuf[:16 * c * nt].reshape((16, c, nt))
+        m = mbuf[:16 * o * nt].reshape((16, o, nt))
+        wino_output_adjoint(g, a, b, t0, t1, tw, m)
+        wino_input(x, pad, a, b, t0, t1, tw, v)
+        for k in range(16):
+            np.dot(m[k], v[k].T, part)
+            du[k] += part
+
+
+wino_conv_chunk = _jit(_wino_conv_chunk)
+wino_weight_grad_chunk = _jit(_wino_weight_grad_chunk)

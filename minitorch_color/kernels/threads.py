@@ -25,6 +25,10 @@ def _apply_blas_limit():
             from threadpoolctl import threadpool_limits
         except ImportError:  # still correct; BLAS keeps its threads
             return
+        try:  # the BLAS that the Numba kernels' np.dot calls (SciPy's own OpenBLAS): loaded now, so limited too
+            import scipy.linalg.cython_blas  # noqa: F401
+        except ImportError:
+            pass
         _blas_limit = threadpool_limits(limits=1, user_api="blas")
     elif _threads == 1 and _blas_limit is not None:
         _blas_limit.restore_original_limits()
@@ -37,6 +41,14 @@ def conv_threads() -> int:
         with _lock:
             _apply_blas_limit()
     return _threads
+
+
+def blas_single_threaded() -> bool:
+    """Whether each BLAS call runs in one thread (the engine holds BLAS there, or the machine has one
+    core): then the convolutions multiply small pieces that stay in cache; else whole chunks, which
+    BLAS splits over its own threads."""
+    conv_threads()
+    return _blas_limit is not None or (os.cpu_count() or 1) == 1
 
 
 def set_num_threads(n: int) -> None:

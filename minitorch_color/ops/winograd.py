@@ -76,15 +76,20 @@ def conv(x, w, pad, bias=None):
 
     def run(chunk):  # chunks write disjoint output rows
         n0, n1, t0, t1 = chunk
-        tiles = (n1 - n0) * (t1 - t0) * tw
-        v = K.workspace((16, c, tiles), x.dtype, x, slot=1)
-        K.wino_input(x, pad, n0, n1, t0, t1, tw, v)
-        m = K.workspace((16, o, tiles), x.dtype, x, slot=2)
-        xp.matmul(u, v, out=m)  # (16, O, C) @ (16, C, tiles)
-        K.wino_output(m, n0, n1, t0, t1, tw, out, bias)
+        tiles = _piece_tiles(chunk, th, tw, x)
+        K.wino_conv_chunk(x, pad, n0, n1, t0, t1, th, tw, u, bias, out,
+                          K.workspace((16 * c * tiles,), x.dtype, x, slot=1),
+                          K.workspace((16 * o * tiles,), x.dtype, x, slot=2))
 
     K.map_chunks(run, tile_chunks(n, th, tw, max(c, o), x.itemsize), xp)
     return out
+
+
+def _piece_tiles(chunk, th, tw, like) -> int:
+    """The most tiles one piece of a chunk holds (kernels' wino_conv_chunk): its scratch's size."""
+    n0, n1, t0, t1 = chunk
+    tiles = (n1 - n0) * (t1 - t0) * tw
+    return min(tiles, max(K.WINO_PIECE_TILES, tw)) if K.wino_pieces(like) else tiles
 
 
 def conv_backward(x_shape, x, g, w, pad, need_x, need_w):
@@ -110,12 +115,12 @@ def conv_backward(x_shape, x, g, w, pad, need_x, need_w):
 
     def run(chunk):
         n0, n1, t0, t1 = chunk
-        tiles = (n1 - n0) * (t1 - t0) * tw
-        m = K.workspace((16, o, tiles), g.dtype, g, slot=2)
-        K.wino_output_adjoint(g, n0, n1, t0, t1, tw, m)  # dL/dM
-        v = K.workspace((16, c, tiles), g.dtype, g, slot=1)
-        K.wino_input(x, pad, n0, n1, t0, t1, tw, v)
-        return xp.matmul(m, v.transpose(0, 2, 1))  # dL/dU: (16, O, tiles) @ (16, tiles, C)
+        tiles = _piece_tiles(chunk, th, tw, g)
+        du = xp.zeros((16, o, c), dtype=g.dtype)  # dL/dU over the chunk's tiles
+        K.wino_weight_grad_chunk(x, g, pad, n0, n1, t0, t1, th, tw, du,
+                                 K.workspace((16 * c * tiles,), g.dtype, g, slot=1),
+                                 K.workspace((16 * o * tiles,), g.dtype, g, slot=2))
+        return du
 
     parts = K.map_chunks(run, tile_chunks(n, th, tw, max(c, o), g.itemsize), xp)
     du = parts[0]
