@@ -133,6 +133,15 @@ def test_winograd_chunks_in_pieces_equal_whole_chunks(shape, pad, rng, monkeypat
             np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10, err_msg=str(key))
 
 
+def test_winograd_takes_filters_of_another_precision_than_its_input(rng):
+    """A float64 photo through float32 filters (a network loaded from float16 weights) runs in the input's
+    precision, as im2col does."""
+    x, w = rng.standard_normal((2, 4, 9, 9)), rng.standard_normal((5, 4, 3, 3)).astype(np.float32)
+    got = winograd.conv(x, w, 1)
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, winograd.conv(x, w.astype(np.float64), 1), rtol=1e-5, atol=1e-5)
+
+
 def test_kernels_run_with_jit_disabled():
     code = ("import numpy as np, minitorch_color as mt\n"
             "from minitorch_color import nn\n"

@@ -71,7 +71,7 @@ def conv(x, w, pad, bias=None):
     n, c, h, wd = x.shape
     o = w.shape[0]
     oh, ow, th, tw = tile_geometry(h, wd, pad)
-    u = filter_transform(w, xp)  # (16, O, C)
+    u = filter_transform(w, xp).astype(x.dtype, copy=False)  # (16, O, C), in x's precision
     out = xp.empty((n, o, oh, ow), dtype=x.dtype)
 
     def run(chunk):  # chunks write disjoint output rows
