@@ -267,16 +267,16 @@ def wino_conv_chunk(x, pad, n0, n1, ty0, ty1, th, tw, u, bias, out, vbuf, mbuf):
     flat scratch for 16 x C and 16 x O rows of the tiles (of a piece when wino_pieces(x), else of the
     chunk)."""
     xp = get_array_module(x)
-    bias = xp.empty(0, dtype=out.dtype) if bias is None else xp.ascontiguousarray(bias, dtype=out.dtype)
     if wino_pieces(x):
-        numba_kernels().wino_conv_chunk(x, int(pad), n0, n1, ty0, ty1, th, tw, u, bias, out, vbuf, mbuf,
+        b = xp.empty(0, dtype=out.dtype) if bias is None else xp.ascontiguousarray(bias, dtype=out.dtype)
+        numba_kernels().wino_conv_chunk(x, int(pad), n0, n1, ty0, ty1, th, tw, u, b, out, vbuf, mbuf,
                                         WINO_PIECE_TILES)
         return
     nt = (n1 - n0) * (ty1 - ty0) * tw
     v, m = vbuf[:16 * u.shape[2] * nt].reshape(16, -1, nt), mbuf[:16 * u.shape[1] * nt].reshape(16, -1, nt)
     wino_input(x, pad, n0, n1, ty0, ty1, tw, v)
     xp.matmul(u, v, out=m)
-    _impl("wino_output", m)(m, bias, n0, n1, ty0, ty1, tw, out)
+    wino_output(m, n0, n1, ty0, ty1, tw, out, bias)
 
 
 def wino_weight_grad_chunk(x, g, pad, n0, n1, ty0, ty1, th, tw, du, vbuf, mbuf):
